@@ -1,0 +1,188 @@
+// apps/trawl: the trawl command line. It parses arguments, calls lib/, and
+// turns errors into a message and an exit code (docs/cli.md).
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "args.hpp"
+#include "comm/mpi.hpp"
+#include "core/error.hpp"
+#include "core/version.hpp"
+#include "grid/grid.hpp"
+#include "spec/parse.hpp"
+#include "sweep/plan.hpp"
+#include "sweep/run.hpp"
+#include "sweep/status.hpp"
+#include "train/data_check.hpp"
+
+namespace {
+
+using trawl::cli::Args;
+
+const char* const main_help = R"(trawl - exhaustive hyperparameter grid sweeps of fine-tunes, on Slurm or mpirun
+
+usage: trawl <command> [options]
+
+commands:
+  validate FILE   check a sweep file and its data; print the grid size
+  plan FILE       show the grid, its axes and how it splits over workers
+  run FILE        run this worker's trials (every rank of mpirun/srun runs it)
+  status DIR      progress of a sweep: counts by status, best so far, workers
+
+options:
+  -h, --help      this help (and `trawl <command> --help` for each command)
+  --version       print the version
+
+exit codes: 0 success, 1 runtime failure (I/O, MPI, HDF5), 2 bad input
+(sweep file, data set or command line; the message says where).
+Documentation: docs/sweep-file.md, docs/cli.md, docs/results-file.md.
+)";
+
+const char* const validate_help = R"(usage: trawl validate FILE
+
+Checks the sweep file FILE (keys, types, grid axes, zip groups, exclusions)
+and its data set (file, datasets, shapes, dtypes) without running anything.
+Prints the number of trials. Exit code 2 and file:line:col on the first error.
+)";
+
+const char* const plan_help = R"(usage: trawl plan FILE [--array-count T] [--ranks R]
+
+Shows the grid (dimensions in trial-id order, their values), the number of
+trials after exclusions, how many trials each worker gets with T Slurm array
+tasks of R MPI ranks each, and the sbatch line to submit it.
+
+  --array-count T   array tasks (default 1)
+  --ranks R         MPI ranks per array task (default: sweep.ranks_per_trial)
+)";
+
+const char* const run_help = R"(usage: [mpirun -np N | srun] trawl run FILE [options]
+
+Runs this worker's share of the sweep: ranks form groups of
+sweep.ranks_per_trial, and each group trains its trials one after another,
+writing every eval point and outcome into <sweep.dir>/results.h5. Trials
+already recorded (done, failed, diverged) are skipped, so running it again
+continues a sweep.
+
+  --array-index I   this array task's index (default: from SLURM_ARRAY_TASK_ID)
+  --array-count T   number of array tasks (default: SLURM_ARRAY_TASK_COUNT or 1)
+  --save-final      save each done trial's weights to <sweep.dir>/trials/<id>/final.pt
+                    (usable as model.init of a later fine-tuning sweep)
+  --threads N       libtorch threads per rank (default: SLURM_CPUS_PER_TASK,
+                    else cores / ranks on the node)
+)";
+
+const char* const status_help = R"(usage: trawl status DIR|FILE
+
+Reads a sweep's results file (DIR/results.h5, or FILE) while the sweep runs
+or after: trials by status, the best trial so far by sweep.metric, progress
+per worker, and the latest events (failures, divergences).
+)";
+
+bool wants_help(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) return true;
+  return false;
+}
+
+int validate(const Args& args) {
+  trawl::SweepSpec spec = trawl::parse_sweep_file(args.only_positional("sweep file"));
+  trawl::Grid grid(spec);
+  trawl::DataShape data = trawl::inspect_data(spec);
+  std::cout << spec.path << ": ok, " << grid.size() << " trials over " << grid.axis_names().size() << " axes and "
+            << grid.seeds().size() << " seed(s); data " << data.train_rows << " train / " << data.val_rows
+            << " val rows, " << data.features << " features"
+            << (data.classes ? ", " + std::to_string(data.classes) + " classes" : std::string()) << "\n";
+  return 0;
+}
+
+int plan(const Args& args) {
+  trawl::SweepSpec spec = trawl::parse_sweep_file(args.only_positional("sweep file"));
+  trawl::Grid grid(spec);
+  trawl::PlanOptions options;
+  options.array_count = args.integer("--array-count").value_or(1);
+  options.ranks = args.integer("--ranks").value_or(spec.integer("sweep.ranks_per_trial"));
+  std::cout << trawl::plan_report(spec, grid, options);
+  return 0;
+}
+
+int status(const Args& args) {
+  std::cout << trawl::status_report(args.only_positional("sweep directory or results file"));
+  return 0;
+}
+
+int report_error(const std::exception& e, bool input, bool print) {
+  if (print && std::strlen(e.what()) > 0) std::cerr << "trawl: error: " << e.what() << "\n";
+  return static_cast<int>(input ? trawl::ExitCode::bad_input : trawl::ExitCode::runtime_error);
+}
+
+int run(int argc, char** argv) {
+  trawl::MpiEnvironment mpi(&argc, &argv);
+  trawl::Communicator world = trawl::Communicator::world();
+  const bool rank0 = world.rank() == 0;
+  try {
+    Args args(argc, argv, 2, {"--array-index", "--array-count", "--threads"}, {"--save-final"});
+    trawl::SweepSpec spec = trawl::parse_sweep_file(args.only_positional("sweep file"));
+    trawl::RunOptions options;
+    options.array_index = args.integer("--array-index");
+    options.array_count = args.integer("--array-count");
+    options.save_final = args.has("--save-final");
+    options.threads = static_cast<int>(args.integer("--threads").value_or(0));
+    trawl::RunSummary summary = trawl::run_sweep(spec, options, world);
+    std::int64_t totals[4] = {summary.done, summary.failed, summary.diverged, summary.skipped};
+    world.all_reduce(totals, totals, 4, MPI_INT64_T, MPI_SUM);
+    if (rank0)
+      std::cout << "[trawl] finished: " << totals[0] << " done, " << totals[1] << " failed, " << totals[2]
+                << " diverged, " << totals[3] << " skipped (recorded before); results in " << spec.results_file()
+                << std::endl;
+    return 0;
+  } catch (const trawl::InputError& e) {
+    // Input errors are found alike on every rank; one message is enough.
+    return report_error(e, true, rank0);
+  } catch (const std::exception& e) {
+    std::cerr << "trawl: error on rank " << world.rank() << ": " << e.what() << "\n";
+    // Other ranks may be waiting for this one in a collective call.
+    if (world.size() > 1) world.abort(static_cast<int>(trawl::ExitCode::runtime_error));
+    return static_cast<int>(trawl::ExitCode::runtime_error);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << main_help;
+    return static_cast<int>(trawl::ExitCode::bad_input);
+  }
+  const std::string command = argv[1];
+  if (command == "-h" || command == "--help" || command == "help") {
+    std::cout << main_help;
+    return 0;
+  }
+  if (command == "--version") {
+    std::cout << "trawl " << trawl::version() << "\n";
+    return 0;
+  }
+  struct Verb {
+    const char* name;
+    const char* help;
+  };
+  for (const Verb& verb : {Verb{"validate", validate_help}, Verb{"plan", plan_help}, Verb{"run", run_help},
+                           Verb{"status", status_help}}) {
+    if (command == verb.name && wants_help(argc, argv)) {
+      std::cout << verb.help;
+      return 0;
+    }
+  }
+  if (command == "run") return run(argc, argv);
+  try {
+    if (command == "validate") return validate(Args(argc, argv, 2, {}, {}));
+    if (command == "plan") return plan(Args(argc, argv, 2, {"--array-count", "--ranks"}, {}));
+    if (command == "status") return status(Args(argc, argv, 2, {}, {}));
+    std::cerr << "trawl: unknown command '" << command << "' (see trawl --help)\n";
+    return static_cast<int>(trawl::ExitCode::bad_input);
+  } catch (const trawl::InputError& e) {
+    return report_error(e, true, true);
+  } catch (const std::exception& e) {
+    return report_error(e, false, true);
+  }
+}

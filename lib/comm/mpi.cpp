@@ -1,0 +1,99 @@
+#include "comm/mpi.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+#include <utility>
+
+namespace trawl {
+
+void mpi_check(int code, const char* call, const char* file, int line) {
+  if (code == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  throw MpiError(std::string(call) + " failed at " + file + ":" + std::to_string(line) + ": " +
+                 std::string(text, static_cast<std::size_t>(length)));
+}
+
+MpiEnvironment::MpiEnvironment(int* argc, char*** argv) {
+  int provided = 0;
+  TRAWL_MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
+  TRAWL_MPI_CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
+}
+
+MpiEnvironment::~MpiEnvironment() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Finalize();
+}
+
+Communicator Communicator::world() { return Communicator(MPI_COMM_WORLD); }
+
+Communicator::Communicator(Communicator&& other) noexcept : comm_(std::exchange(other.comm_, MPI_COMM_NULL)) {}
+
+Communicator& Communicator::operator=(Communicator&& other) noexcept {
+  if (this != &other) {
+    this->~Communicator();
+    comm_ = std::exchange(other.comm_, MPI_COMM_NULL);
+  }
+  return *this;
+}
+
+Communicator::~Communicator() {
+  if (comm_ != MPI_COMM_NULL && comm_ != MPI_COMM_WORLD) MPI_Comm_free(&comm_);
+}
+
+int Communicator::rank() const {
+  int rank = 0;
+  TRAWL_MPI_CHECK(MPI_Comm_rank(comm_, &rank));
+  return rank;
+}
+
+int Communicator::size() const {
+  int size = 0;
+  TRAWL_MPI_CHECK(MPI_Comm_size(comm_, &size));
+  return size;
+}
+
+Communicator Communicator::split(int color, int key) const {
+  MPI_Comm out = MPI_COMM_NULL;
+  TRAWL_MPI_CHECK(MPI_Comm_split(comm_, color, key, &out));
+  TRAWL_MPI_CHECK(MPI_Comm_set_errhandler(out, MPI_ERRORS_RETURN));
+  return Communicator(out);
+}
+
+Communicator Communicator::split_shared_memory() const {
+  MPI_Comm out = MPI_COMM_NULL;
+  TRAWL_MPI_CHECK(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank(), MPI_INFO_NULL, &out));
+  TRAWL_MPI_CHECK(MPI_Comm_set_errhandler(out, MPI_ERRORS_RETURN));
+  return Communicator(out);
+}
+
+void Communicator::barrier() const { TRAWL_MPI_CHECK(MPI_Barrier(comm_)); }
+
+void Communicator::broadcast(void* data, int count, MPI_Datatype type, int root) const {
+  TRAWL_MPI_CHECK(MPI_Bcast(data, count, type, root, comm_));
+}
+
+void Communicator::all_reduce(const void* in, void* out, int count, MPI_Datatype type, MPI_Op op) const {
+  TRAWL_MPI_CHECK(MPI_Allreduce(in == out ? MPI_IN_PLACE : in, out, count, type, op, comm_));
+}
+
+std::int64_t Communicator::sum(std::int64_t value) const {
+  std::int64_t total = 0;
+  all_reduce(&value, &total, 1, MPI_INT64_T, MPI_SUM);
+  return total;
+}
+
+std::int64_t Communicator::exclusive_prefix_sum(std::int64_t value) const {
+  std::int64_t before = 0;
+  TRAWL_MPI_CHECK(MPI_Exscan(&value, &before, 1, MPI_INT64_T, MPI_SUM, comm_));
+  return rank() == 0 ? 0 : before;  // MPI leaves rank 0's result undefined
+}
+
+void Communicator::abort(int code) const {
+  MPI_Abort(comm_, code);
+  std::abort();
+}
+
+}  // namespace trawl

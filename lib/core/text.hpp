@@ -1,0 +1,23 @@
+// lib/core: small text helpers used by messages and tables.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace trawl {
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+std::vector<std::string> split(std::string_view text, char sep);
+
+// Edit distance, for "did you mean" suggestions.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+// " (did you mean 'x'?)" for the closest candidate, or "" when none is close.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+// Shortest decimal text that reads back as the same double ("0.001", "1e-05").
+std::string format_double(double value);
+// Shell-style glob match of a whole name: '*', '?' and '[...]'.
+bool glob_match(std::string_view pattern, std::string_view name);
+
+}  // namespace trawl

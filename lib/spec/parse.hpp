@@ -1,0 +1,18 @@
+// lib/spec: TOML sweep file → validated SweepSpec. Checks everything that
+// can be checked without opening the data (data.hpp checks the data).
+// Throws InputError "file:line:col: message" on the first problem.
+#pragma once
+
+#include <string>
+
+#include "spec/sweep_spec.hpp"
+
+namespace trawl {
+
+SweepSpec parse_sweep_file(const std::string& path);
+// `source_name` is the file name that messages show; relative paths resolve
+// against `base_dir`.
+SweepSpec parse_sweep_text(const std::string& text, const std::string& source_name,
+                           const std::string& base_dir);
+
+}  // namespace trawl

@@ -1,0 +1,127 @@
+#include "spec/schema.hpp"
+
+#include <algorithm>
+
+namespace trawl {
+
+namespace {
+
+KeySpec key(std::string name, KeyType type, std::optional<Value> def, bool sweepable,
+            std::vector<std::string> choices = {}) {
+  return KeySpec{std::move(name), type, std::move(def), std::move(choices), sweepable};
+}
+
+std::vector<KeySpec> make_keys() {
+  using K = KeyType;
+  using I = std::int64_t;
+  return {
+      key("sweep.name", K::string, Value(std::string("sweep")), false),
+      key("sweep.dir", K::string, std::nullopt, false),
+      key("sweep.metric", K::string, Value(std::string("val.loss")), false),
+      key("sweep.mode", K::string, std::nullopt, false, {"min", "max"}),
+      key("sweep.seeds", K::integer_list, std::nullopt, false),
+      key("sweep.ranks_per_trial", K::integer, Value(I{1}), false),
+      key("sweep.schedule", K::string, Value(std::string("static")), false, {"static", "dynamic"}),
+
+      key("model.kind", K::string, Value(std::string("mlp")), false, {"mlp"}),
+      key("model.hidden", K::integer, Value(I{64}), true),
+      key("model.layers", K::integer, Value(I{2}), true),
+      key("model.dropout", K::real, Value(0.0), true),
+      key("model.activation", K::string, Value(std::string("relu")), true, {"relu", "gelu", "tanh"}),
+      key("model.init", K::string, Value(std::string("")), true),
+      key("model.freeze", K::string_list, std::nullopt, false),
+
+      key("data.kind", K::string, Value(std::string("hdf5")), false, {"hdf5"}),
+      key("data.path", K::string, std::nullopt, false),
+      key("data.train_x", K::string, Value(std::string("train/x")), false),
+      key("data.train_y", K::string, Value(std::string("train/y")), false),
+      key("data.val_x", K::string, Value(std::string("val/x")), false),
+      key("data.val_y", K::string, Value(std::string("val/y")), false),
+      key("data.task", K::string, Value(std::string("classification")), false,
+          {"classification", "regression"}),
+      key("data.shuffle", K::boolean, Value(true), false),
+
+      key("train.steps", K::integer, Value(I{1000}), true),
+      key("train.batch_size", K::integer, Value(I{32}), true),
+      key("train.lr", K::real, Value(1e-3), true),
+      key("train.optimizer", K::string, Value(std::string("adamw")), true, {"adamw", "sgd"}),
+      key("train.momentum", K::real, Value(0.9), true),
+      key("train.beta1", K::real, Value(0.9), true),
+      key("train.beta2", K::real, Value(0.999), true),
+      key("train.eps", K::real, Value(1e-8), true),
+      key("train.weight_decay", K::real, Value(0.0), true),
+      key("train.warmup_steps", K::integer, Value(I{0}), true),
+      key("train.schedule", K::string, Value(std::string("cosine")), true, {"cosine", "constant"}),
+      key("train.min_lr_ratio", K::real, Value(0.0), true),
+      key("train.grad_clip", K::real, Value(0.0), true),
+      key("train.eval_every", K::integer, Value(I{100}), true),
+      key("train.eval_batch_size", K::integer, Value(I{1024}), false),
+      key("train.seed", K::integer, Value(I{0}), false),
+      key("train.threads", K::integer, Value(I{0}), false),
+
+      key("checkpoint.every_steps", K::integer, Value(I{0}), false),
+      key("checkpoint.every_seconds", K::real, Value(0.0), false),
+      key("checkpoint.keep", K::integer, Value(I{2}), false),
+  };
+}
+
+}  // namespace
+
+const std::vector<KeySpec>& known_keys() {
+  static const std::vector<KeySpec> keys = make_keys();
+  return keys;
+}
+
+const KeySpec* find_key(const std::string& name) {
+  for (const auto& spec : known_keys())
+    if (spec.key == name) return &spec;
+  return nullptr;
+}
+
+std::vector<std::string> known_sections() {
+  std::vector<std::string> sections;
+  for (const auto& spec : known_keys()) {
+    std::string section = spec.key.substr(0, spec.key.find('.'));
+    if (std::find(sections.begin(), sections.end(), section) == sections.end())
+      sections.push_back(section);
+  }
+  return sections;
+}
+
+std::vector<std::string> keys_of_section(const std::string& section) {
+  std::vector<std::string> keys;
+  for (const auto& spec : known_keys())
+    if (spec.key.compare(0, section.size() + 1, section + ".") == 0) keys.push_back(spec.key);
+  return keys;
+}
+
+std::vector<std::string> sweepable_keys() {
+  std::vector<std::string> keys;
+  for (const auto& spec : known_keys())
+    if (spec.sweepable) keys.push_back(spec.key);
+  return keys;
+}
+
+const char* key_type_name(KeyType type) {
+  switch (type) {
+    case KeyType::boolean: return "boolean";
+    case KeyType::integer: return "integer";
+    case KeyType::real: return "float";
+    case KeyType::string: return "string";
+    case KeyType::integer_list: return "list of integers";
+    case KeyType::string_list: return "list of strings";
+  }
+  return "?";
+}
+
+std::optional<ValueType> scalar_type(KeyType type) {
+  switch (type) {
+    case KeyType::boolean: return ValueType::boolean;
+    case KeyType::integer: return ValueType::integer;
+    case KeyType::real: return ValueType::real;
+    case KeyType::string: return ValueType::string;
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace trawl

@@ -1,0 +1,34 @@
+// lib/spec: the table of every key a sweep file may set, with its type,
+// default, allowed values and whether a grid axis may sweep it.
+// docs/sweep-file.md documents the same table for users.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "spec/value.hpp"
+
+namespace trawl {
+
+enum class KeyType { boolean, integer, real, string, integer_list, string_list };
+
+struct KeySpec {
+  std::string key;  // "section.name"
+  KeyType type;
+  std::optional<Value> default_value;  // none: required, or a list
+  std::vector<std::string> choices;    // allowed strings; empty: any
+  bool sweepable;                      // may be a grid axis
+};
+
+const std::vector<KeySpec>& known_keys();
+const KeySpec* find_key(const std::string& key);
+std::vector<std::string> known_sections();
+// Keys of one section ("train.lr", ...), or all sweepable keys.
+std::vector<std::string> keys_of_section(const std::string& section);
+std::vector<std::string> sweepable_keys();
+const char* key_type_name(KeyType type);
+// The scalar type a key's values have; lists have no scalar type.
+std::optional<ValueType> scalar_type(KeyType type);
+
+}  // namespace trawl

@@ -1,0 +1,63 @@
+#include "spec/spec_hash.hpp"
+
+#include <set>
+
+#include "core/hash.hpp"
+
+namespace trawl {
+
+namespace {
+
+bool affects_results(const std::string& key) {
+  static const std::set<std::string> neutral{"sweep.name", "sweep.dir", "sweep.schedule", "train.threads"};
+  return !neutral.count(key) && key.rfind("checkpoint.", 0) != 0;
+}
+
+void add_value(StableHash& hash, const Value& value) {
+  hash.add_field(type_name(type_of(value)));
+  hash.add_field(to_string(value));
+}
+
+}  // namespace
+
+std::string spec_hash(const SweepSpec& spec) {
+  StableHash hash;
+  hash.add_field("trawl-spec-1");
+  for (const auto& [key, setting] : spec.settings) {
+    if (!affects_results(key)) continue;
+    hash.add_field(key);
+    add_value(hash, setting.value);
+  }
+  hash.add_field("seeds");
+  for (auto seed : spec.seeds) hash.add_field(std::to_string(seed));
+  hash.add_field("freeze");
+  for (const auto& pattern : spec.freeze) hash.add_field(pattern);
+  std::set<std::string> files{spec.resolve_path(spec.string("data.path"))};
+  if (!spec.string("model.init").empty()) files.insert(spec.resolve_path(spec.string("model.init")));
+  for (const auto& dim : spec.dimensions) {
+    hash.add_field("dimension");
+    hash.add_field(dim.name);
+    for (const auto& axis : dim.axes) {
+      hash.add_field(axis.key);
+      for (const auto& value : axis.values) {
+        add_value(hash, value);
+        if (axis.key == "model.init" && !std::get<std::string>(value).empty())
+          files.insert(spec.resolve_path(std::get<std::string>(value)));
+      }
+    }
+  }
+  for (const auto& exclusion : spec.exclusions) {
+    hash.add_field("exclude");
+    for (const auto& [key, values] : exclusion.match) {
+      hash.add_field(key);
+      for (const auto& value : values) add_value(hash, value);
+    }
+  }
+  for (const auto& file : files) {
+    hash.add_field("file");
+    hash.add_field(hash_file(file));
+  }
+  return hash.hex();
+}
+
+}  // namespace trawl

@@ -1,0 +1,16 @@
+// lib/spec: the spec hash. It changes whenever anything that affects results
+// changes: every setting except where results go and how work is shared
+// (sweep.name, sweep.dir, sweep.schedule, train.threads, checkpoint.*), the
+// grid, exclusions, seeds, freeze patterns, and the bytes of the data file
+// and of every base-weights file the sweep names.
+#pragma once
+
+#include <string>
+
+#include "spec/sweep_spec.hpp"
+
+namespace trawl {
+
+std::string spec_hash(const SweepSpec& spec);
+
+}  // namespace trawl

@@ -1,0 +1,71 @@
+// lib/spec: a validated sweep file. Nothing here knows TOML; parse.hpp makes
+// a SweepSpec from TOML text, and every later stage reads only this.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+#include "spec/value.hpp"
+
+namespace trawl {
+
+struct Setting {
+  Value value;
+  SourcePos pos;  // where the file sets it; unknown for a default
+};
+
+// One swept key and its values, in the order the file gives them.
+struct Axis {
+  std::string key;  // "train.lr"
+  std::vector<Value> values;
+  SourcePos pos;
+};
+
+// One digit of the grid: a single axis, or a zip group whose axes advance
+// together (all of the same length).
+struct Dimension {
+  std::string name;  // the axis key, or "zip.<group>"
+  std::vector<Axis> axes;
+  SourcePos pos;
+  std::size_t size() const { return axes.front().values.size(); }
+};
+
+// Drops every grid point whose axes take one of the listed values for every
+// listed key.
+struct Exclusion {
+  std::vector<std::pair<std::string, std::vector<Value>>> match;
+  SourcePos pos;
+};
+
+struct SweepSpec {
+  std::string path;      // the sweep file as given
+  std::string text;      // its full text, recorded in the results file
+  std::string base_dir;  // relative paths in the file resolve against this
+  std::map<std::string, Setting> settings;  // every scalar key, defaults filled in
+  std::vector<std::int64_t> seeds;          // grid dimension 0
+  SourcePos seeds_pos;
+  std::vector<std::string> freeze;  // model.freeze patterns
+  std::vector<Dimension> dimensions;
+  std::vector<Exclusion> exclusions;
+
+  const Value& value(const std::string& key) const;
+  const SourcePos& pos(const std::string& key) const;
+  const std::string& string(const std::string& key) const;
+  std::int64_t integer(const std::string& key) const;
+  double real(const std::string& key) const;
+  bool boolean(const std::string& key) const;
+
+  // A path from the file, made absolute against base_dir.
+  std::string resolve_path(const std::string& path) const;
+  std::string results_dir() const;
+  std::string results_file() const { return results_dir() + "/results.h5"; }
+  // Names of the grid axes in dimension order ("seed" is not among them).
+  std::vector<std::string> axis_names() const;
+  const Axis* find_axis(const std::string& key) const;
+};
+
+}  // namespace trawl

@@ -1,0 +1,74 @@
+#include "spec/trial_settings.hpp"
+
+#include <map>
+
+namespace trawl {
+
+namespace {
+
+// The sweep's settings with one trial's grid values laid over them.
+class Layered {
+ public:
+  Layered(const SweepSpec& spec, const Trial& trial) : spec_(spec) {
+    for (const auto& [key, value] : trial.params) overrides_[key] = value;
+  }
+  const Value& get(const std::string& key) const {
+    auto it = overrides_.find(key);
+    return it != overrides_.end() ? it->second : spec_.value(key);
+  }
+  const std::string& text(const std::string& key) const { return std::get<std::string>(get(key)); }
+  std::int64_t integer(const std::string& key) const { return std::get<std::int64_t>(get(key)); }
+  double real(const std::string& key) const { return std::get<double>(get(key)); }
+
+ private:
+  const SweepSpec& spec_;
+  std::map<std::string, Value> overrides_;
+};
+
+}  // namespace
+
+TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial) {
+  Layered s(spec, trial);
+  TrialSettings t;
+  t.id = trial.id;
+  t.model.kind = s.text("model.kind");
+  t.model.hidden = s.integer("model.hidden");
+  t.model.layers = s.integer("model.layers");
+  t.model.dropout = s.real("model.dropout");
+  t.model.activation = s.text("model.activation");
+  t.model.init = spec.resolve_path(s.text("model.init"));
+  t.model.freeze = spec.freeze;
+
+  t.data.kind = s.text("data.kind");
+  t.data.path = spec.resolve_path(s.text("data.path"));
+  t.data.train_x = s.text("data.train_x");
+  t.data.train_y = s.text("data.train_y");
+  t.data.val_x = s.text("data.val_x");
+  t.data.val_y = s.text("data.val_y");
+  t.data.task = s.text("data.task");
+  t.data.shuffle = std::get<bool>(s.get("data.shuffle"));
+
+  auto& tr = t.train;
+  tr.steps = s.integer("train.steps");
+  tr.batch_size = s.integer("train.batch_size");
+  tr.warmup_steps = s.integer("train.warmup_steps");
+  tr.eval_every = s.integer("train.eval_every");
+  tr.eval_batch_size = s.integer("train.eval_batch_size");
+  tr.lr = s.real("train.lr");
+  tr.momentum = s.real("train.momentum");
+  tr.beta1 = s.real("train.beta1");
+  tr.beta2 = s.real("train.beta2");
+  tr.eps = s.real("train.eps");
+  tr.weight_decay = s.real("train.weight_decay");
+  tr.min_lr_ratio = s.real("train.min_lr_ratio");
+  tr.grad_clip = s.real("train.grad_clip");
+  tr.optimizer = s.text("train.optimizer");
+  tr.schedule = s.text("train.schedule");
+  tr.seed = trial.seed;
+
+  t.metric = spec.string("sweep.metric");
+  t.maximize = spec.string("sweep.mode") == "max";
+  return t;
+}
+
+}  // namespace trawl

@@ -1,0 +1,51 @@
+// lib/spec: the typed settings of one trial: the sweep file's sections with
+// the trial's grid values laid over them. This is all a trainer receives.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "grid/grid.hpp"
+#include "spec/sweep_spec.hpp"
+
+namespace trawl {
+
+struct ModelSettings {
+  std::string kind;
+  std::int64_t hidden = 0;
+  std::int64_t layers = 0;
+  double dropout = 0;
+  std::string activation;
+  std::string init;  // absolute path of base weights, or ""
+  std::vector<std::string> freeze;
+};
+
+struct DataSettings {
+  std::string kind;
+  std::string path;  // absolute
+  std::string train_x, train_y, val_x, val_y;
+  std::string task;
+  bool shuffle = true;
+};
+
+struct TrainSettings {
+  std::int64_t steps = 0, batch_size = 0, warmup_steps = 0, eval_every = 0, eval_batch_size = 0;
+  double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0, weight_decay = 0;
+  double min_lr_ratio = 0, grad_clip = 0;
+  std::string optimizer, schedule;
+  std::int64_t seed = 0;  // the trial's seed (from sweep.seeds or train.seed)
+};
+
+struct TrialSettings {
+  TrialId id = 0;
+  ModelSettings model;
+  DataSettings data;
+  TrainSettings train;
+  std::string metric;  // sweep.metric
+  bool maximize = false;
+};
+
+TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial);
+
+}  // namespace trawl

@@ -1,0 +1,301 @@
+#include "store/result_store.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+
+#include "core/version.hpp"
+#include "h5/io.hpp"
+#include "spec/schema.hpp"
+#include "store/file_lock.hpp"
+
+namespace trawl {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr hsize_t write_block = 65536;
+
+h5::Datatype status_type() { return h5::enum_type(trial_status_names()); }
+
+// Holds the sidecar lock and the open file for one read or write.
+struct Access {
+  FileLock lock;
+  h5::File file;
+  Access(const std::string& path, bool write)
+      : lock(lock_path_for(path), write ? FileLock::Mode::exclusive : FileLock::Mode::shared),
+        file(h5::open_file(path, write ? H5F_ACC_RDWR : H5F_ACC_RDONLY)) {}
+  hid_t id() const { return file.get(); }
+};
+
+void write_one(hid_t file, const std::string& path, hid_t type, hsize_t row, const void* value) {
+  h5::write_rows(h5::open_dataset(file, path), type, row, 1, value);
+}
+
+void write_string(hid_t file, const std::string& path, hsize_t row, const std::string& value) {
+  h5::Datatype type = h5::string_type();
+  const char* text = value.c_str();
+  write_one(file, path, type.get(), row, &text);
+}
+
+template <typename T>
+std::vector<T> read_column(hid_t file, const std::string& path, hid_t mem_type, std::int64_t rows) {
+  std::vector<T> values(static_cast<std::size_t>(rows));
+  h5::read_all(h5::open_dataset(file, path), mem_type, values.data());
+  return values;
+}
+
+// Writes params/<axis> for every trial, a block of rows at a time.
+void write_params(hid_t file, const Grid& grid) {
+  const std::int64_t n = grid.size();
+  h5::Datatype string_type = h5::string_type();
+  h5::Datatype bool_type = h5::bool_type();
+  for (std::size_t d = 0; d < grid.dimensions().size(); ++d) {
+    for (const auto& axis : grid.dimensions()[d].axes) {
+      ValueType type = type_of(axis.values.front());
+      hid_t file_type = type == ValueType::integer ? H5T_STD_I64LE
+                        : type == ValueType::real  ? H5T_IEEE_F64LE
+                        : type == ValueType::string ? string_type.get()
+                                                    : bool_type.get();
+      h5::Dataset dataset = h5::create_column(file, "trials/params/" + axis.key, file_type,
+                                              static_cast<hsize_t>(n), nullptr);
+      for (std::int64_t first = 0; first < n; first += write_block) {
+        hsize_t count = static_cast<hsize_t>(std::min<std::int64_t>(write_block, n - first));
+        std::vector<std::int64_t> ints;
+        std::vector<double> reals;
+        std::vector<const char*> texts;
+        std::vector<std::int8_t> bools;
+        for (hsize_t k = 0; k < count; ++k) {
+          const Value& v = axis.values[grid.position(first + static_cast<std::int64_t>(k)).index[d]];
+          switch (type) {
+            case ValueType::integer: ints.push_back(std::get<std::int64_t>(v)); break;
+            case ValueType::real: reals.push_back(std::get<double>(v)); break;
+            case ValueType::string: texts.push_back(std::get<std::string>(v).c_str()); break;
+            case ValueType::boolean: bools.push_back(std::get<bool>(v) ? 1 : 0); break;
+          }
+        }
+        const void* data = type == ValueType::integer ? static_cast<const void*>(ints.data())
+                           : type == ValueType::real  ? static_cast<const void*>(reals.data())
+                           : type == ValueType::string ? static_cast<const void*>(texts.data())
+                                                       : static_cast<const void*>(bools.data());
+        hid_t mem_type = type == ValueType::integer ? H5T_NATIVE_INT64
+                         : type == ValueType::real  ? H5T_NATIVE_DOUBLE
+                         : type == ValueType::string ? string_type.get()
+                                                     : bool_type.get();
+        h5::write_rows(dataset, mem_type, static_cast<hsize_t>(first), count, data);
+      }
+    }
+  }
+}
+
+void create_layout(const std::string& path, const SweepSpec& spec, const Grid& grid,
+                   const std::vector<std::string>& metrics, const std::string& spec_hash) {
+  h5::File file = h5::create_file(path);
+  hid_t f = file.get();
+  const hsize_t n = static_cast<hsize_t>(grid.size());
+
+  h5::write_attribute(f, "trawl_version", std::string(version()));
+  h5::write_attribute(f, "sweep_file", spec.text);
+  h5::write_attribute(f, "sweep_path", spec.path);
+  h5::write_attribute(f, "spec_hash", spec_hash);
+  h5::write_attribute(f, "grid_size", static_cast<std::int64_t>(grid.size()));
+  h5::write_attribute(f, "axis_names", grid.axis_names());
+  h5::write_attribute(f, "metric", spec.string("sweep.metric"));
+  h5::write_attribute(f, "mode", spec.string("sweep.mode"));
+  h5::write_attribute(f, "metrics", metrics);
+  h5::write_attribute(f, "status_names", trial_status_names());
+
+  {
+    h5::Dataset ids = h5::create_column(f, "trials/id", H5T_STD_I64LE, n, nullptr);
+    h5::Dataset seeds = h5::create_column(f, "trials/seed", H5T_STD_I64LE, n, nullptr);
+    for (hsize_t first = 0; first < n; first += write_block) {
+      hsize_t count = std::min(write_block, n - first);
+      std::vector<std::int64_t> id(count), seed(count);
+      for (hsize_t k = 0; k < count; ++k) {
+        id[k] = static_cast<std::int64_t>(first + k);
+        seed[k] = grid.seeds()[grid.position(id[k]).seed_index];
+      }
+      h5::write_rows(ids, H5T_NATIVE_INT64, first, count, id.data());
+      h5::write_rows(seeds, H5T_NATIVE_INT64, first, count, seed.data());
+    }
+  }
+  h5::Datatype status = status_type();
+  std::int8_t pending = static_cast<std::int8_t>(TrialStatus::pending);
+  h5::create_column(f, "trials/status", status.get(), n, &pending);
+  std::int64_t zero = 0, minus_one = -1;
+  h5::create_column(f, "trials/attempts", H5T_STD_I64LE, n, &zero);
+  h5::create_column(f, "trials/steps", H5T_STD_I64LE, n, &zero);
+  h5::create_column(f, "trials/best_step", H5T_STD_I64LE, n, &minus_one);
+  h5::Datatype text = h5::string_type();
+  h5::create_column(f, "trials/owner", text.get(), n, nullptr);
+  for (const char* column : {"started", "finished", "wall_seconds"})
+    h5::create_column(f, std::string("trials/") + column, H5T_IEEE_F64LE, n, &nan);
+  for (const auto& metric : metrics) {
+    h5::create_column(f, "trials/final/" + metric, H5T_IEEE_F64LE, n, &nan);
+    h5::create_column(f, "trials/best/" + metric, H5T_IEEE_F64LE, n, &nan);
+    h5::create_growing_table(f, "curves/" + metric, H5T_IEEE_F64LE, n, 0, &nan);
+  }
+  h5::create_growing_table(f, "curves/step", H5T_STD_I64LE, n, 0, &minus_one);
+  write_params(f, grid);
+
+  h5::create_log_column(f, "events/time", H5T_IEEE_F64LE);
+  h5::create_log_column(f, "events/trial", H5T_STD_I64LE);
+  h5::create_log_column(f, "events/kind", text.get());
+  h5::create_log_column(f, "events/message", text.get());
+  h5::check(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush " + path);
+}
+
+}  // namespace
+
+std::string lock_path_for(const std::string& results_file) { return results_file + ".lock"; }
+
+ResultStore::ResultStore(std::string path, std::vector<std::string> metrics, std::int64_t trials)
+    : path_(std::move(path)), metrics_(std::move(metrics)), trials_(trials) {}
+
+ResultStore ResultStore::open_or_create(const SweepSpec& spec, const Grid& grid,
+                                        const std::vector<std::string>& metrics, const std::string& spec_hash) {
+  const std::string path = spec.results_file();
+  std::error_code ec;
+  fs::create_directories(spec.results_dir(), ec);
+  if (ec) throw Error("cannot create sweep directory '" + spec.results_dir() + "': " + ec.message());
+  FileLock lock(lock_path_for(path), FileLock::Mode::exclusive);
+  if (!fs::exists(path)) {
+    // Built under a temporary name and renamed, so a crash mid-way leaves no
+    // half-made results file behind.
+    std::string temporary = path + ".creating." + std::to_string(::getpid());
+    fs::remove(temporary, ec);
+    try {
+      create_layout(temporary, spec, grid, metrics, spec_hash);
+    } catch (...) {
+      fs::remove(temporary, ec);
+      throw;
+    }
+    fs::rename(temporary, path);
+    return ResultStore(path, metrics, grid.size());
+  }
+  h5::File file = h5::open_file(path, H5F_ACC_RDONLY);
+  std::string recorded = h5::read_string_attribute(file.get(), "spec_hash");
+  if (recorded != spec_hash)
+    throw InputError(path + " was made by a different sweep file (spec hash " + recorded + ", this one " +
+                     spec_hash + "); the results would not be comparable. Use another sweep.dir, or "
+                     "restore the sweep file it was made with (its text is the file's sweep_file attribute)");
+  return ResultStore(path, h5::read_strings_attribute(file.get(), "metrics"),
+                     h5::read_integer_attribute(file.get(), "grid_size"));
+}
+
+ResultStore ResultStore::open_existing(const std::string& path) {
+  if (!fs::exists(path)) throw InputError(path + ": no results file here");
+  FileLock lock(lock_path_for(path), FileLock::Mode::shared);
+  h5::File file = h5::open_file(path, H5F_ACC_RDONLY);
+  return ResultStore(path, h5::read_strings_attribute(file.get(), "metrics"),
+                     h5::read_integer_attribute(file.get(), "grid_size"));
+}
+
+std::string ResultStore::attribute(const std::string& name) const {
+  Access access(path_, false);
+  return h5::read_string_attribute(access.id(), name);
+}
+
+void ResultStore::trial_started(TrialId trial, const std::string& owner, double time) {
+  Access access(path_, true);
+  hid_t f = access.id();
+  auto row = static_cast<hsize_t>(trial);
+  std::int64_t attempts = 0;
+  h5::read_rows(h5::open_dataset(f, "trials/attempts"), H5T_NATIVE_INT64, row, 1, &attempts);
+  ++attempts;
+  write_one(f, "trials/attempts", H5T_NATIVE_INT64, row, &attempts);
+  h5::Datatype status = status_type();
+  auto running = static_cast<std::int8_t>(TrialStatus::running);
+  write_one(f, "trials/status", status.get(), row, &running);
+  write_one(f, "trials/started", H5T_NATIVE_DOUBLE, row, &time);
+  write_string(f, "trials/owner", row, owner);
+}
+
+void ResultStore::eval_point(TrialId trial, const EvalPoint& point) {
+  Access access(path_, true);
+  hid_t f = access.id();
+  auto row = static_cast<hsize_t>(trial), column = static_cast<hsize_t>(point.index);
+  h5::write_cell(h5::open_dataset(f, "curves/step"), H5T_NATIVE_INT64, row, column, &point.step);
+  for (const auto& [metric, value] : point.metrics)
+    h5::write_cell(h5::open_dataset(f, "curves/" + metric), H5T_NATIVE_DOUBLE, row, column, &value);
+  write_one(f, "trials/steps", H5T_NATIVE_INT64, row, &point.step);
+}
+
+void ResultStore::trial_finished(TrialId trial, const TrialOutcome& outcome, double time) {
+  Access access(path_, true);
+  hid_t f = access.id();
+  auto row = static_cast<hsize_t>(trial);
+  for (const auto& [metric, value] : outcome.final_metrics)
+    write_one(f, "trials/final/" + metric, H5T_NATIVE_DOUBLE, row, &value);
+  for (const auto& [metric, value] : outcome.best_metrics)
+    write_one(f, "trials/best/" + metric, H5T_NATIVE_DOUBLE, row, &value);
+  write_one(f, "trials/best_step", H5T_NATIVE_INT64, row, &outcome.best_step);
+  write_one(f, "trials/steps", H5T_NATIVE_INT64, row, &outcome.steps);
+  write_one(f, "trials/wall_seconds", H5T_NATIVE_DOUBLE, row, &outcome.wall_seconds);
+  write_one(f, "trials/finished", H5T_NATIVE_DOUBLE, row, &time);
+  // Status last: a reader that sees `done` sees everything else too.
+  h5::Datatype status = status_type();
+  auto value = static_cast<std::int8_t>(outcome.status);
+  write_one(f, "trials/status", status.get(), row, &value);
+}
+
+void ResultStore::event(const StoreEvent& event) {
+  Access access(path_, true);
+  hid_t f = access.id();
+  h5::Datatype text = h5::string_type();
+  const char* kind = event.kind.c_str();
+  const char* message = event.message.c_str();
+  h5::append_rows(h5::open_dataset(f, "events/time"), H5T_NATIVE_DOUBLE, 1, &event.time);
+  h5::append_rows(h5::open_dataset(f, "events/trial"), H5T_NATIVE_INT64, 1, &event.trial);
+  h5::append_rows(h5::open_dataset(f, "events/kind"), text.get(), 1, &kind);
+  h5::append_rows(h5::open_dataset(f, "events/message"), text.get(), 1, &message);
+}
+
+std::vector<TrialStatus> ResultStore::statuses() const {
+  Access access(path_, false);
+  h5::Datatype status = status_type();
+  return read_column<TrialStatus>(access.id(), "trials/status", status.get(), trials_);
+}
+
+TrialTable ResultStore::read_trials() const {
+  Access access(path_, false);
+  hid_t f = access.id();
+  TrialTable table;
+  h5::Datatype status = status_type();
+  table.status = read_column<TrialStatus>(f, "trials/status", status.get(), trials_);
+  table.owner = h5::read_strings(h5::open_dataset(f, "trials/owner"));
+  table.attempts = read_column<std::int64_t>(f, "trials/attempts", H5T_NATIVE_INT64, trials_);
+  table.steps = read_column<std::int64_t>(f, "trials/steps", H5T_NATIVE_INT64, trials_);
+  table.best_step = read_column<std::int64_t>(f, "trials/best_step", H5T_NATIVE_INT64, trials_);
+  table.started = read_column<double>(f, "trials/started", H5T_NATIVE_DOUBLE, trials_);
+  table.finished = read_column<double>(f, "trials/finished", H5T_NATIVE_DOUBLE, trials_);
+  table.wall_seconds = read_column<double>(f, "trials/wall_seconds", H5T_NATIVE_DOUBLE, trials_);
+  for (const auto& metric : metrics_) {
+    table.final_metrics[metric] = read_column<double>(f, "trials/final/" + metric, H5T_NATIVE_DOUBLE, trials_);
+    table.best_metrics[metric] = read_column<double>(f, "trials/best/" + metric, H5T_NATIVE_DOUBLE, trials_);
+  }
+  return table;
+}
+
+std::vector<StoreEvent> ResultStore::read_events() const {
+  Access access(path_, false);
+  hid_t f = access.id();
+  h5::Dataset time = h5::open_dataset(f, "events/time");
+  auto rows = static_cast<std::int64_t>(h5::shape(time)[0]);
+  std::vector<double> times = read_column<double>(f, "events/time", H5T_NATIVE_DOUBLE, rows);
+  std::vector<std::int64_t> trials = read_column<std::int64_t>(f, "events/trial", H5T_NATIVE_INT64, rows);
+  std::vector<std::string> kinds = h5::read_strings(h5::open_dataset(f, "events/kind"));
+  std::vector<std::string> messages = h5::read_strings(h5::open_dataset(f, "events/message"));
+  std::vector<StoreEvent> events;
+  for (std::int64_t i = 0; i < rows; ++i) {
+    auto k = static_cast<std::size_t>(i);
+    events.push_back(StoreEvent{times[k], trials[k], kinds[k], messages[k]});
+  }
+  return events;
+}
+
+}  // namespace trawl

@@ -1,0 +1,67 @@
+// lib/store: the shared results file. Every method takes the sidecar lock,
+// opens the file, does its work and closes it again, so any number of
+// processes on any nodes may call them concurrently.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "grid/grid.hpp"
+#include "spec/sweep_spec.hpp"
+#include "train/outcome.hpp"
+
+namespace trawl {
+
+struct StoreEvent {
+  double time = 0;
+  TrialId trial = -1;  // -1: about the sweep, not one trial
+  std::string kind;
+  std::string message;
+};
+
+// What the file says about every trial (the /trials columns trawl reads back).
+struct TrialTable {
+  std::vector<TrialStatus> status;
+  std::vector<std::string> owner;
+  std::vector<std::int64_t> attempts, steps, best_step;
+  std::vector<double> started, finished, wall_seconds;
+  std::map<std::string, std::vector<double>> final_metrics, best_metrics;
+};
+
+class ResultStore {
+ public:
+  // Opens the sweep's results file, creating it (all trial rows up front)
+  // when it is missing. Throws InputError when the file belongs to another
+  // sweep (its spec hash differs).
+  static ResultStore open_or_create(const SweepSpec& spec, const Grid& grid,
+                                    const std::vector<std::string>& metrics, const std::string& spec_hash);
+  // An existing file, for readers; throws InputError when it is missing.
+  static ResultStore open_existing(const std::string& path);
+
+  const std::string& path() const { return path_; }
+  const std::vector<std::string>& metrics() const { return metrics_; }
+  std::int64_t trial_count() const { return trials_; }
+  std::string attribute(const std::string& name) const;
+
+  void trial_started(TrialId trial, const std::string& owner, double time);
+  void eval_point(TrialId trial, const EvalPoint& point);
+  void trial_finished(TrialId trial, const TrialOutcome& outcome, double time);
+  void event(const StoreEvent& event);
+
+  std::vector<TrialStatus> statuses() const;
+  TrialTable read_trials() const;
+  std::vector<StoreEvent> read_events() const;
+
+ private:
+  ResultStore(std::string path, std::vector<std::string> metrics, std::int64_t trials);
+  std::string path_;
+  std::vector<std::string> metrics_;
+  std::int64_t trials_;
+};
+
+std::string lock_path_for(const std::string& results_file);
+
+}  // namespace trawl

@@ -1,0 +1,200 @@
+#include "sweep/run.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "comm/rank_groups.hpp"
+#include "core/text.hpp"
+#include "grid/grid.hpp"
+#include "schedule/static_partition.hpp"
+#include "slurm/environment.hpp"
+#include "spec/metrics.hpp"
+#include "spec/spec_hash.hpp"
+#include "spec/trial_settings.hpp"
+#include "store/result_store.hpp"
+#include "train/data_check.hpp"
+#include "train/trainer.hpp"
+
+namespace trawl {
+
+namespace {
+
+double now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string host_name() {
+  char name[256] = {};
+  gethostname(name, sizeof name - 1);
+  return name;
+}
+
+std::string format_number(double value, const char* format) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, format, value);
+  return buf;
+}
+
+std::string format_metric(double value) { return format_number(value, "%.4f"); }
+
+// One line per eval point, in a form that reads well in a Slurm log, plus a
+// live progress line when stdout is a terminal.
+class TrialLog : public TrainingObserver {
+ public:
+  // `live`: redraw a progress line between eval points (a terminal, one rank).
+  TrialLog(ResultStore& store, std::string prefix, TrialId trial, std::int64_t position, std::int64_t count,
+           bool live)
+      : store_(store), prefix_(std::move(prefix)), trial_(trial), position_(position), count_(count), live_(live) {}
+
+  void on_eval(const EvalPoint& point, double samples_per_second, double learning_rate) override {
+    store_.eval_point(trial_, point);
+    std::ostringstream line;
+    line << prefix_ << " trial " << trial_ << " (" << position_ << "/" << count_ << ") step " << point.step;
+    for (const auto& [name, value] : point.metrics) line << " " << name << "=" << format_metric(value);
+    line << " lr=" << format_number(learning_rate, "%.3g") << " samples/s=" << static_cast<std::int64_t>(samples_per_second);
+    print(line.str() + "\n");
+  }
+
+  void on_step(std::int64_t done, std::int64_t steps) override {
+    if (!live_) return;
+    auto t = std::chrono::steady_clock::now();
+    if (t - last_live_ < std::chrono::milliseconds(200) && done != steps) return;
+    last_live_ = t;
+    std::ostringstream line;
+    line << "\r" << prefix_ << " trial " << trial_ << " (" << position_ << "/" << count_ << ") step " << done << "/"
+         << steps << " " << (100 * done / steps) << "%";
+    std::cout << line.str() << std::flush;
+    live_shown_ = true;
+  }
+
+  void print(const std::string& text) {
+    if (live_shown_) std::cout << "\r\033[K";
+    live_shown_ = false;
+    std::cout << text << std::flush;
+  }
+
+ private:
+  ResultStore& store_;
+  std::string prefix_;
+  TrialId trial_;
+  std::int64_t position_, count_;
+  bool live_;
+  bool live_shown_ = false;
+  std::chrono::steady_clock::time_point last_live_{};
+};
+
+}  // namespace
+
+std::string final_weights_path(const SweepSpec& spec, std::int64_t trial) {
+  return spec.results_dir() + "/trials/" + std::to_string(trial) + "/final.pt";
+}
+
+RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Communicator& world) {
+  if (spec.string("sweep.schedule") == "dynamic")
+    throw input_error_at(spec.pos("sweep.schedule"),
+                         "sweep.schedule = \"dynamic\" is not available in this version; use \"static\"");
+  const int ranks_per_trial = static_cast<int>(spec.integer("sweep.ranks_per_trial"));
+  if (ranks_per_trial != 1)
+    throw input_error_at(spec.pos("sweep.ranks_per_trial"),
+                         "sweep.ranks_per_trial > 1 (data-parallel trials) is not available in this version");
+
+  const DataShape shape = inspect_data(spec);
+  const std::vector<std::string> metrics = metric_names(spec.string("data.task"), shape.classes);
+  const std::string& metric = spec.string("sweep.metric");
+  if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end())
+    throw input_error_at(spec.pos("sweep.metric"), "sweep.metric " + metric + " needs two classes; the data has " +
+                                                      std::to_string(shape.classes));
+  const Grid grid(spec);
+  const ArrayTask array = array_task(options.array_index, options.array_count);
+  RankGroups groups = make_rank_groups(world, ranks_per_trial);
+  const WorkerId worker = WorkerId::of(array.index, array.count, groups.group_index, groups.group_count);
+
+  // Rank 0 makes the file (or checks it belongs to this sweep) before anyone
+  // else opens it; other array tasks find it made or make it under the lock.
+  const std::string hash = spec_hash(spec);
+  std::optional<ResultStore> store;
+  int outcome_on_rank0 = 0;  // 0 ok, 1 input error, 2 other error
+  std::exception_ptr failure;
+  if (world.rank() == 0) {
+    try {
+      store = ResultStore::open_or_create(spec, grid, metrics, hash);
+    } catch (const InputError&) {
+      outcome_on_rank0 = 1;
+      failure = std::current_exception();
+    } catch (...) {
+      outcome_on_rank0 = 2;
+      failure = std::current_exception();
+    }
+  }
+  world.broadcast(&outcome_on_rank0, 1, MPI_INT, 0);
+  if (failure) std::rethrow_exception(failure);
+  // Every rank fails with rank 0; only rank 0's message is worth printing.
+  if (outcome_on_rank0 == 1) throw InputError("");
+  if (outcome_on_rank0 == 2) throw Error("");
+  if (world.rank() != 0) store = ResultStore::open_or_create(spec, grid, metrics, hash);
+
+  RunSummary summary;
+  const StaticPartition mine(grid.size(), worker);
+  summary.assigned = mine.size();
+  if (!groups.leader()) return summary;
+
+  const int threads = options.threads > 0 ? options.threads : threads_per_rank(groups.node.size());
+  Trainer trainer(spec, shape, threads);
+  const std::string label = "a" + std::to_string(array.index) + ".g" + std::to_string(groups.group_index);
+  std::string owner = label + "@" + host_name() + ":" + std::to_string(::getpid());
+  if (!slurm_job_label().empty()) owner += " job " + slurm_job_label();
+  const std::string prefix = "[trawl " + label + " r" + std::to_string(world.rank()) + "]";
+  std::cout << prefix << " worker " << worker.index << "/" << worker.count << ": " << mine.size() << " of "
+            << grid.size() << " trials, " << threads << " threads, results " << spec.results_file() << std::endl;
+
+  // mpirun gives ranks a terminal too, but their redrawn lines would mix.
+  const bool live = isatty(STDOUT_FILENO) == 1 && world.size() == 1;
+  const std::vector<TrialStatus> statuses = store->statuses();
+  for (std::int64_t k = 0; k < mine.size(); ++k) {
+    const TrialId id = mine[k];
+    const TrialStatus status = statuses[static_cast<std::size_t>(id)];
+    if (status != TrialStatus::pending && status != TrialStatus::running) {
+      ++summary.skipped;
+      continue;
+    }
+    const Trial trial = grid.trial(id);
+    TrialLog log(*store, prefix, id, k + 1, mine.size(), live);
+    std::vector<std::string> params;
+    for (const auto& [key, value] : trial.params) params.push_back(key + "=" + to_string(value));
+    log.print(prefix + " trial " + std::to_string(id) + " start seed=" + std::to_string(trial.seed) +
+              (params.empty() ? "" : " " + join(params, " ")) + "\n");
+    store->trial_started(id, owner, now());
+    TrialOutcome outcome;
+    try {
+      TrialSettings settings = trial_settings(spec, trial);
+      outcome = trainer.train(settings, log, options.save_final ? final_weights_path(spec, id) : "");
+    } catch (const std::exception& e) {
+      // A trial that cannot train is a result, not a crash: record it and go on.
+      outcome = TrialOutcome{};
+      outcome.status = TrialStatus::failed;
+      outcome.message = e.what();
+    }
+    store->trial_finished(id, outcome, now());
+    if (outcome.status != TrialStatus::done)
+      store->event(StoreEvent{now(), id, to_string(outcome.status), outcome.message});
+    switch (outcome.status) {
+      case TrialStatus::done: ++summary.done; break;
+      case TrialStatus::diverged: ++summary.diverged; break;
+      default: ++summary.failed; break;
+    }
+    std::string end = prefix + " trial " + std::to_string(id) + " " + to_string(outcome.status);
+    if (outcome.status == TrialStatus::done && outcome.final_metrics.count(metric))
+      end += " " + metric + "=" + format_metric(outcome.final_metrics.at(metric));
+    if (!outcome.message.empty()) end += ": " + outcome.message;
+    log.print(end + "\n");
+  }
+  return summary;
+}
+
+}  // namespace trawl

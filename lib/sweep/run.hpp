@@ -1,0 +1,32 @@
+// lib/sweep: `trawl run`: every rank of the job calls run_sweep. Ranks form
+// groups of sweep.ranks_per_trial; each group's leader runs this worker's
+// trials one after another, recording each in the shared results file.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "comm/mpi.hpp"
+#include "spec/sweep_spec.hpp"
+
+namespace trawl {
+
+struct RunOptions {
+  std::optional<std::int64_t> array_index, array_count;  // override Slurm's
+  bool save_final = false;  // write <dir>/trials/<id>/final.pt for each done trial
+  int threads = 0;          // 0: SLURM_CPUS_PER_TASK or cores / local ranks
+};
+
+struct RunSummary {
+  std::int64_t assigned = 0, skipped = 0, done = 0, failed = 0, diverged = 0;
+};
+
+// Collective over `world`. Throws InputError (on every rank alike) for a bad
+// sweep or data; a trial that fails is recorded and does not throw.
+RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Communicator& world);
+
+// Where --save-final puts a trial's weights.
+std::string final_weights_path(const SweepSpec& spec, std::int64_t trial);
+
+}  // namespace trawl

@@ -1,0 +1,22 @@
+// lib/train: checks the files a sweep names before anything runs: the data
+// file and its datasets exist, their types and shapes fit the task, and every
+// model.init file exists.
+#pragma once
+
+#include <cstdint>
+
+#include "spec/sweep_spec.hpp"
+
+namespace trawl {
+
+struct DataShape {
+  std::int64_t train_rows = 0, val_rows = 0;
+  std::int64_t features = 0;
+  std::int64_t outputs = 0;  // classes, or regression targets per row
+  int classes = 0;           // 0 for regression
+};
+
+// Throws InputError naming the file, the dataset path and the key's position.
+DataShape inspect_data(const SweepSpec& spec);
+
+}  // namespace trawl

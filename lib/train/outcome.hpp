@@ -1,0 +1,33 @@
+// lib/train: what training a trial produces: eval points as it goes, and an
+// outcome at the end. lib/store records both.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace trawl {
+
+// The values of /trials/status (an HDF5 enum with these names, in order).
+enum class TrialStatus : std::int8_t { pending = 0, running, done, failed, diverged, pruned };
+const std::vector<std::string>& trial_status_names();
+const std::string& to_string(TrialStatus status);
+
+struct EvalPoint {
+  std::int64_t index = 0;  // column in /curves: the trial's 0-based eval point
+  std::int64_t step = 0;   // optimizer steps taken
+  std::map<std::string, double> metrics;
+};
+
+struct TrialOutcome {
+  TrialStatus status = TrialStatus::done;
+  std::int64_t steps = 0;
+  double wall_seconds = 0;
+  std::map<std::string, double> final_metrics;
+  std::map<std::string, double> best_metrics;  // at best_step, by the sweep's metric
+  std::int64_t best_step = -1;
+  std::string message;  // why it diverged or failed
+};
+
+}  // namespace trawl
