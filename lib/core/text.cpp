@@ -47,7 +47,8 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   const std::string* best = nullptr;
   std::size_t best_distance = 0;
   for (const auto& candidate : candidates) {
-    std::size_t d = edit_distance(word, candidate);
+    // A word that is the start of a candidate ("val.acc") is probably it.
+    std::size_t d = candidate.rfind(word, 0) == 0 ? 1 : edit_distance(word, candidate);
     if (!best || d < best_distance) {
       best = &candidate;
       best_distance = d;

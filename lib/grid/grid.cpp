@@ -85,6 +85,9 @@ Grid::Grid(const SweepSpec& spec) : seeds_(spec.seeds), dims_(spec.dimensions) {
   }
   std::uint64_t free_all = constrained_[0] ? free_after_[0] : free_after_[0] * radix(0);
   size_ = static_cast<std::int64_t>(free_all * survivors_before_.back());
+  if (size_ == 0)
+    throw input_error_at(spec.exclusions.front().pos,
+                         "the [[exclude]] tables drop every point of the grid; no trial is left to run");
 }
 
 GridPosition Grid::position(TrialId id) const {

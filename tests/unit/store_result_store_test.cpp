@@ -1,0 +1,119 @@
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "grid/grid.hpp"
+#include "store/result_store.hpp"
+#include "test_files.hpp"
+
+namespace {
+
+trawl::SweepSpec store_spec(const std::string& dir) {
+  return trawl::test::parse("[data]\npath = \"d.h5\"\n[sweep]\nseeds = [1, 2]\nmetric = \"val.accuracy\"\n"
+                            "[grid]\ntrain.lr = [0.1, 0.01]\ntrain.optimizer = [\"adamw\", \"sgd\"]\n"
+                            "model.hidden = [4, 8]\n",
+                            dir);
+}
+
+const std::vector<std::string> metrics{"train.loss", "val.loss", "val.accuracy"};
+
+}  // namespace
+
+TEST_CASE("a new results file has every trial row, pending, with its parameters", "[store]") {
+  std::string dir = trawl::test::scratch_dir("store-layout");
+  trawl::SweepSpec spec = store_spec(dir);
+  trawl::Grid grid(spec);
+  trawl::ResultStore store = trawl::ResultStore::open_or_create(spec, grid, metrics, "hash-1");
+  CHECK(store.trial_count() == 16);
+  for (auto status : store.statuses()) CHECK(status == trawl::TrialStatus::pending);
+  CHECK(store.attribute("metric") == "val.accuracy");
+  CHECK(store.attribute("mode") == "max");
+  CHECK(store.attribute("sweep_file") == spec.text);
+
+  // Opening again finds it; another sweep's hash is refused with a message.
+  CHECK(trawl::ResultStore::open_or_create(spec, grid, metrics, "hash-1").trial_count() == 16);
+  CHECK_THROWS_WITH(trawl::ResultStore::open_or_create(spec, grid, metrics, "hash-2"),
+                    Catch::Matchers::Contains("different sweep file"));
+}
+
+TEST_CASE("trial records round-trip through the file", "[store]") {
+  std::string dir = trawl::test::scratch_dir("store-roundtrip");
+  trawl::SweepSpec spec = store_spec(dir);
+  trawl::Grid grid(spec);
+  trawl::ResultStore store = trawl::ResultStore::open_or_create(spec, grid, metrics, "h");
+  store.trial_started(3, "a0.g0@host:1", 100.0);
+  store.eval_point(3, trawl::EvalPoint{0, 50, {{"val.accuracy", 0.5}, {"val.loss", 1.0}, {"train.loss", 2.0}}});
+  store.eval_point(3, trawl::EvalPoint{1, 100, {{"val.accuracy", 0.75}, {"val.loss", 0.5}, {"train.loss", 1.0}}});
+  trawl::TrialOutcome outcome;
+  outcome.steps = 100;
+  outcome.wall_seconds = 4.5;
+  outcome.final_metrics = {{"val.accuracy", 0.75}};
+  outcome.best_metrics = {{"val.accuracy", 0.75}};
+  outcome.best_step = 100;
+  store.trial_finished(3, outcome, 104.5);
+  store.event(trawl::StoreEvent{105.0, 3, "note", "hello"});
+
+  trawl::TrialTable table = store.read_trials();
+  CHECK(table.status[3] == trawl::TrialStatus::done);
+  CHECK(table.status[2] == trawl::TrialStatus::pending);
+  CHECK(table.attempts[3] == 1);
+  CHECK(table.owner[3] == "a0.g0@host:1");
+  CHECK(table.steps[3] == 100);
+  CHECK(table.best_step[3] == 100);
+  CHECK(table.started[3] == 100.0);
+  CHECK(table.final_metrics["val.accuracy"][3] == 0.75);
+  CHECK(std::isnan(table.final_metrics["val.accuracy"][2]));
+  auto events = store.read_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].message == "hello");
+}
+
+TEST_CASE("8 processes writing concurrently under the lock lose no record", "[store]") {
+  std::string dir = trawl::test::scratch_dir("store-contention");
+  trawl::SweepSpec spec = store_spec(dir);
+  trawl::Grid grid(spec);
+  const std::string path = trawl::ResultStore::open_or_create(spec, grid, metrics, "h").path();
+  constexpr int writers = 8, records = 200;
+  std::vector<pid_t> children;
+  for (int w = 0; w < writers; ++w) {
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      int code = 0;
+      try {
+        trawl::ResultStore store = trawl::ResultStore::open_existing(path);
+        for (int r = 0; r < records; ++r) {
+          // Each writer owns two trials' curves and appends its own events.
+          trawl::TrialId trial = w * 2 + r % 2;
+          store.eval_point(trial, trawl::EvalPoint{r / 2, r, {{"val.loss", w * 1000.0 + r}}});
+          store.event(trawl::StoreEvent{0.0, trial, "write", std::to_string(w) + ":" + std::to_string(r)});
+        }
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "writer %d: %s\n", w, e.what());
+        code = 1;
+      }
+      _exit(code);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  trawl::ResultStore store = trawl::ResultStore::open_existing(path);
+  std::set<std::string> seen;
+  for (const auto& event : store.read_events()) seen.insert(event.message);
+  CHECK(seen.size() == static_cast<std::size_t>(writers * records));
+  for (int w = 0; w < writers; ++w)
+    for (int r = 0; r < records; ++r) CHECK(seen.count(std::to_string(w) + ":" + std::to_string(r)) == 1);
+  // Every curve cell landed where its writer put it.
+  trawl::TrialTable table = store.read_trials();
+  for (int w = 0; w < writers; ++w) CHECK(table.steps[static_cast<std::size_t>(w * 2 + 1)] == records - 1);
+}
