@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages trawl builds, runs and tests with (as root).
+# Does nothing when they are all there already.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ccache
+  libopenmpi-dev openmpi-bin
+  libtorch-dev
+  libhdf5-dev hdf5-tools
+  libtomlplusplus-dev
+  catch2
+  python3 python3-h5py python3-numpy python3-pandas python3-pytest python3-sklearn python3-torch
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}; run as root or install them" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
