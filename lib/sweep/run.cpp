@@ -144,7 +144,9 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
   summary.assigned = mine.size();
   if (!groups.leader()) return summary;
 
-  const int threads = options.threads > 0 ? options.threads : threads_per_rank(groups.node.size());
+  const int threads = options.threads > 0                  ? options.threads
+                      : spec.integer("train.threads") > 0 ? static_cast<int>(spec.integer("train.threads"))
+                                                           : threads_per_rank(groups.node.size());
   Trainer trainer(spec, shape, threads);
   const std::string label = "a" + std::to_string(array.index) + ".g" + std::to_string(groups.group_index);
   std::string owner = label + "@" + host_name() + ":" + std::to_string(::getpid());
