@@ -97,6 +97,9 @@ DataShape inspect_data(const SweepSpec& spec) {
     }
     if (highest < 1) fail("data.train_y", "holds only one class");
     shape.classes = static_cast<int>(highest + 1);
+    if (spec.string("sweep.metric") == "val.auc" && shape.classes != 2)
+      throw input_error_at(spec.pos("sweep.metric"), "sweep.metric val.auc needs two classes; the data has " +
+                                                         std::to_string(shape.classes));
     shape.outputs = shape.classes;
   } else {
     shape.outputs = train_y.shape.size() == 2 ? static_cast<std::int64_t>(train_y.shape[1]) : 1;
