@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build.sh
+bash scripts/build.sh -DTRAWL_BUILD_TESTS=OFF
 trawl=$PWD/build/apps/trawl/trawl
 
 if [ "$(id -u)" -eq 0 ]; then
