@@ -22,8 +22,8 @@ Args::Args(int argc, char** argv, int first, const std::set<std::string>& valued
       has_inline = true;
     }
     if (valued.count(flag)) {
-      if (has_inline) values_[flag] = inline_value;
-      else if (i + 1 < argc) values_[flag] = argv[++i];
+      if (has_inline) values_[flag].push_back(inline_value);
+      else if (i + 1 < argc) values_[flag].push_back(argv[++i]);
       else throw InputError(flag + " needs a value");
     } else if (switches.count(flag) && !has_inline) {
       switches_.insert(flag);
@@ -38,7 +38,12 @@ Args::Args(int argc, char** argv, int first, const std::set<std::string>& valued
 std::optional<std::string> Args::value(const std::string& flag) const {
   auto it = values_.find(flag);
   if (it == values_.end()) return std::nullopt;
-  return it->second;
+  return it->second.back();
+}
+
+std::vector<std::string> Args::values(const std::string& flag) const {
+  auto it = values_.find(flag);
+  return it == values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 std::optional<std::int64_t> Args::integer(const std::string& flag) const {

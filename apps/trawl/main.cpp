@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/version.hpp"
 #include "grid/grid.hpp"
+#include "report/sweep_report.hpp"
 #include "spec/parse.hpp"
 #include "sweep/plan.hpp"
 #include "sweep/run.hpp"
@@ -28,6 +29,7 @@ commands:
   plan FILE       show the grid, its axes and how it splits over workers
   run FILE        run this worker's trials (every rank of mpirun/srun runs it)
   status DIR      progress of a sweep: counts by status, best so far, workers
+  report DIR      top trials, per-axis marginals, parameter importance, failures
 
 options:
   -h, --help      this help (and `trawl <command> --help` for each command)
@@ -84,6 +86,20 @@ bool wants_help(int argc, char** argv) {
   return false;
 }
 
+const char* const report_help = R"(usage: trawl report DIR|FILE [--top K] [--format F] [--filter AXIS=VALUE]...
+
+Reads a sweep's results file (finished, or still being written) and prints:
+the top K trials by sweep.metric (each trial's best eval point) with their
+parameters; for every axis, the mean, best and spread over seeds of the
+metric for each value; a parameter-importance ranking (the variance of each
+axis's marginal means, normalised to sum to 1; docs/report.md); and the
+failed, diverged and pruned trials with their reasons.
+
+  --top K           trials in the top table (default 10)
+  --format F        table (default), csv, json or markdown
+  --filter A=V      only trials whose axis A (or "seed") has value V; repeatable
+)";
+
 int validate(const Args& args) {
   trawl::SweepSpec spec = trawl::parse_sweep_file(args.only_positional("sweep file"));
   trawl::Grid grid(spec);
@@ -107,6 +123,18 @@ int plan(const Args& args) {
 
 int status(const Args& args) {
   std::cout << trawl::status_report(args.only_positional("sweep directory or results file"));
+  return 0;
+}
+
+int report(const Args& args) {
+  trawl::ReportOptions options;
+  auto top = args.integer("--top").value_or(10);
+  if (top < 1) throw trawl::InputError("--top must be at least 1");
+  options.top = static_cast<std::size_t>(top);
+  for (const auto& filter : args.values("--filter")) options.filters.push_back(trawl::parse_filter(filter));
+  trawl::TableFormat format = trawl::parse_table_format(args.value("--format").value_or("table"));
+  std::cout << trawl::render(trawl::sweep_report(args.only_positional("sweep directory or results file"), options),
+                             format);
   return 0;
 }
 
@@ -167,7 +195,7 @@ int main(int argc, char** argv) {
     const char* help;
   };
   for (const Verb& verb : {Verb{"validate", validate_help}, Verb{"plan", plan_help}, Verb{"run", run_help},
-                           Verb{"status", status_help}}) {
+                           Verb{"status", status_help}, Verb{"report", report_help}}) {
     if (command == verb.name && wants_help(argc, argv)) {
       std::cout << verb.help;
       return 0;
@@ -178,6 +206,7 @@ int main(int argc, char** argv) {
     if (command == "validate") return validate(Args(argc, argv, 2, {}, {}));
     if (command == "plan") return plan(Args(argc, argv, 2, {"--array-count", "--ranks"}, {}));
     if (command == "status") return status(Args(argc, argv, 2, {}, {}));
+    if (command == "report") return report(Args(argc, argv, 2, {"--top", "--format", "--filter"}, {}));
     std::cerr << "trawl: unknown command '" << command << "' (see trawl --help)\n";
     return static_cast<int>(trawl::ExitCode::bad_input);
   } catch (const trawl::InputError& e) {

@@ -49,6 +49,30 @@ std::vector<T> read_column(hid_t file, const std::string& path, hid_t mem_type, 
   return values;
 }
 
+// A params/<axis> column as values of the type it was declared with.
+std::vector<Value> read_values(hid_t file, const std::string& path, std::int64_t rows) {
+  h5::Dataset dataset = h5::open_dataset(file, path);
+  h5::Datatype type = h5::file_type(dataset);
+  std::vector<Value> values;
+  values.reserve(static_cast<std::size_t>(rows));
+  switch (H5Tget_class(type.get())) {
+    case H5T_STRING:
+      for (auto& text : h5::read_strings(dataset)) values.emplace_back(std::move(text));
+      break;
+    case H5T_FLOAT:
+      for (double v : read_column<double>(file, path, H5T_NATIVE_DOUBLE, rows)) values.emplace_back(v);
+      break;
+    case H5T_ENUM: {
+      h5::Datatype bools = h5::bool_type();
+      for (std::int8_t v : read_column<std::int8_t>(file, path, bools.get(), rows)) values.emplace_back(v != 0);
+      break;
+    }
+    default:
+      for (std::int64_t v : read_column<std::int64_t>(file, path, H5T_NATIVE_INT64, rows)) values.emplace_back(v);
+  }
+  return values;
+}
+
 // Writes params/<axis> for every trial, a block of rows at a time.
 void write_params(hid_t file, const Grid& grid) {
   const std::int64_t n = grid.size();
@@ -152,6 +176,11 @@ void create_layout(const std::string& path, const SweepSpec& spec, const Grid& g
 }  // namespace
 
 std::string lock_path_for(const std::string& results_file) { return results_file + ".lock"; }
+
+std::string results_file_in(const std::string& where) {
+  if (fs::is_directory(where)) return (fs::path(where) / "results.h5").string();
+  return where;
+}
 
 ResultStore::ResultStore(std::string path, std::vector<std::string> metrics, std::int64_t trials)
     : path_(std::move(path)), metrics_(std::move(metrics)), trials_(trials) {}
@@ -267,6 +296,9 @@ TrialTable ResultStore::read_trials() const {
   TrialTable table;
   h5::Datatype status = status_type();
   table.status = read_column<TrialStatus>(f, "trials/status", status.get(), trials_);
+  table.seed = read_column<std::int64_t>(f, "trials/seed", H5T_NATIVE_INT64, trials_);
+  for (const auto& axis : h5::read_strings_attribute(f, "axis_names"))
+    table.params.emplace_back(axis, read_values(f, "trials/params/" + axis, trials_));
   table.owner = h5::read_strings(h5::open_dataset(f, "trials/owner"));
   table.attempts = read_column<std::int64_t>(f, "trials/attempts", H5T_NATIVE_INT64, trials_);
   table.steps = read_column<std::int64_t>(f, "trials/steps", H5T_NATIVE_INT64, trials_);

@@ -24,6 +24,8 @@ struct StoreEvent {
 
 // What the file says about every trial (the /trials columns trawl reads back).
 struct TrialTable {
+  std::vector<std::int64_t> seed;
+  std::vector<std::pair<std::string, std::vector<Value>>> params;  // per axis, in axis order
   std::vector<TrialStatus> status;
   std::vector<std::string> owner;
   std::vector<std::int64_t> attempts, steps, best_step;
@@ -63,5 +65,7 @@ class ResultStore {
 };
 
 std::string lock_path_for(const std::string& results_file);
+// `where` is a sweep dir (its results.h5) or a results file.
+std::string results_file_in(const std::string& where);
 
 }  // namespace trawl

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <map>
 #include <sstream>
 
@@ -23,12 +22,6 @@ struct WorkerProgress {
 std::string worker_of(const std::string& owner) { return owner.substr(0, owner.find('@')); }
 
 }  // namespace
-
-std::string results_file_in(const std::string& where) {
-  namespace fs = std::filesystem;
-  if (fs::is_directory(where)) return (fs::path(where) / "results.h5").string();
-  return where;
-}
 
 std::string status_report(const std::string& where) {
   const ResultStore store = ResultStore::open_existing(results_file_in(where));

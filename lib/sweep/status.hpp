@@ -8,6 +8,5 @@ namespace trawl {
 
 // `where`: a sweep dir or a results file.
 std::string status_report(const std::string& where);
-std::string results_file_in(const std::string& where);
 
 }  // namespace trawl
