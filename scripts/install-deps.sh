@@ -10,7 +10,8 @@ packages=(
   libhdf5-dev hdf5-tools
   libtomlplusplus-dev
   catch2
-  python3 python3-h5py python3-numpy python3-pandas python3-pytest python3-sklearn python3-torch
+  python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-pytest python3-sklearn python3-torch
+  chromium
 )
 
 missing=()
