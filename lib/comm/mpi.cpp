@@ -85,6 +85,30 @@ std::int64_t Communicator::sum(std::int64_t value) const {
   return total;
 }
 
+namespace {
+
+template <typename T>
+std::vector<T> gather_all(const Communicator& comm, const std::vector<T>& mine, MPI_Datatype type) {
+  int count = static_cast<int>(mine.size());
+  std::vector<int> counts(static_cast<std::size_t>(comm.size())), offsets(counts.size(), 0);
+  TRAWL_MPI_CHECK(MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm.get()));
+  for (std::size_t i = 1; i < counts.size(); ++i) offsets[i] = offsets[i - 1] + counts[i - 1];
+  std::vector<T> all(static_cast<std::size_t>(offsets.back() + counts.back()));
+  TRAWL_MPI_CHECK(MPI_Allgatherv(mine.data(), count, type, all.data(), counts.data(), offsets.data(), type,
+                                 comm.get()));
+  return all;
+}
+
+}  // namespace
+
+std::vector<float> Communicator::all_gather(const std::vector<float>& mine) const {
+  return gather_all(*this, mine, MPI_FLOAT);
+}
+
+std::vector<std::int64_t> Communicator::all_gather(const std::vector<std::int64_t>& mine) const {
+  return gather_all(*this, mine, MPI_INT64_T);
+}
+
 std::int64_t Communicator::exclusive_prefix_sum(std::int64_t value) const {
   std::int64_t before = 0;
   TRAWL_MPI_CHECK(MPI_Exscan(&value, &before, 1, MPI_INT64_T, MPI_SUM, comm_));

@@ -4,7 +4,9 @@
 
 #include <mpi.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -48,6 +50,9 @@ class Communicator {
   void broadcast(void* data, int count, MPI_Datatype type, int root) const;
   void all_reduce(const void* in, void* out, int count, MPI_Datatype type, MPI_Op op) const;
   std::int64_t sum(std::int64_t value) const;
+  // Every rank's values, concatenated in rank order, on every rank.
+  std::vector<float> all_gather(const std::vector<float>& mine) const;
+  std::vector<std::int64_t> all_gather(const std::vector<std::int64_t>& mine) const;
   std::int64_t exclusive_prefix_sum(std::int64_t value) const;  // 0 on rank 0
   // Aborts every rank of the job: the CLI's last resort when one rank failed
   // alone and the others would wait for it forever.

@@ -189,8 +189,27 @@ class Parser {
       if (key.default_value && !s.count(key.key))
         s[key.key] = Setting{*key.default_value, SourcePos{spec_.path, 0, 0}};
     }
-    if (!s.count("data.path"))
+    const bool text = spec_.string("data.kind") == "text";
+    if (!s.count("data.task")) s["data.task"] = Setting{Value(std::string(text ? "lm" : "classification")), {}};
+    const std::string& task = spec_.string("data.task");
+    if (text != (task == "lm"))
+      fail(spec_.pos("data.task"), text ? "data.kind = \"text\" trains a language model: data.task must be \"lm\""
+                                        : "data.task = \"lm\" needs data.kind = \"text\"");
+    if (text) {
+      for (const char* key : {"data.train_file", "data.val_file"})
+        if (!s.count(key)) fail(file_start(), std::string(key) + " is required for data.kind = \"text\"");
+    } else if (!s.count("data.path")) {
       fail(file_start(), "data.path is required: the HDF5 file with the training data");
+    }
+    for (const char* key : {"data.path", "data.train_file", "data.val_file"})
+      if (!s.count(key)) s[key] = Setting{Value(std::string()), {}};
+    const std::string& model = spec_.string("model.kind");
+    if (model == "gpt" && !text)
+      fail(spec_.pos("model.kind"), "model.kind = \"gpt\" is a language model: it needs data.kind = \"text\"");
+    if (model == "mlp" && text)
+      fail(spec_.pos("model.kind"), "model.kind = \"mlp\" needs tabular data (data.kind = \"hdf5\")");
+    if (model == "torchscript" && spec_.string("model.path").empty())
+      fail(spec_.pos("model.kind"), "model.kind = \"torchscript\" needs model.path: a module saved with torch.jit.save");
     if (!s.count("sweep.dir"))
       s["sweep.dir"] = Setting{Value("runs/" + spec_.string("sweep.name")), {}};
 

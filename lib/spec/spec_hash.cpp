@@ -32,8 +32,9 @@ std::string spec_hash(const SweepSpec& spec) {
   for (auto seed : spec.seeds) hash.add_field(std::to_string(seed));
   hash.add_field("freeze");
   for (const auto& pattern : spec.freeze) hash.add_field(pattern);
-  std::set<std::string> files{spec.resolve_path(spec.string("data.path"))};
-  if (!spec.string("model.init").empty()) files.insert(spec.resolve_path(spec.string("model.init")));
+  std::set<std::string> files;
+  for (const char* key : {"data.path", "data.train_file", "data.val_file", "model.init", "model.path"})
+    if (!spec.string(key).empty()) files.insert(spec.resolve_path(spec.string(key)));
   for (const auto& dim : spec.dimensions) {
     hash.add_field("dimension");
     hash.add_field(dim.name);

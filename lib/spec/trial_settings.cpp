@@ -38,6 +38,10 @@ TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial) {
   t.model.activation = s.text("model.activation");
   t.model.init = spec.resolve_path(s.text("model.init"));
   t.model.freeze = spec.freeze;
+  t.model.d_model = s.integer("model.d_model");
+  t.model.heads = s.integer("model.heads");
+  t.model.seq_len = s.integer("model.seq_len");
+  t.model.path = spec.resolve_path(s.text("model.path"));
 
   t.data.kind = s.text("data.kind");
   t.data.path = spec.resolve_path(s.text("data.path"));
@@ -45,6 +49,8 @@ TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial) {
   t.data.train_y = s.text("data.train_y");
   t.data.val_x = s.text("data.val_x");
   t.data.val_y = s.text("data.val_y");
+  t.data.train_file = spec.resolve_path(s.text("data.train_file"));
+  t.data.val_file = spec.resolve_path(s.text("data.val_file"));
   t.data.task = s.text("data.task");
   t.data.shuffle = std::get<bool>(s.get("data.shuffle"));
 
@@ -65,6 +71,12 @@ TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial) {
   tr.optimizer = s.text("train.optimizer");
   tr.schedule = s.text("train.schedule");
   tr.seed = trial.seed;
+  tr.grad_accum = s.integer("train.grad_accum");
+  tr.label_smoothing = s.real("train.label_smoothing");
+  tr.bucket_mb = s.real("train.bucket_mb");
+  tr.device = s.text("train.device");
+  tr.precision = s.text("train.precision");
+  tr.threads = s.integer("train.threads");
 
   t.metric = spec.string("sweep.metric");
   t.maximize = spec.string("sweep.mode") == "max";

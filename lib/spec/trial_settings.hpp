@@ -19,12 +19,15 @@ struct ModelSettings {
   std::string activation;
   std::string init;  // absolute path of base weights, or ""
   std::vector<std::string> freeze;
+  std::int64_t d_model = 0, heads = 0, seq_len = 0;  // gpt (seq_len also for text data)
+  std::string path;                                  // torchscript module, absolute
 };
 
 struct DataSettings {
   std::string kind;
-  std::string path;  // absolute
+  std::string path;  // hdf5 file, absolute
   std::string train_x, train_y, val_x, val_y;
+  std::string train_file, val_file;  // text, absolute
   std::string task;
   bool shuffle = true;
 };
@@ -35,6 +38,10 @@ struct TrainSettings {
   double min_lr_ratio = 0, grad_clip = 0;
   std::string optimizer, schedule;
   std::int64_t seed = 0;  // the trial's seed (from sweep.seeds or train.seed)
+  std::int64_t grad_accum = 1;
+  double label_smoothing = 0, bucket_mb = 25;
+  std::string device, precision;
+  std::int64_t threads = 0;
 };
 
 struct TrialSettings {

@@ -52,12 +52,12 @@ class TrialLog : public TrainingObserver {
            bool live)
       : store_(store), prefix_(std::move(prefix)), trial_(trial), position_(position), count_(count), live_(live) {}
 
-  void on_eval(const EvalPoint& point, double samples_per_second, double learning_rate) override {
+  void on_eval(const EvalPoint& point, double throughput, const char* unit, double learning_rate) override {
     store_.eval_point(trial_, point);
     std::ostringstream line;
     line << prefix_ << " trial " << trial_ << " (" << position_ << "/" << count_ << ") step " << point.step;
     for (const auto& [name, value] : point.metrics) line << " " << name << "=" << format_metric(value);
-    line << " lr=" << format_number(learning_rate, "%.3g") << " samples/s=" << static_cast<std::int64_t>(samples_per_second);
+    line << " lr=" << format_number(learning_rate, "%.3g") << " " << unit << "=" << static_cast<std::int64_t>(throughput);
     print(line.str() + "\n");
   }
 
@@ -89,6 +89,12 @@ class TrialLog : public TrainingObserver {
   std::chrono::steady_clock::time_point last_live_{};
 };
 
+// What the other ranks of a group observe: nothing; their leader reports.
+class NoOutput : public TrainingObserver {
+ public:
+  void on_eval(const EvalPoint&, double, const char*, double) override {}
+};
+
 }  // namespace
 
 std::string final_weights_path(const SweepSpec& spec, std::int64_t trial) {
@@ -100,9 +106,6 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
     throw input_error_at(spec.pos("sweep.schedule"),
                          "sweep.schedule = \"dynamic\" is not available in this version; use \"static\"");
   const int ranks_per_trial = static_cast<int>(spec.integer("sweep.ranks_per_trial"));
-  if (ranks_per_trial != 1)
-    throw input_error_at(spec.pos("sweep.ranks_per_trial"),
-                         "sweep.ranks_per_trial > 1 (data-parallel trials) is not available in this version");
 
   const DataShape shape = inspect_data(spec);
   const std::vector<std::string> metrics = metric_names(spec.string("data.task"), shape.classes);
@@ -139,54 +142,73 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
   RunSummary summary;
   const StaticPartition mine(grid.size(), worker);
   summary.assigned = mine.size();
-  if (!groups.leader()) return summary;
+  const bool leader = groups.leader();
 
   const int threads = options.threads > 0                  ? options.threads
                       : spec.integer("train.threads") > 0 ? static_cast<int>(spec.integer("train.threads"))
                                                            : threads_per_rank(groups.node.size());
-  Trainer trainer(spec, shape, threads);
+  Trainer trainer(spec, shape, TrainerContext{&groups.group, groups.node.rank(), threads});
   const std::string label = "a" + std::to_string(array.index) + ".g" + std::to_string(groups.group_index);
   std::string owner = label + "@" + host_name() + ":" + std::to_string(::getpid());
   if (!slurm_job_label().empty()) owner += " job " + slurm_job_label();
   const std::string prefix = "[trawl " + label + " r" + std::to_string(world.rank()) + "]";
-  std::cout << prefix << " worker " << worker.index << "/" << worker.count << ": " << mine.size() << " of "
-            << grid.size() << " trials, " << threads << " threads, results " << spec.results_file() << std::endl;
+  if (leader)
+    std::cout << prefix << " worker " << worker.index << "/" << worker.count << ": " << mine.size() << " of "
+              << grid.size() << " trials, " << groups.group.size() << " rank(s) x " << threads << " threads on "
+              << trainer.device_name() << ", results " << spec.results_file() << std::endl;
 
+  // The leader decides what is left to run; its group follows.
+  std::vector<std::int8_t> statuses(static_cast<std::size_t>(grid.size()));
+  if (leader) {
+    const std::vector<TrialStatus> recorded = store->statuses();
+    for (std::size_t i = 0; i < statuses.size(); ++i) statuses[i] = static_cast<std::int8_t>(recorded[i]);
+  }
+  groups.group.broadcast(statuses.data(), static_cast<int>(statuses.size()), MPI_INT8_T, 0);
   // mpirun gives ranks a terminal too, but their redrawn lines would mix.
   const bool live = isatty(STDOUT_FILENO) == 1 && world.size() == 1;
-  const std::vector<TrialStatus> statuses = store->statuses();
+  NoOutput quiet;
   for (std::int64_t k = 0; k < mine.size(); ++k) {
     const TrialId id = mine[k];
-    const TrialStatus status = statuses[static_cast<std::size_t>(id)];
+    const auto status = static_cast<TrialStatus>(statuses[static_cast<std::size_t>(id)]);
     if (status != TrialStatus::pending && status != TrialStatus::running) {
       ++summary.skipped;
       continue;
     }
     const Trial trial = grid.trial(id);
     TrialLog log(*store, prefix, id, k + 1, mine.size(), live);
-    std::vector<std::string> params;
-    for (const auto& [key, value] : trial.params) params.push_back(key + "=" + to_string(value));
-    log.print(prefix + " trial " + std::to_string(id) + " start seed=" + std::to_string(trial.seed) +
-              (params.empty() ? "" : " " + join(params, " ")) + "\n");
-    store->trial_started(id, owner, now());
+    if (leader) {
+      std::vector<std::string> params;
+      for (const auto& [key, value] : trial.params) params.push_back(key + "=" + to_string(value));
+      log.print(prefix + " trial " + std::to_string(id) + " start seed=" + std::to_string(trial.seed) +
+                (params.empty() ? "" : " " + join(params, " ")) + "\n");
+      store->trial_started(id, owner, now());
+    }
     TrialOutcome outcome;
     try {
       TrialSettings settings = trial_settings(spec, trial);
-      outcome = trainer.train(settings, log, options.save_final ? final_weights_path(spec, id) : "");
-    } catch (const std::exception& e) {
+      outcome = trainer.train(settings, leader ? static_cast<TrainingObserver&>(log) : quiet,
+                              options.save_final ? final_weights_path(spec, id) : "");
+    } catch (const InputError& e) {
       // A trial that cannot train is a result, not a crash: record it and go on.
+      // Its settings fail alike on every rank of the group, so all go on together.
+      outcome = TrialOutcome{};
+      outcome.status = TrialStatus::failed;
+      outcome.message = e.what();
+    } catch (const std::exception& e) {
+      if (groups.group.size() > 1) throw;  // the group's ranks may disagree: stop the job
       outcome = TrialOutcome{};
       outcome.status = TrialStatus::failed;
       outcome.message = e.what();
     }
-    store->trial_finished(id, outcome, now());
-    if (outcome.status != TrialStatus::done)
-      store->event(StoreEvent{now(), id, to_string(outcome.status), outcome.message});
     switch (outcome.status) {
       case TrialStatus::done: ++summary.done; break;
       case TrialStatus::diverged: ++summary.diverged; break;
       default: ++summary.failed; break;
     }
+    if (!leader) continue;
+    store->trial_finished(id, outcome, now());
+    if (outcome.status != TrialStatus::done)
+      store->event(StoreEvent{now(), id, to_string(outcome.status), outcome.message});
     std::string end = prefix + " trial " + std::to_string(id) + " " + to_string(outcome.status);
     if (outcome.status == TrialStatus::done && outcome.final_metrics.count(metric))
       end += " " + metric + "=" + format_metric(outcome.final_metrics.at(metric));

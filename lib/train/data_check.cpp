@@ -38,8 +38,29 @@ void check_init_files(const SweepSpec& spec) {
     for (const auto& value : axis->values) check(std::get<std::string>(value), axis->pos);
 }
 
+// Text data: byte files; the model sees bytes 0..255.
+DataShape inspect_text(const SweepSpec& spec) {
+  DataShape shape;
+  for (const char* key : {"data.train_file", "data.val_file"}) {
+    const std::string path = spec.resolve_path(spec.string(key));
+    std::error_code ec;
+    auto size = std::filesystem::file_size(path, ec);
+    if (ec) throw input_error_at(spec.pos(key), std::string(key) + ": cannot read " + path + ": " + ec.message());
+    if (size < 2) throw input_error_at(spec.pos(key), std::string(key) + ": " + path + " has fewer than 2 bytes");
+    (std::string(key) == "data.train_file" ? shape.train_rows : shape.val_rows) = static_cast<std::int64_t>(size);
+  }
+  shape.outputs = 256;
+  return shape;
+}
+
 DataShape inspect_data(const SweepSpec& spec) {
   check_init_files(spec);
+  if (spec.string("model.kind") == "torchscript") {
+    const std::string module = spec.resolve_path(spec.string("model.path"));
+    if (!std::filesystem::exists(module))
+      throw input_error_at(spec.pos("model.path"), "model.path: no such file: " + module);
+  }
+  if (spec.string("data.kind") == "text") return inspect_text(spec);
   const std::string path = spec.resolve_path(spec.string("data.path"));
   const SourcePos& where = spec.pos("data.path");
   if (!std::filesystem::exists(path)) throw input_error_at(where, "data.path: no such file: " + path);

@@ -10,9 +10,9 @@
 namespace trawl {
 
 struct DataShape {
-  std::int64_t train_rows = 0, val_rows = 0;
+  std::int64_t train_rows = 0, val_rows = 0;  // rows, or bytes of text
   std::int64_t features = 0;
-  std::int64_t outputs = 0;  // classes, or regression targets per row
+  std::int64_t outputs = 0;  // classes, regression targets per row, or 256 byte values
   int classes = 0;           // 0 for regression
 };
 

@@ -1,48 +1,51 @@
 #include "train/trainer.hpp"
 
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
+#include <torch/version.h>
 
 #include <chrono>
 #include <cmath>
 
-#include "h5/io.hpp"
-#include "spec/metrics.hpp"
+#include "comm/all_reduce.hpp"
+#include "slurm/environment.hpp"
 #include "train/auc.hpp"
+#include "train/dataset.hpp"
+#include "train/grad_buckets.hpp"
 #include "train/lr_schedule.hpp"
-#include "train/mlp.hpp"
+#include "train/model.hpp"
 #include "train/weights.hpp"
+
+#ifdef TRAWL_TORCH_CUDA
+#include <c10/cuda/CUDAStream.h>
+#endif
 
 namespace trawl {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+namespace F = torch::nn::functional;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-torch::Tensor read_tensor(hid_t file, const std::string& dataset, bool integers) {
-  h5::Dataset d = h5::open_dataset(file, dataset);
-  std::vector<std::int64_t> dims;
-  for (auto n : h5::shape(d)) dims.push_back(static_cast<std::int64_t>(n));
-  torch::Tensor t = torch::empty(dims, integers ? torch::kLong : torch::kFloat);
-  if (t.numel() > 0) h5::read_all(d, integers ? H5T_NATIVE_INT64 : H5T_NATIVE_FLOAT, t.data_ptr());
-  return t;
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 void require(bool ok, const std::string& message) {
   if (!ok) throw InputError(message);
 }
 
 // Checks the values one trial was given (a grid may hold ones that cannot work).
-void check_settings(const TrialSettings& t, std::int64_t train_rows) {
+void check_settings(const TrialSettings& t, std::int64_t examples, int ranks) {
   const auto& tr = t.train;
   require(tr.steps >= 1, "train.steps must be at least 1, not " + std::to_string(tr.steps));
   require(tr.batch_size >= 1, "train.batch_size must be at least 1, not " + std::to_string(tr.batch_size));
-  require(tr.batch_size <= train_rows, "train.batch_size " + std::to_string(tr.batch_size) +
-                                           " is larger than the training set (" + std::to_string(train_rows) +
-                                           " rows)");
+  require(tr.batch_size <= examples, "train.batch_size " + std::to_string(tr.batch_size) +
+                                         " is larger than the training set (" + std::to_string(examples) +
+                                         " examples)");
+  require(tr.grad_accum >= 1, "train.grad_accum must be at least 1");
+  require(tr.batch_size >= tr.grad_accum * ranks,
+          "train.batch_size " + std::to_string(tr.batch_size) + " is smaller than train.grad_accum (" +
+              std::to_string(tr.grad_accum) + ") x ranks_per_trial (" + std::to_string(ranks) +
+              "): some rank would get no examples");
   require(tr.eval_every >= 1, "train.eval_every must be at least 1");
   require(tr.eval_batch_size >= 1, "train.eval_batch_size must be at least 1");
   require(tr.lr > 0 && std::isfinite(tr.lr), "train.lr must be positive");
@@ -52,8 +55,7 @@ void check_settings(const TrialSettings& t, std::int64_t train_rows) {
   require(tr.momentum >= 0 && tr.momentum < 1, "train.momentum must be in [0, 1)");
   require(tr.beta1 >= 0 && tr.beta1 < 1 && tr.beta2 >= 0 && tr.beta2 < 1, "train.beta1 and beta2 must be in [0, 1)");
   require(tr.min_lr_ratio >= 0 && tr.min_lr_ratio <= 1, "train.min_lr_ratio must be in [0, 1]");
-  require(t.model.hidden >= 1, "model.hidden must be at least 1");
-  require(t.model.layers >= 0, "model.layers must not be negative");
+  require(tr.label_smoothing >= 0 && tr.label_smoothing < 1, "train.label_smoothing must be in [0, 1)");
   require(t.model.dropout >= 0 && t.model.dropout < 1, "model.dropout must be in [0, 1)");
 }
 
@@ -66,129 +68,242 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainSettings& t, 
                   t.weight_decay));
 }
 
+// bf16 autocast for CUDA, on for the guard's lifetime (the API moved in 2.4).
+class AutocastGuard {
+ public:
+  explicit AutocastGuard(bool on) : on_(on) {
+    if (!on_) return;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+    at::autocast::set_autocast_enabled(at::kCUDA, true);
+#else
+    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    at::autocast::set_enabled(true);
+#endif
+  }
+  ~AutocastGuard() {
+    if (!on_) return;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_enabled(at::kCUDA, false);
+#else
+    at::autocast::set_enabled(false);
+#endif
+    at::autocast::clear_cache();
+  }
+  AutocastGuard(const AutocastGuard&) = delete;
+  AutocastGuard& operator=(const AutocastGuard&) = delete;
+
+ private:
+  bool on_;
+};
+
+// [first, last) of n items split into `parts` nearly equal pieces.
+std::pair<std::int64_t, std::int64_t> piece(std::int64_t n, std::int64_t parts, std::int64_t index) {
+  return {n * index / parts, n * (index + 1) / parts};
+}
+
 }  // namespace
 
 struct Trainer::Impl {
+  const Communicator* group;
   DataShape shape;
-  bool classification = true;
-  torch::Tensor train_x, train_y, val_x, val_y;
+  std::string task;
+  torch::Device device{torch::kCPU};
+  LoadedData data;
+  std::unique_ptr<GradientAllReduce> reduce;
+  std::int64_t tokens_per_example = 1;  // of the trial being trained
 
-  torch::Tensor loss(const torch::Tensor& out, const torch::Tensor& y) const {
-    if (classification) return torch::nn::functional::cross_entropy(out, y);
-    return torch::mse_loss(out, y.dim() == 1 ? y.unsqueeze(1) : y);
+  explicit Impl(const Communicator* g) : group(g) {}
+
+  int ranks() const { return group ? group->size() : 1; }
+  int rank() const { return group ? group->rank() : 0; }
+  bool lm() const { return task == "lm"; }
+
+  // Sum of the loss over a batch (and its tokens), so that shards add up exactly.
+  torch::Tensor loss_sum(const torch::Tensor& out, const torch::Tensor& y, double smoothing) const {
+    if (task == "classification")
+      return F::cross_entropy(out, y, F::CrossEntropyFuncOptions().reduction(torch::kSum).label_smoothing(smoothing));
+    if (lm())
+      return F::cross_entropy(out.reshape({-1, out.size(-1)}), y.reshape({-1}),
+                              F::CrossEntropyFuncOptions().reduction(torch::kSum).label_smoothing(smoothing));
+    return (out - (y.dim() == 1 ? y.unsqueeze(1) : y)).pow(2).mean(1).sum();
   }
 
-  std::map<std::string, double> evaluate(Mlp& model, std::int64_t batch) const {
+  double sum_over_group(double value) const {
+    if (ranks() > 1) group->all_reduce(&value, &value, 1, MPI_DOUBLE, MPI_SUM);
+    return value;
+  }
+
+  // Every rank evaluates its share of the validation set; sums and counts
+  // are reduced before dividing, so the metrics are exact for any split.
+  std::map<std::string, double> evaluate(Model& model, const DataView& view, std::int64_t batch, bool bf16) {
     torch::NoGradGuard no_grad;
-    model->eval();
-    const std::int64_t n = val_x.size(0);
-    double loss_sum = 0, abs_sum = 0;
-    std::int64_t correct = 0;
+    AutocastGuard autocast(bf16);
+    model.train(false);
+    const std::int64_t n = view.val_examples();
+    auto [begin, end] = piece(n, ranks(), rank());
+    double sums[3] = {0, 0, 0};  // loss, correct or absolute error, unused
     std::vector<float> scores;
-    for (std::int64_t first = 0; first < n; first += batch) {
-      std::int64_t last = std::min(n, first + batch);
-      torch::Tensor x = val_x.slice(0, first, last), y = val_y.slice(0, first, last);
-      torch::Tensor out = model->forward(x);
-      if (classification) {
-        loss_sum += torch::nn::functional::cross_entropy(
-                        out, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                        .item<double>();
-        correct += out.argmax(1).eq(y).sum().item<std::int64_t>();
+    std::vector<std::int64_t> labels;
+    for (std::int64_t first = begin; first < end; first += batch) {
+      Batch b = view.val(first, std::min(end, first + batch));
+      torch::Tensor x = b.x.to(device), y = b.y.to(device);
+      torch::Tensor out = model.forward(x).to(torch::kFloat);
+      sums[0] += loss_sum(out, y, 0.0).item<double>();
+      if (task == "classification") {
+        sums[1] += out.argmax(1).eq(y).sum().item<double>();
         if (shape.classes == 2) {
-          torch::Tensor p = torch::softmax(out, 1).select(1, 1).contiguous();
+          torch::Tensor p = torch::softmax(out, 1).select(1, 1).contiguous().cpu();
           scores.insert(scores.end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+          torch::Tensor l = y.cpu().contiguous();
+          labels.insert(labels.end(), l.data_ptr<std::int64_t>(), l.data_ptr<std::int64_t>() + l.numel());
         }
-      } else {
-        torch::Tensor diff = out - (y.dim() == 1 ? y.unsqueeze(1) : y);
-        loss_sum += diff.pow(2).mean(1).sum().item<double>();
-        abs_sum += diff.abs().mean(1).sum().item<double>();
+      } else if (task == "regression") {
+        sums[1] += (out - (y.dim() == 1 ? y.unsqueeze(1) : y)).abs().mean(1).sum().item<double>();
       }
     }
-    model->train();
-    const double rows = static_cast<double>(n);
-    std::map<std::string, double> metrics{{"val.loss", loss_sum / rows}};
-    if (classification) {
-      metrics["val.accuracy"] = static_cast<double>(correct) / rows;
+    if (ranks() > 1) group->all_reduce(sums, sums, 3, MPI_DOUBLE, MPI_SUM);
+    model.train(true);
+    const double count = static_cast<double>(n * tokens_per_example);
+    std::map<std::string, double> metrics{{"val.loss", sums[0] / count}};
+    if (task == "classification") {
+      metrics["val.accuracy"] = sums[1] / count;
       if (shape.classes == 2) {
-        std::vector<std::int64_t> labels(val_y.data_ptr<std::int64_t>(), val_y.data_ptr<std::int64_t>() + n);
+        if (ranks() > 1) {
+          scores = group->all_gather(scores);
+          labels = group->all_gather(labels);
+        }
         metrics["val.auc"] = roc_auc(scores, labels);
       }
+    } else if (task == "regression") {
+      metrics["val.mae"] = sums[1] / count;
     } else {
-      metrics["val.mae"] = abs_sum / rows;
+      metrics["val.perplexity"] = std::exp(metrics["val.loss"]);
     }
     return metrics;
   }
+
+
+  // Data-parallel groups must hold identical parameters after every trial.
+  void check_replicas(Model& model) const {
+    if (ranks() < 2) return;
+    torch::NoGradGuard no_grad;
+    double local = 0;
+    for (auto& [name, p] : model.named_parameters()) local += p.to(torch::kDouble).sum().item<double>();
+    double lo = local, hi = local;
+    group->all_reduce(&lo, &lo, 1, MPI_DOUBLE, MPI_MIN);
+    group->all_reduce(&hi, &hi, 1, MPI_DOUBLE, MPI_MAX);
+    if (lo != hi) throw Error("the ranks of this group hold different parameters after training (sums " +
+                              std::to_string(lo) + " and " + std::to_string(hi) + ")");
+  }
+
+  TrialOutcome train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path);
 };
 
-Trainer::Trainer(const SweepSpec& spec, const DataShape& shape, int threads) : impl_(std::make_unique<Impl>()) {
-  at::set_num_threads(std::max(1, threads));
-  impl_->shape = shape;
-  impl_->classification = spec.string("data.task") == "classification";
-  h5::File file = h5::open_file(spec.resolve_path(spec.string("data.path")), H5F_ACC_RDONLY);
-  const bool integers = impl_->classification;
-  impl_->train_x = read_tensor(file.get(), spec.string("data.train_x"), false);
-  impl_->val_x = read_tensor(file.get(), spec.string("data.val_x"), false);
-  impl_->train_y = read_tensor(file.get(), spec.string("data.train_y"), integers);
-  impl_->val_y = read_tensor(file.get(), spec.string("data.val_y"), integers);
+Trainer::Trainer(const SweepSpec& spec, const DataShape& shape, const TrainerContext& context)
+    : impl_(std::make_unique<Impl>(context.group)) {
+  at::set_num_threads(std::max(1, context.threads));
+  Impl& i = *impl_;
+  i.shape = shape;
+  i.task = spec.string("data.task");
+  const std::string& wanted = spec.string("train.device");
+  const bool cuda = wanted == "cuda" || (wanted == "auto" && torch::cuda::is_available());
+  if (cuda) {
+    if (!torch::cuda::is_available())
+      throw input_error_at(spec.pos("train.device"), "train.device = \"cuda\" but torch sees no CUDA device");
+    const int gpus = static_cast<int>(torch::cuda::device_count());
+    const int local = static_cast<int>(env_integer("SLURM_LOCALID").value_or(context.local_rank));
+    i.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local % gpus));
+  }
+  i.data = load_data(spec);
+  for (torch::Tensor* t : {&i.data.train_x, &i.data.train_y, &i.data.val_x, &i.data.val_y})
+    if (t->defined()) *t = t->to(i.device);
+  if (i.ranks() > 1) {
+    if (i.device.is_cuda()) {
+      void* stream = nullptr;
+#ifdef TRAWL_TORCH_CUDA
+      stream = c10::cuda::getCurrentCUDAStream(i.device.index()).stream();
+#endif
+      i.reduce = make_nccl_all_reduce(*i.group, i.device.index(), stream);
+    } else {
+      i.reduce = make_mpi_all_reduce(*i.group);
+    }
+  }
 }
 
 Trainer::~Trainer() = default;
 
+std::string Trainer::device_name() const {
+  return impl_->device.str() + (impl_->reduce ? std::string(" (") + impl_->reduce->name() + " all-reduce)" : "");
+}
+
 TrialOutcome Trainer::train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path) {
   try {
-    return train_trial(*impl_, trial, observer, save_path);
+    return impl_->train(trial, observer, save_path);
   } catch (const c10::Error& e) {
     // torch's own messages carry a C++ backtrace that helps no user.
     throw Error(e.what_without_backtrace());
   }
 }
 
-TrialOutcome Trainer::train_trial(const Impl& data, const TrialSettings& trial, TrainingObserver& observer,
+TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& observer,
                                   const std::string& save_path) {
   const TrainSettings& t = trial.train;
-  const std::int64_t rows = data.train_x.size(0);
-  check_settings(trial, rows);
+  const DataView view(data, trial.model.seq_len);
+  tokens_per_example = lm() ? trial.model.seq_len : 1;
+  check_settings(trial, view.train_examples(), ranks());
+  const bool bf16 = t.precision == "bf16";
+  require(!bf16 || device.is_cuda(), "train.precision = \"bf16\" needs a CUDA device; this trial runs on " +
+                                         device.str());
   const auto started = Clock::now();
 
   torch::manual_seed(static_cast<std::uint64_t>(t.seed));
-  Mlp model(data.shape.features, trial.model.hidden, trial.model.layers, data.shape.outputs, trial.model.dropout,
-            trial.model.activation);
+  std::unique_ptr<Model> model = make_model(trial, shape);
   if (!trial.model.init.empty()) load_weights(*model, trial.model.init);
+  model->to(device);
   std::vector<torch::Tensor> params = apply_freeze(*model, trial.model.freeze);
   if (params.empty()) throw InputError("model.freeze leaves no parameter to train");
   auto optimizer = make_optimizer(t, params);
-  model->train();
+  std::unique_ptr<GradientBuckets> buckets;
+  if (reduce) buckets = std::make_unique<GradientBuckets>(params, t.bucket_mb, *reduce);
+  model->train(true);
 
-  // Batch k is rows [(k mod E)·B, (k mod E)·B + B) of the epoch's order, E = floor(n/B).
-  const std::int64_t batch = t.batch_size, per_epoch = rows / batch;
+  // Step k uses global batch k mod E of the epoch's order, E = floor(n/B).
+  const std::int64_t batch = t.batch_size, examples = view.train_examples(), per_epoch = examples / batch;
+  const double scale = 1.0 / static_cast<double>(batch * tokens_per_example);
   auto generator = at::detail::createCPUGenerator(static_cast<std::uint64_t>(t.seed));
   torch::Tensor order;
 
   TrialOutcome outcome;
-  double loss_sum = 0;
-  std::int64_t loss_count = 0, eval_index = 0;
-  double best = std::numeric_limits<double>::quiet_NaN();
-  double train_seconds = 0;
-  std::int64_t samples_since_eval = 0;
+  double loss_window = 0, best = std::numeric_limits<double>::quiet_NaN();
+  std::int64_t loss_steps = 0, eval_index = 0, examples_since_eval = 0;
   auto window_start = Clock::now();
 
   for (std::int64_t step = 0; step < t.steps; ++step) {
     const std::int64_t k = step % per_epoch;
-    torch::Tensor x, y;
-    if (trial.data.shuffle) {
-      if (k == 0) order = torch::randperm(rows, generator, torch::kLong);
-      torch::Tensor rows_of_batch = order.slice(0, k * batch, (k + 1) * batch);
-      x = data.train_x.index_select(0, rows_of_batch);
-      y = data.train_y.index_select(0, rows_of_batch);
-    } else {
-      x = data.train_x.slice(0, k * batch, (k + 1) * batch);
-      y = data.train_y.slice(0, k * batch, (k + 1) * batch);
-    }
+    if (trial.data.shuffle && k == 0) order = torch::randperm(examples, generator, torch::kLong);
+    torch::Tensor global = trial.data.shuffle ? order.slice(0, k * batch, (k + 1) * batch)
+                                                : torch::arange(k * batch, (k + 1) * batch, torch::kLong);
     const double lr = learning_rate(t, step);
-    for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
+    for (auto& group_options : optimizer->param_groups()) group_options.options().set_lr(lr);
     optimizer->zero_grad();
-    torch::Tensor loss = data.loss(model->forward(x), y);
-    const double loss_value = loss.item<double>();
+    double local_loss = 0;
+    for (std::int64_t m = 0; m < t.grad_accum; ++m) {
+      auto [micro_begin, micro_end] = piece(batch, t.grad_accum, m);
+      auto [shard_begin, shard_end] = piece(micro_end - micro_begin, ranks(), rank());
+      torch::Tensor rows = global.slice(0, micro_begin + shard_begin, micro_begin + shard_end).to(device);
+      Batch b = view.train(rows);
+      if (buckets && m + 1 == t.grad_accum) buckets->arm();
+      torch::Tensor loss;
+      {
+        AutocastGuard autocast(bf16);
+        loss = loss_sum(model->forward(b.x).to(torch::kFloat), b.y, t.label_smoothing);
+      }
+      (loss * scale).backward();
+      local_loss += loss.item<double>();
+    }
+    if (buckets) buckets->finish();
+    const double loss_value = sum_over_group(local_loss) * scale;
     if (!std::isfinite(loss_value)) {
       outcome.status = TrialStatus::diverged;
       outcome.steps = step;
@@ -196,22 +311,23 @@ TrialOutcome Trainer::train_trial(const Impl& data, const TrialSettings& trial, 
                         std::to_string(step + 1) + " (lr " + std::to_string(lr) + ")";
       break;
     }
-    loss.backward();
+    // After the all-reduce every rank holds the group's gradient, so the
+    // local norm is the global norm and every rank clips alike.
     if (t.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, t.grad_clip);
     optimizer->step();
-    loss_sum += loss_value;
-    ++loss_count;
-    samples_since_eval += batch;
+    loss_window += loss_value;
+    ++loss_steps;
+    examples_since_eval += batch;
     const std::int64_t done = step + 1;
     observer.on_step(done, t.steps);
     outcome.steps = done;
 
     if (done % t.eval_every == 0 || done == t.steps) {
-      train_seconds = seconds_since(window_start);
-      EvalPoint point{eval_index++, done, data.evaluate(model, t.eval_batch_size)};
-      point.metrics["train.loss"] = loss_sum / static_cast<double>(loss_count);
-      loss_sum = 0;
-      loss_count = 0;
+      const double train_seconds = seconds_since(window_start);
+      EvalPoint point{eval_index++, done, evaluate(*model, view, t.eval_batch_size, bf16)};
+      point.metrics["train.loss"] = loss_window / static_cast<double>(loss_steps);
+      loss_window = 0;
+      loss_steps = 0;
       const double value = point.metrics.at(trial.metric);
       const bool better = std::isnan(best) || (trial.maximize ? value > best : value < best);
       if (better && std::isfinite(value)) {
@@ -220,12 +336,15 @@ TrialOutcome Trainer::train_trial(const Impl& data, const TrialSettings& trial, 
         outcome.best_metrics = point.metrics;
       }
       outcome.final_metrics = point.metrics;
-      observer.on_eval(point, static_cast<double>(samples_since_eval) / std::max(train_seconds, 1e-9), lr);
-      samples_since_eval = 0;
+      const double throughput =
+          static_cast<double>(examples_since_eval * tokens_per_example) / std::max(train_seconds, 1e-9);
+      observer.on_eval(point, throughput, lm() ? "tokens/s" : "samples/s", lr);
+      examples_since_eval = 0;
       window_start = Clock::now();
     }
   }
-  if (!save_path.empty() && outcome.status == TrialStatus::done) save_weights(*model, save_path);
+  check_replicas(*model);
+  if (!save_path.empty() && outcome.status == TrialStatus::done && rank() == 0) save_weights(*model, save_path);
   outcome.wall_seconds = seconds_since(started);
   return outcome;
 }

@@ -1,10 +1,13 @@
-// lib/train: trains one trial at a time in this process. The data is loaded
-// once, when the Trainer is made, and shared by every trial it trains.
+// lib/train: trains one trial at a time in this process, together with the
+// other ranks of its group (data-parallel: each rank takes a disjoint shard
+// of every global batch; gradients are summed by an all-reduce). The data is
+// loaded once, when the Trainer is made, and shared by every trial.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "comm/mpi.hpp"
 #include "spec/trial_settings.hpp"
 #include "train/data_check.hpp"
 #include "train/outcome.hpp"
@@ -14,29 +17,35 @@ namespace trawl {
 class TrainingObserver {
  public:
   virtual ~TrainingObserver() = default;
-  // After every eval point; samples_per_second counts training steps only.
-  virtual void on_eval(const EvalPoint& point, double samples_per_second, double learning_rate) = 0;
+  // After every eval point (on every rank; metrics are the group's).
+  // `throughput` is training samples/s, or tokens/s for a language model.
+  virtual void on_eval(const EvalPoint& point, double throughput, const char* unit, double learning_rate) = 0;
   // After every optimizer step (for progress displays; keep it cheap).
   virtual void on_step(std::int64_t steps_done, std::int64_t steps) {}
 };
 
+struct TrainerContext {
+  const Communicator* group = nullptr;  // the ranks that train each trial together; none: alone
+  int local_rank = 0;         // this rank's index on its node: its GPU
+  int threads = 1;            // libtorch intra-op threads for this process
+};
+
 class Trainer {
  public:
-  // `threads`: libtorch intra-op threads for this process.
-  Trainer(const SweepSpec& spec, const DataShape& shape, int threads);
+  Trainer(const SweepSpec& spec, const DataShape& shape, const TrainerContext& context);
   ~Trainer();
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
 
-  // Trains one trial. A NaN or infinite loss ends it as `diverged`; settings
-  // that cannot work throw InputError (the caller records the trial failed).
-  // With a non-empty `save_path` the final weights are written there.
+  // Trains one trial; every rank of the group calls it with the same trial.
+  // A NaN or infinite loss ends it as `diverged`; settings that cannot work
+  // throw InputError (the caller records the trial failed). With a
+  // non-empty `save_path` the group's first rank writes the final weights.
   TrialOutcome train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path = "");
+  std::string device_name() const;
 
  private:
   struct Impl;
-  static TrialOutcome train_trial(const Impl& data, const TrialSettings& trial, TrainingObserver& observer,
-                                  const std::string& save_path);
   std::unique_ptr<Impl> impl_;
 };
 

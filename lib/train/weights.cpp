@@ -1,8 +1,8 @@
 #include "train/weights.hpp"
 
-#include <cstdio>
-#include <filesystem>
 #include <unistd.h>
+
+#include <filesystem>
 
 #include "core/error.hpp"
 #include "core/text.hpp"
@@ -17,19 +17,25 @@ std::string shape_text(const torch::Tensor& t) {
   return "[" + join(dims, ", ") + "]";
 }
 
+std::vector<std::string> names_of(const NamedTensors& tensors) {
+  std::vector<std::string> names;
+  for (const auto& [name, tensor] : tensors) names.push_back(name);
+  return names;
+}
+
 }  // namespace
 
-void save_weights(torch::nn::Module& model, const std::string& path) {
+void save_weights(Model& model, const std::string& path) {
   torch::serialize::OutputArchive archive;
-  for (const auto& item : model.named_parameters()) archive.write(item.key(), item.value().detach());
-  for (const auto& item : model.named_buffers()) archive.write(item.key(), item.value(), true);
+  for (const auto& [name, tensor] : model.named_parameters()) archive.write(name, tensor.detach().cpu());
+  for (const auto& [name, tensor] : model.named_buffers()) archive.write(name, tensor.cpu(), true);
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   std::string temporary = path + ".tmp." + std::to_string(::getpid());
   archive.save_to(temporary);
   std::filesystem::rename(temporary, path);
 }
 
-std::vector<std::string> load_weights(torch::nn::Module& model, const std::string& path) {
+std::vector<std::string> load_weights(Model& model, const std::string& path) {
   if (!std::filesystem::exists(path)) throw InputError("model.init: no such file: " + path);
   torch::serialize::InputArchive archive;
   try {
@@ -37,41 +43,41 @@ std::vector<std::string> load_weights(torch::nn::Module& model, const std::strin
   } catch (const c10::Error& e) {
     throw InputError("model.init: " + path + " is not a weights file trawl can read: " + e.what_without_backtrace());
   }
-  auto parameters = model.named_parameters();
-  auto buffers = model.named_buffers();
+  NamedTensors targets = model.named_parameters();
+  for (auto& buffer : model.named_buffers()) targets.push_back(buffer);
   std::vector<std::string> loaded;
   torch::NoGradGuard no_grad;
   for (const auto& name : archive.keys()) {
-    torch::Tensor* target = parameters.find(name);
-    if (!target) target = buffers.find(name);
-    if (!target)
+    auto it = std::find_if(targets.begin(), targets.end(), [&](const auto& t) { return t.first == name; });
+    if (it == targets.end())
       throw InputError("model.init: " + path + " holds '" + name + "', which this model does not have" +
-                       did_you_mean(name, parameters.keys()));
+                       did_you_mean(name, names_of(targets)));
     torch::Tensor value;
     archive.read(name, value);
-    if (value.sizes() != target->sizes())
+    if (value.sizes() != it->second.sizes())
       throw InputError("model.init: '" + name + "' is " + shape_text(value) + " in " + path + " but " +
-                       shape_text(*target) + " in this model");
-    target->copy_(value);
+                       shape_text(it->second) + " in this model");
+    it->second.copy_(value);
     loaded.push_back(name);
   }
   return loaded;
 }
 
-std::vector<torch::Tensor> apply_freeze(torch::nn::Module& model, const std::vector<std::string>& patterns) {
+std::vector<torch::Tensor> apply_freeze(Model& model, const std::vector<std::string>& patterns) {
   std::vector<bool> used(patterns.size(), false);
   std::vector<torch::Tensor> trainable;
-  for (auto& item : model.named_parameters()) {
+  NamedTensors params = model.named_parameters();
+  for (auto& [name, tensor] : params) {
     bool frozen = false;
     for (std::size_t i = 0; i < patterns.size(); ++i)
-      if (glob_match(patterns[i], item.key())) frozen = used[i] = true;
-    item.value().set_requires_grad(!frozen);
-    if (!frozen) trainable.push_back(item.value());
+      if (glob_match(patterns[i], name)) frozen = used[i] = true;
+    tensor.set_requires_grad(!frozen);
+    if (!frozen) trainable.push_back(tensor);
   }
   for (std::size_t i = 0; i < patterns.size(); ++i)
     if (!used[i])
       throw InputError("model.freeze: pattern '" + patterns[i] + "' matches no parameter; parameters are " +
-                       join(model.named_parameters().keys(), ", "));
+                       join(names_of(params), ", "));
   return trainable;
 }
 

@@ -3,21 +3,21 @@
 // weights and freezing parameters by glob pattern.
 #pragma once
 
-#include <torch/torch.h>
-
 #include <string>
 #include <vector>
+
+#include "train/model.hpp"
 
 namespace trawl {
 
 // Written to a temporary name and renamed, so readers never see half a file.
-void save_weights(torch::nn::Module& model, const std::string& path);
+void save_weights(Model& model, const std::string& path);
 // Every tensor in the file must name a parameter or buffer of the same shape;
 // model tensors the file lacks keep their fresh initialisation. Returns the
 // names it loaded.
-std::vector<std::string> load_weights(torch::nn::Module& model, const std::string& path);
+std::vector<std::string> load_weights(Model& model, const std::string& path);
 // Marks matching parameters frozen; returns the parameters left to train.
 // Throws when a pattern matches nothing (a typo would silently train all).
-std::vector<torch::Tensor> apply_freeze(torch::nn::Module& model, const std::vector<std::string>& patterns);
+std::vector<torch::Tensor> apply_freeze(Model& model, const std::vector<std::string>& patterns);
 
 }  // namespace trawl

@@ -12,7 +12,7 @@ namespace {
 
 struct Recorder : trawl::TrainingObserver {
   std::vector<trawl::EvalPoint> points;
-  void on_eval(const trawl::EvalPoint& point, double, double) override { points.push_back(point); }
+  void on_eval(const trawl::EvalPoint& point, double, const char*, double) override { points.push_back(point); }
 };
 
 struct Fixture {
@@ -24,7 +24,7 @@ struct Fixture {
       : dir(make(name)),
         spec(trawl::test::parse("[data]\npath = \"d.h5\"\n" + extra, dir)),
         grid(spec),
-        trainer(spec, trawl::inspect_data(spec), 1) {}
+        trainer(spec, trawl::inspect_data(spec), trawl::TrainerContext{nullptr, 0, 1}) {}
   static std::string make(const std::string& name) {
     std::string dir = trawl::test::scratch_dir(name);
     trawl::test::write_classification_data(dir + "/d.h5", 64, 6, 3);

@@ -1,0 +1,55 @@
+#include "train/gpt.hpp"
+
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace trawl {
+
+namespace {
+constexpr std::int64_t vocabulary = 256;  // bytes
+}
+
+GptBlockImpl::GptBlockImpl(const GptOptions& o) : o_(o) {
+  ln1_ = register_module("ln1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.d_model})));
+  attn_qkv_ = register_module("attn_qkv", torch::nn::Linear(o.d_model, 3 * o.d_model));
+  attn_proj_ = register_module("attn_proj", torch::nn::Linear(o.d_model, o.d_model));
+  ln2_ = register_module("ln2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.d_model})));
+  mlp_fc_ = register_module("mlp_fc", torch::nn::Linear(o.d_model, 4 * o.d_model));
+  mlp_proj_ = register_module("mlp_proj", torch::nn::Linear(4 * o.d_model, o.d_model));
+}
+
+torch::Tensor GptBlockImpl::forward(torch::Tensor x) {
+  const auto b = x.size(0), t = x.size(1), h = o_.heads, d = o_.d_model / o_.heads;
+  auto qkv = attn_qkv_->forward(ln1_->forward(x)).chunk(3, -1);
+  auto split = [&](const torch::Tensor& y) { return y.view({b, t, h, d}).transpose(1, 2); };
+  torch::Tensor q = split(qkv[0]), k = split(qkv[1]), v = split(qkv[2]);
+  torch::Tensor scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(d));
+  torch::Tensor future = torch::ones({t, t}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).triu(1);
+  scores = scores.masked_fill(future, -std::numeric_limits<float>::infinity());
+  torch::Tensor attention = torch::dropout(torch::softmax(scores, -1), o_.dropout, is_training());
+  torch::Tensor y = torch::matmul(attention, v).transpose(1, 2).contiguous().view({b, t, o_.d_model});
+  x = x + torch::dropout(attn_proj_->forward(y), o_.dropout, is_training());
+  torch::Tensor m = mlp_proj_->forward(torch::gelu(mlp_fc_->forward(ln2_->forward(x))));
+  return x + torch::dropout(m, o_.dropout, is_training());
+}
+
+GptImpl::GptImpl(const GptOptions& o) : o_(o) {
+  tok_emb_ = register_module("tok_emb", torch::nn::Embedding(vocabulary, o.d_model));
+  pos_emb_ = register_module("pos_emb", torch::nn::Embedding(o.seq_len, o.d_model));
+  blocks_ = register_module("blocks", torch::nn::ModuleList());
+  for (std::int64_t i = 0; i < o.layers; ++i) blocks_->push_back(GptBlock(o));
+  ln_f_ = register_module("ln_f", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.d_model})));
+  head_ = register_module("head", torch::nn::Linear(torch::nn::LinearOptions(o.d_model, vocabulary).bias(false)));
+}
+
+torch::Tensor GptImpl::forward(torch::Tensor tokens) {
+  const auto t = tokens.size(1);
+  if (t > o_.seq_len) throw Error("a sequence of " + std::to_string(t) + " tokens exceeds model.seq_len");
+  torch::Tensor positions = torch::arange(t, torch::TensorOptions().dtype(torch::kLong).device(tokens.device()));
+  torch::Tensor x = torch::dropout(tok_emb_->forward(tokens) + pos_emb_->forward(positions), o_.dropout, is_training());
+  for (const auto& block : *blocks_) x = block->as<GptBlock>()->forward(x);
+  return head_->forward(ln_f_->forward(x));
+}
+
+}  // namespace trawl

@@ -1,0 +1,43 @@
+// lib/train: the built-in GPT-style byte-level causal language model.
+// Parameter names, for model.freeze: tok_emb.weight, pos_emb.weight,
+// blocks.<i>.{ln1,attn_qkv,attn_proj,ln2,mlp_fc,mlp_proj}.{weight,bias},
+// ln_f.weight, ln_f.bias, head.weight.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace trawl {
+
+struct GptOptions {
+  std::int64_t layers, d_model, heads, seq_len;
+  double dropout;
+};
+
+class GptBlockImpl : public torch::nn::Module {
+ public:
+  explicit GptBlockImpl(const GptOptions& o);
+  torch::Tensor forward(torch::Tensor x);
+
+ private:
+  GptOptions o_;
+  torch::nn::LayerNorm ln1_{nullptr}, ln2_{nullptr};
+  torch::nn::Linear attn_qkv_{nullptr}, attn_proj_{nullptr}, mlp_fc_{nullptr}, mlp_proj_{nullptr};
+};
+TORCH_MODULE(GptBlock);
+
+class GptImpl : public torch::nn::Module {
+ public:
+  explicit GptImpl(const GptOptions& o);
+  // tokens: int64 [batch, time ≤ seq_len] → logits [batch, time, 256]
+  torch::Tensor forward(torch::Tensor tokens);
+
+ private:
+  GptOptions o_;
+  torch::nn::Embedding tok_emb_{nullptr}, pos_emb_{nullptr};
+  torch::nn::ModuleList blocks_;
+  torch::nn::LayerNorm ln_f_{nullptr};
+  torch::nn::Linear head_{nullptr};
+};
+TORCH_MODULE(Gpt);
+
+}  // namespace trawl

@@ -1,0 +1,36 @@
+// lib/train: the model a trial trains, whatever its kind: the built-in MLP or
+// GPT, or a user's TorchScript module. The loop, weights files and freezing
+// see only this interface.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "spec/trial_settings.hpp"
+#include "train/data_check.hpp"
+
+namespace trawl {
+
+using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual torch::Tensor forward(const torch::Tensor& input) = 0;
+  virtual NamedTensors named_parameters() = 0;
+  virtual NamedTensors named_buffers() = 0;
+  virtual void train(bool on) = 0;
+  virtual void to(torch::Device device) = 0;
+};
+
+// Built after torch::manual_seed(seed), so a seed fixes the initial weights.
+std::unique_ptr<Model> make_model(const TrialSettings& trial, const DataShape& shape);
+// A TorchScript module (model.kind = "torchscript"); in its own file because
+// torch/script.h is slow to compile.
+std::unique_ptr<Model> load_script_model(const std::string& path);
+
+}  // namespace trawl
