@@ -105,9 +105,12 @@ int validate(const Args& args) {
   trawl::Grid grid(spec);
   trawl::DataShape data = trawl::inspect_data(spec);
   std::cout << spec.path << ": ok, " << grid.size() << " trials over " << grid.axis_names().size() << " axes and "
-            << grid.seeds().size() << " seed(s); data " << data.train_rows << " train / " << data.val_rows
-            << " val rows, " << data.features << " features"
-            << (data.classes ? ", " + std::to_string(data.classes) + " classes" : std::string()) << "\n";
+            << grid.seeds().size() << " seed(s); data ";
+  if (spec.string("data.kind") == "text")
+    std::cout << data.train_rows << " train / " << data.val_rows << " val bytes of text\n";
+  else
+    std::cout << data.train_rows << " train / " << data.val_rows << " val rows, " << data.features << " features"
+              << (data.classes ? ", " + std::to_string(data.classes) + " classes" : std::string()) << "\n";
   return 0;
 }
 

@@ -171,7 +171,7 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
     const TrialId id = mine[k];
     const auto status = static_cast<TrialStatus>(statuses[static_cast<std::size_t>(id)]);
     if (status != TrialStatus::pending && status != TrialStatus::running) {
-      ++summary.skipped;
+      if (leader) ++summary.skipped;
       continue;
     }
     const Trial trial = grid.trial(id);
@@ -200,12 +200,12 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
       outcome.status = TrialStatus::failed;
       outcome.message = e.what();
     }
+    if (!leader) continue;
     switch (outcome.status) {
       case TrialStatus::done: ++summary.done; break;
       case TrialStatus::diverged: ++summary.diverged; break;
       default: ++summary.failed; break;
     }
-    if (!leader) continue;
     store->trial_finished(id, outcome, now());
     if (outcome.status != TrialStatus::done)
       store->event(StoreEvent{now(), id, to_string(outcome.status), outcome.message});

@@ -18,6 +18,7 @@ struct RunOptions {
   int threads = 0;          // 0: SLURM_CPUS_PER_TASK or cores / local ranks
 };
 
+// Counted by each group's leader (other ranks report zeros).
 struct RunSummary {
   std::int64_t assigned = 0, skipped = 0, done = 0, failed = 0, diverged = 0;
 };
