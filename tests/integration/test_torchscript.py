@@ -132,3 +132,32 @@ def test_torchscript_freeze_and_save(trawl, tmp_path):
         assert f["trials/status"][0] == failed
         assert "matches no parameter" in f["events/message"].asstr()[0]
         assert "body.0.weight" in f["events/message"].asstr()[0]
+
+
+def test_the_documented_export_example_runs_in_a_sweep(trawl, tmp_path):
+    """docs/models.md's example: export, then fine-tune it on the digits."""
+    import os
+    import sys
+    examples = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
+    run([sys.executable, os.path.join(examples, "export_torchscript.py"), "net.pt"], cwd=tmp_path)
+    run([sys.executable, os.path.join(examples, "make_digits.py"), "digits.h5"], cwd=tmp_path)
+    (tmp_path / "s.toml").write_text("""
+[sweep]
+dir = "out"
+metric = "val.accuracy"
+[model]
+kind = "torchscript"
+path = "net.pt"
+freeze = ["body.0.*"]
+[data]
+path = "digits.h5"
+[train]
+steps = 150
+batch_size = 64
+eval_every = 50
+[grid]
+train.lr = [0.003, 0.001]
+""")
+    run([trawl, "run", "s.toml"], cwd=tmp_path)
+    with h5py.File(tmp_path / "out" / "results.h5", "r") as f:
+        assert f["trials/best/val.accuracy"][:].max() > 0.9
