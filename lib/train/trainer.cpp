@@ -282,8 +282,7 @@ TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& 
   for (std::int64_t step = 0; step < t.steps; ++step) {
     const std::int64_t k = step % per_epoch;
     if (trial.data.shuffle && k == 0) order = torch::randperm(examples, generator, torch::kLong);
-    torch::Tensor global = trial.data.shuffle ? order.slice(0, k * batch, (k + 1) * batch)
-                                                : torch::arange(k * batch, (k + 1) * batch, torch::kLong);
+    torch::Tensor global = trial.data.shuffle ? order.slice(0, k * batch, (k + 1) * batch) : torch::Tensor();
     const double lr = learning_rate(t, step);
     for (auto& group_options : optimizer->param_groups()) group_options.options().set_lr(lr);
     optimizer->zero_grad();
@@ -291,8 +290,10 @@ TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& 
     for (std::int64_t m = 0; m < t.grad_accum; ++m) {
       auto [micro_begin, micro_end] = piece(batch, t.grad_accum, m);
       auto [shard_begin, shard_end] = piece(micro_end - micro_begin, ranks(), rank());
-      torch::Tensor rows = global.slice(0, micro_begin + shard_begin, micro_begin + shard_end).to(device);
-      Batch b = view.train(rows);
+      const std::int64_t first = micro_begin + shard_begin, last = micro_begin + shard_end;
+      // Unshuffled batches are contiguous: slice, do not gather.
+      Batch b = trial.data.shuffle ? view.train(global.slice(0, first, last).to(device))
+                                   : view.train(k * batch + first, k * batch + last);
       if (buckets && m + 1 == t.grad_accum) buckets->arm();
       torch::Tensor loss;
       {
