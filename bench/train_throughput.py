@@ -69,7 +69,7 @@ class Block(torch.nn.Module):
         split = lambda z: z.view(b, t, HEADS, D_MODEL // HEADS).transpose(1, 2)  # noqa: E731
         q, k, v = split(q), split(k), split(v)
         s = q @ k.transpose(-2, -1) / (D_MODEL // HEADS) ** 0.5
-        s = s.masked_fill(torch.ones(t, t, dtype=torch.bool).triu(1), float("-inf"))
+        s = s.masked_fill(torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1), float("-inf"))
         x = x + self.proj((s.softmax(-1) @ v).transpose(1, 2).reshape(b, t, D_MODEL))
         return x + self.out(torch.nn.functional.gelu(self.fc(self.ln2(x))))
 
