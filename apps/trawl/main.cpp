@@ -1,5 +1,7 @@
 // apps/trawl: the trawl command line. It parses arguments, calls lib/, and
 // turns errors into a message and an exit code (docs/cli.md).
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -10,6 +12,7 @@
 #include "core/version.hpp"
 #include "grid/grid.hpp"
 #include "report/sweep_report.hpp"
+#include "slurm/stop_signal.hpp"
 #include "spec/parse.hpp"
 #include "sweep/plan.hpp"
 #include "sweep/run.hpp"
@@ -36,7 +39,8 @@ options:
   --version       print the version
 
 exit codes: 0 success, 1 runtime failure (I/O, MPI, HDF5), 2 bad input
-(sweep file, data set or command line; the message says where).
+(sweep file, data set or command line; the message says where), 3 stopped
+early by a signal or deadline (run again to resume).
 Documentation: docs/sweep-file.md, docs/cli.md, docs/results-file.md.
 )";
 
@@ -71,6 +75,15 @@ continues a sweep.
                     (usable as model.init of a later fine-tuning sweep)
   --threads N       libtorch threads per rank (default: SLURM_CPUS_PER_TASK,
                     else cores / ranks on the node)
+  --retry-failed    run failed and diverged trials again
+  --deadline T      stop by T (Unix seconds, or +SECONDS from now): checkpoint
+                    checkpoint.deadline_margin seconds before it and exit 3
+                    (default: SLURM_JOB_END_TIME when Slurm sets it)
+
+Trials checkpoint as [checkpoint] says and resume from their newest good
+checkpoint. SIGUSR1, SIGUSR2 or SIGTERM stop the run at the next step:
+the running trial checkpoints, is recorded as pending, and trawl exits with
+code 3; a second signal stops without the checkpoint. Run it again to resume.
 )";
 
 const char* const status_help = R"(usage: trawl status DIR|FILE
@@ -141,26 +154,49 @@ int report(const Args& args) {
   return 0;
 }
 
+// "+SECONDS" from now, or Unix seconds.
+double parse_deadline(const std::string& text) {
+  char* end = nullptr;
+  const bool relative = !text.empty() && text[0] == '+';
+  double value = std::strtod(text.c_str() + (relative ? 1 : 0), &end);
+  if (text.empty() || *end != '\0' || value <= 0)
+    throw trawl::InputError("--deadline takes Unix seconds or +SECONDS, not '" + text + "'");
+  if (relative)
+    value += std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return value;
+}
+
 int report_error(const std::exception& e, bool input, bool print) {
   if (print && std::strlen(e.what()) > 0) std::cerr << "trawl: error: " << e.what() << "\n";
   return static_cast<int>(input ? trawl::ExitCode::bad_input : trawl::ExitCode::runtime_error);
 }
 
 int run(int argc, char** argv) {
+  // First of all: a signal that comes while MPI or torch start must not kill us.
+  trawl::install_stop_handlers();
   trawl::MpiEnvironment mpi(&argc, &argv);
   trawl::Communicator world = trawl::Communicator::world();
   const bool rank0 = world.rank() == 0;
   try {
-    Args args(argc, argv, 2, {"--array-index", "--array-count", "--threads"}, {"--save-final"});
+    Args args(argc, argv, 2, {"--array-index", "--array-count", "--threads", "--deadline"},
+              {"--save-final", "--retry-failed"});
     trawl::SweepSpec spec = trawl::parse_sweep_file(args.only_positional("sweep file"));
     trawl::RunOptions options;
     options.array_index = args.integer("--array-index");
     options.array_count = args.integer("--array-count");
     options.save_final = args.has("--save-final");
     options.threads = static_cast<int>(args.integer("--threads").value_or(0));
+    options.retry_failed = args.has("--retry-failed");
+    if (auto deadline = args.value("--deadline")) options.deadline = parse_deadline(*deadline);
     trawl::RunSummary summary = trawl::run_sweep(spec, options, world);
-    std::int64_t totals[4] = {summary.done, summary.failed, summary.diverged, summary.skipped};
-    world.all_reduce(totals, totals, 4, MPI_INT64_T, MPI_SUM);
+    std::int64_t totals[5] = {summary.done, summary.failed, summary.diverged, summary.skipped, summary.interrupted};
+    world.all_reduce(totals, totals, 5, MPI_INT64_T, MPI_SUM);
+    if (totals[4] > 0) {
+      if (rank0)
+        std::cout << "[trawl] stopped early: " << totals[0] << " done, " << totals[1] << " failed, " << totals[2]
+                  << " diverged this run; run the same command again to resume" << std::endl;
+      return static_cast<int>(trawl::ExitCode::interrupted);
+    }
     if (rank0)
       std::cout << "[trawl] finished: " << totals[0] << " done, " << totals[1] << " failed, " << totals[2]
                 << " diverged, " << totals[3] << " skipped (recorded before); results in " << spec.results_file()

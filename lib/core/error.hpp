@@ -12,6 +12,7 @@ enum class ExitCode : int {
   ok = 0,
   runtime_error = 1,  // I/O, MPI, HDF5 or another failure of the machine
   bad_input = 2,      // sweep file, data set or command line is wrong
+  interrupted = 3,    // stopped early on a signal or deadline; run again to resume
 };
 
 // Base of every error trawl throws on purpose.

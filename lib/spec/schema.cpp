@@ -70,8 +70,9 @@ std::vector<KeySpec> make_keys() {
       key("train.threads", K::integer, Value(I{0}), false),
 
       key("checkpoint.every_steps", K::integer, Value(I{0}), false),
-      key("checkpoint.every_seconds", K::real, Value(0.0), false),
+      key("checkpoint.every_seconds", K::real, Value(300.0), false),
       key("checkpoint.keep", K::integer, Value(I{2}), false),
+      key("checkpoint.deadline_margin", K::real, Value(60.0), false),
   };
 }
 

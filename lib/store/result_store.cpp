@@ -272,6 +272,16 @@ void ResultStore::trial_finished(TrialId trial, const TrialOutcome& outcome, dou
   write_one(f, "trials/status", status.get(), row, &value);
 }
 
+void ResultStore::trial_interrupted(TrialId trial, std::int64_t steps) {
+  Access access(path_, true);
+  hid_t f = access.id();
+  auto row = static_cast<hsize_t>(trial);
+  write_one(f, "trials/steps", H5T_NATIVE_INT64, row, &steps);
+  h5::Datatype status = status_type();
+  auto value = static_cast<std::int8_t>(TrialStatus::pending);
+  write_one(f, "trials/status", status.get(), row, &value);
+}
+
 void ResultStore::event(const StoreEvent& event) {
   Access access(path_, true);
   hid_t f = access.id();

@@ -51,6 +51,8 @@ class ResultStore {
   void trial_started(TrialId trial, const std::string& owner, double time);
   void eval_point(TrialId trial, const EvalPoint& point);
   void trial_finished(TrialId trial, const TrialOutcome& outcome, double time);
+  // Back to pending after an early stop: the next run resumes it.
+  void trial_interrupted(TrialId trial, std::int64_t steps);
   void event(const StoreEvent& event);
 
   std::vector<TrialStatus> statuses() const;

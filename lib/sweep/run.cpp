@@ -14,6 +14,7 @@
 #include "grid/grid.hpp"
 #include "schedule/static_partition.hpp"
 #include "slurm/environment.hpp"
+#include "slurm/stop_signal.hpp"
 #include "spec/metrics.hpp"
 #include "spec/spec_hash.hpp"
 #include "spec/trial_settings.hpp"
@@ -101,6 +102,10 @@ std::string final_weights_path(const SweepSpec& spec, std::int64_t trial) {
   return spec.results_dir() + "/trials/" + std::to_string(trial) + "/final.pt";
 }
 
+std::string checkpoint_dir(const SweepSpec& spec, std::int64_t trial) {
+  return spec.results_dir() + "/trials/" + std::to_string(trial) + "/checkpoints";
+}
+
 RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Communicator& world) {
   if (spec.string("sweep.schedule") == "dynamic")
     throw input_error_at(spec.pos("sweep.schedule"),
@@ -110,6 +115,9 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
   const DataShape shape = inspect_data(spec);
   const std::vector<std::string> metrics = metric_names(spec.string("data.task"), shape.classes);
   const std::string& metric = spec.string("sweep.metric");
+  install_stop_handlers();
+  const double deadline = options.deadline > 0 ? options.deadline : slurm_job_end_time();
+  if (deadline > 0) set_deadline(deadline, spec.real("checkpoint.deadline_margin"));
   const Grid grid(spec);
   const ArrayTask array = array_task(options.array_index, options.array_count);
   RankGroups groups = make_rank_groups(world, ranks_per_trial);
@@ -170,9 +178,14 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
   for (std::int64_t k = 0; k < mine.size(); ++k) {
     const TrialId id = mine[k];
     const auto status = static_cast<TrialStatus>(statuses[static_cast<std::size_t>(id)]);
-    if (status != TrialStatus::pending && status != TrialStatus::running) {
+    const bool retry = options.retry_failed && (status == TrialStatus::failed || status == TrialStatus::diverged);
+    if (status != TrialStatus::pending && status != TrialStatus::running && !retry) {
       if (leader) ++summary.skipped;
       continue;
+    }
+    if (stop_requested() != StopLevel::none) {
+      ++summary.interrupted;  // no new trial once a stop is asked for
+      break;
     }
     const Trial trial = grid.trial(id);
     TrialLog log(*store, prefix, id, k + 1, mine.size(), live);
@@ -186,8 +199,15 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
     TrialOutcome outcome;
     try {
       TrialSettings settings = trial_settings(spec, trial);
+      const CheckpointDir checkpoints(checkpoint_dir(spec, id), static_cast<int>(spec.integer("checkpoint.keep")));
+      CheckpointPolicy policy{&checkpoints, spec.integer("checkpoint.every_steps"),
+                              spec.real("checkpoint.every_seconds"), true,
+                              [&](const std::string& kind, const std::string& message) {
+                                store->event(StoreEvent{now(), id, kind, message});
+                                log.print(prefix + " trial " + std::to_string(id) + " " + kind + ": " + message + "\n");
+                              }};
       outcome = trainer.train(settings, leader ? static_cast<TrainingObserver&>(log) : quiet,
-                              options.save_final ? final_weights_path(spec, id) : "");
+                              options.save_final ? final_weights_path(spec, id) : "", policy);
     } catch (const InputError& e) {
       // A trial that cannot train is a result, not a crash: record it and go on.
       // Its settings fail alike on every rank of the group, so all go on together.
@@ -199,6 +219,16 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
       outcome = TrialOutcome{};
       outcome.status = TrialStatus::failed;
       outcome.message = e.what();
+    }
+    if (outcome.interrupted) {
+      ++summary.interrupted;
+      if (leader) {
+        store->trial_interrupted(id, outcome.steps);
+        const std::string message = "stopped at step " + std::to_string(outcome.steps) + " (signal or deadline)";
+        store->event(StoreEvent{now(), id, "interrupted", message});
+        log.print(prefix + " trial " + std::to_string(id) + " interrupted: " + message + "\n");
+      }
+      break;
     }
     if (!leader) continue;
     switch (outcome.status) {

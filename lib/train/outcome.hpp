@@ -28,6 +28,8 @@ struct TrialOutcome {
   std::map<std::string, double> best_metrics;  // at best_step, by the sweep's metric
   std::int64_t best_step = -1;
   std::string message;  // why it diverged or failed
+  bool interrupted = false;           // stopped early on request; resumable
+  std::int64_t resumed_from_step = 0;  // the checkpoint it started from (0: none)
 };
 
 }  // namespace trawl

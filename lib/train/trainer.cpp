@@ -8,7 +8,9 @@
 #include <cmath>
 
 #include "comm/all_reduce.hpp"
+#include "core/hash.hpp"
 #include "slurm/environment.hpp"
+#include "slurm/stop_signal.hpp"
 #include "train/auc.hpp"
 #include "train/dataset.hpp"
 #include "train/grad_buckets.hpp"
@@ -100,6 +102,134 @@ class AutocastGuard {
 // [first, last) of n items split into `parts` nearly equal pieces.
 std::pair<std::int64_t, std::int64_t> piece(std::int64_t n, std::int64_t parts, std::int64_t index) {
   return {n * index / parts, n * (index + 1) / parts};
+}
+
+// Everything the loop carries from step to step besides model and optimizer.
+struct LoopState {
+  std::int64_t step = 0;  // optimizer steps done
+  std::int64_t eval_index = 0, loss_steps = 0, examples_since_eval = 0;
+  double loss_window = 0;
+  double best = std::numeric_limits<double>::quiet_NaN();
+  TrialOutcome outcome;
+  torch::Tensor order;  // this epoch's example order (shuffled data)
+};
+
+void write_metrics(torch::serialize::OutputArchive& a, const std::string& key, const std::map<std::string, double>& m) {
+  std::string names;
+  std::vector<double> values;
+  for (const auto& [name, value] : m) {
+    names += name + "\n";
+    values.push_back(value);
+  }
+  a.write(key + ".names", c10::IValue(names));
+  a.write(key + ".values", torch::tensor(values, torch::kDouble));
+}
+
+std::map<std::string, double> read_metrics(torch::serialize::InputArchive& a, const std::string& key) {
+  c10::IValue names;
+  torch::Tensor values;
+  a.read(key + ".names", names);
+  a.read(key + ".values", values);
+  std::map<std::string, double> m;
+  std::size_t i = 0, start = 0;
+  const std::string text = names.toStringRef();
+  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+    m[text.substr(start, end - start)] = values[static_cast<std::int64_t>(i++)].item<double>();
+  return m;
+}
+
+torch::Tensor generator_state(at::Generator& generator) {
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void set_generator_state(at::Generator& generator, const torch::Tensor& state) {
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
+// The checkpoint payload: only what the fine-tune changes. Frozen parameters
+// come from the base weights, which the checkpoint names by hash.
+std::string save_state(Model& model, torch::optim::Optimizer& optimizer, at::Generator& data_generator,
+                       const LoopState& s, const std::string& base_hash) {
+  torch::serialize::OutputArchive a, params, buffers, opt;
+  a.write("format", c10::IValue(std::int64_t{1}));
+  a.write("base", c10::IValue(base_hash));
+  for (const auto& [name, p] : model.named_parameters())
+    if (p.requires_grad()) params.write(name, p.detach().cpu());
+  for (const auto& [name, b] : model.named_buffers()) buffers.write(name, b.cpu(), true);
+  a.write("params", params);
+  a.write("buffers", buffers);
+  optimizer.save(opt);
+  a.write("optimizer", opt);
+  at::Generator cpu = at::detail::getDefaultCPUGenerator();
+  a.write("rng.cpu", generator_state(cpu));
+  a.write("rng.data", generator_state(data_generator));
+  if (s.order.defined()) a.write("order", s.order.cpu());
+  a.write("loop.int", torch::tensor({s.step, s.eval_index, s.loss_steps, s.examples_since_eval, s.outcome.best_step},
+                                    torch::kLong));
+  a.write("loop.real", torch::tensor({s.loss_window, s.best}, torch::kDouble));
+  write_metrics(a, "best", s.outcome.best_metrics);
+  write_metrics(a, "final", s.outcome.final_metrics);
+  std::string bytes;
+  a.save_to([&](const void* data, std::size_t size) {
+    bytes.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  return bytes;
+}
+
+// Restores a checkpoint; throws Error when it does not fit this trial.
+void load_state(const std::string& bytes, Model& model, torch::optim::Optimizer& optimizer,
+                at::Generator& data_generator, LoopState& s, const std::string& base_hash, torch::Device device) {
+  torch::serialize::InputArchive a, params, buffers, opt;
+  a.load_from(bytes.data(), bytes.size());
+  c10::IValue base;
+  a.read("base", base);
+  if (base.toStringRef() != base_hash) throw Error("it was made from other base weights");
+  a.read("params", params);
+  a.read("buffers", buffers);
+  torch::NoGradGuard no_grad;
+  for (auto& [name, p] : model.named_parameters()) {
+    if (!p.requires_grad()) continue;
+    torch::Tensor value;
+    if (!params.try_read(name, value) || value.sizes() != p.sizes())
+      throw Error("it has no parameter '" + name + "' of this shape");
+    p.copy_(value);
+  }
+  for (auto& [name, b] : model.named_buffers()) {
+    torch::Tensor value;
+    if (buffers.try_read(name, value, true)) b.copy_(value);
+  }
+  a.read("optimizer", opt);
+  optimizer.load(opt);
+  torch::Tensor state;
+  at::Generator cpu = at::detail::getDefaultCPUGenerator();
+  a.read("rng.cpu", state);
+  set_generator_state(cpu, state);
+  a.read("rng.data", state);
+  set_generator_state(data_generator, state);
+  torch::Tensor order;
+  if (a.try_read("order", order)) s.order = order.to(device);
+  torch::Tensor ints, reals;
+  a.read("loop.int", ints);
+  a.read("loop.real", reals);
+  s.step = ints[0].item<std::int64_t>();
+  s.eval_index = ints[1].item<std::int64_t>();
+  s.loss_steps = ints[2].item<std::int64_t>();
+  s.examples_since_eval = ints[3].item<std::int64_t>();
+  s.outcome.best_step = ints[4].item<std::int64_t>();
+  s.loss_window = reals[0].item<double>();
+  s.best = reals[1].item<double>();
+  s.outcome.best_metrics = read_metrics(a, "best");
+  s.outcome.final_metrics = read_metrics(a, "final");
+}
+
+std::string base_hash(const TrialSettings& t) {
+  StableHash hash;
+  for (const std::string& file : {t.model.init, t.model.path})
+    hash.add_field(file.empty() ? std::string("-") : hash_file(file));
+  return hash.hex();
 }
 
 }  // namespace
@@ -197,7 +327,9 @@ struct Trainer::Impl {
                               std::to_string(lo) + " and " + std::to_string(hi) + ")");
   }
 
-  TrialOutcome train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path);
+  StopLevel agreed_stop() const;
+  TrialOutcome train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path,
+                     const CheckpointPolicy& checkpoints);
 };
 
 Trainer::Trainer(const SweepSpec& spec, const DataShape& shape, const TrainerContext& context)
@@ -237,17 +369,24 @@ std::string Trainer::device_name() const {
   return impl_->device.str() + (impl_->reduce ? std::string(" (") + impl_->reduce->name() + " all-reduce)" : "");
 }
 
-TrialOutcome Trainer::train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path) {
+TrialOutcome Trainer::train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path,
+                            const CheckpointPolicy& checkpoints) {
   try {
-    return impl_->train(trial, observer, save_path);
+    return impl_->train(trial, observer, save_path, checkpoints);
   } catch (const c10::Error& e) {
     // torch's own messages carry a C++ backtrace that helps no user.
     throw Error(e.what_without_backtrace());
   }
 }
 
-TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& observer,
-                                  const std::string& save_path) {
+StopLevel Trainer::Impl::agreed_stop() const {
+  int level = static_cast<int>(stop_requested());
+  if (ranks() > 1) group->all_reduce(&level, &level, 1, MPI_INT, MPI_MAX);
+  return static_cast<StopLevel>(level);
+}
+
+TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path,
+                                  const CheckpointPolicy& checkpoints) {
   const TrainSettings& t = trial.train;
   const DataView view(data, trial.model.seq_len);
   tokens_per_example = lm() ? trial.model.seq_len : 1;
@@ -272,17 +411,49 @@ TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& 
   const std::int64_t batch = t.batch_size, examples = view.train_examples(), per_epoch = examples / batch;
   const double scale = 1.0 / static_cast<double>(batch * tokens_per_example);
   auto generator = at::detail::createCPUGenerator(static_cast<std::uint64_t>(t.seed));
-  torch::Tensor order;
+  LoopState s;
+  auto event = [&](const std::string& kind, const std::string& message) {
+    if (checkpoints.on_event && rank() == 0) checkpoints.on_event(kind, message);
+  };
 
-  TrialOutcome outcome;
-  double loss_window = 0, best = std::numeric_limits<double>::quiet_NaN();
-  std::int64_t loss_steps = 0, eval_index = 0, examples_since_eval = 0;
+  const std::string base = checkpoints.dir ? base_hash(trial) : "";
+  if (checkpoints.dir && checkpoints.resume) {
+    auto skipped = [&](const std::string& why) { event("checkpoint-skipped", why); };
+    for (auto latest = checkpoints.dir->load_latest(skipped); latest;) {
+      try {
+        load_state(latest->payload, *model, *optimizer, generator, s, base, device);
+        s.outcome.resumed_from_step = s.step;
+        event("resumed", "from " + latest->path + " (step " + std::to_string(s.step) + ")");
+        break;
+      } catch (const std::exception& e) {
+        // Start over rather than resume from something that does not fit.
+        event("checkpoint-skipped", latest->path + ": " + e.what());
+        CheckpointPolicy fresh = checkpoints;
+        fresh.resume = false;
+        return train(trial, observer, save_path, fresh);
+      }
+    }
+  }
+  auto last_checkpoint = Clock::now();
+  auto checkpoint = [&]() {
+    if (!checkpoints.dir) return;
+    if (rank() == 0) {
+      try {
+        checkpoints.dir->save(s.step, save_state(*model, *optimizer, generator, s, base));
+      } catch (const std::exception& e) {
+        // The last good checkpoint is still there; training goes on.
+        event("checkpoint-failed", std::string("step ") + std::to_string(s.step) + ": " + e.what());
+      }
+    }
+    last_checkpoint = Clock::now();
+  };
   auto window_start = Clock::now();
 
-  for (std::int64_t step = 0; step < t.steps; ++step) {
+  while (s.step < t.steps) {
+    const std::int64_t step = s.step;
     const std::int64_t k = step % per_epoch;
-    if (trial.data.shuffle && k == 0) order = torch::randperm(examples, generator, torch::kLong);
-    torch::Tensor global = trial.data.shuffle ? order.slice(0, k * batch, (k + 1) * batch) : torch::Tensor();
+    if (trial.data.shuffle && k == 0) s.order = torch::randperm(examples, generator, torch::kLong);
+    torch::Tensor global = trial.data.shuffle ? s.order.slice(0, k * batch, (k + 1) * batch) : torch::Tensor();
     const double lr = learning_rate(t, step);
     for (auto& group_options : optimizer->param_groups()) group_options.options().set_lr(lr);
     optimizer->zero_grad();
@@ -306,48 +477,58 @@ TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& 
     if (buckets) buckets->finish();
     const double loss_value = sum_over_group(local_loss) * scale;
     if (!std::isfinite(loss_value)) {
-      outcome.status = TrialStatus::diverged;
-      outcome.steps = step;
-      outcome.message = "loss is " + std::string(std::isnan(loss_value) ? "NaN" : "infinite") + " at step " +
-                        std::to_string(step + 1) + " (lr " + std::to_string(lr) + ")";
+      s.outcome.status = TrialStatus::diverged;
+      s.outcome.steps = step;
+      s.outcome.message = "loss is " + std::string(std::isnan(loss_value) ? "NaN" : "infinite") + " at step " +
+                          std::to_string(step + 1) + " (lr " + std::to_string(lr) + ")";
       break;
     }
     // After the all-reduce every rank holds the group's gradient, so the
     // local norm is the global norm and every rank clips alike.
     if (t.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, t.grad_clip);
     optimizer->step();
-    loss_window += loss_value;
-    ++loss_steps;
-    examples_since_eval += batch;
-    const std::int64_t done = step + 1;
-    observer.on_step(done, t.steps);
-    outcome.steps = done;
+    s.loss_window += loss_value;
+    ++s.loss_steps;
+    s.examples_since_eval += batch;
+    s.step = step + 1;
+    observer.on_step(s.step, t.steps);
+    s.outcome.steps = s.step;
 
-    if (done % t.eval_every == 0 || done == t.steps) {
+    if (s.step % t.eval_every == 0 || s.step == t.steps) {
       const double train_seconds = seconds_since(window_start);
-      EvalPoint point{eval_index++, done, evaluate(*model, view, t.eval_batch_size, bf16)};
-      point.metrics["train.loss"] = loss_window / static_cast<double>(loss_steps);
-      loss_window = 0;
-      loss_steps = 0;
+      EvalPoint point{s.eval_index++, s.step, evaluate(*model, view, t.eval_batch_size, bf16)};
+      point.metrics["train.loss"] = s.loss_window / static_cast<double>(s.loss_steps);
+      s.loss_window = 0;
+      s.loss_steps = 0;
       const double value = point.metrics.at(trial.metric);
-      const bool better = std::isnan(best) || (trial.maximize ? value > best : value < best);
+      const bool better = std::isnan(s.best) || (trial.maximize ? value > s.best : value < s.best);
       if (better && std::isfinite(value)) {
-        best = value;
-        outcome.best_step = done;
-        outcome.best_metrics = point.metrics;
+        s.best = value;
+        s.outcome.best_step = s.step;
+        s.outcome.best_metrics = point.metrics;
       }
-      outcome.final_metrics = point.metrics;
+      s.outcome.final_metrics = point.metrics;
       const double throughput =
-          static_cast<double>(examples_since_eval * tokens_per_example) / std::max(train_seconds, 1e-9);
+          static_cast<double>(s.examples_since_eval * tokens_per_example) / std::max(train_seconds, 1e-9);
       observer.on_eval(point, throughput, lm() ? "tokens/s" : "samples/s", lr);
-      examples_since_eval = 0;
+      s.examples_since_eval = 0;
       window_start = Clock::now();
     }
+    if (s.step == t.steps) break;
+    const StopLevel stop = agreed_stop();
+    const bool due = (checkpoints.every_steps > 0 && s.step % checkpoints.every_steps == 0) ||
+                     (checkpoints.every_seconds > 0 && seconds_since(last_checkpoint) >= checkpoints.every_seconds);
+    if (stop == StopLevel::graceful || (stop == StopLevel::none && due)) checkpoint();
+    if (stop != StopLevel::none) {
+      s.outcome.interrupted = true;
+      break;
+    }
   }
-  check_replicas(*model);
-  if (!save_path.empty() && outcome.status == TrialStatus::done && rank() == 0) save_weights(*model, save_path);
-  outcome.wall_seconds = seconds_since(started);
-  return outcome;
+  if (!s.outcome.interrupted) check_replicas(*model);
+  if (!save_path.empty() && s.outcome.status == TrialStatus::done && !s.outcome.interrupted && rank() == 0)
+    save_weights(*model, save_path);
+  s.outcome.wall_seconds = seconds_since(started);
+  return s.outcome;
 }
 
 }  // namespace trawl

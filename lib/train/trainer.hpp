@@ -4,9 +4,11 @@
 // loaded once, when the Trainer is made, and shared by every trial.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "checkpoint/checkpoint_dir.hpp"
 #include "comm/mpi.hpp"
 #include "spec/trial_settings.hpp"
 #include "train/data_check.hpp"
@@ -22,6 +24,15 @@ class TrainingObserver {
   virtual void on_eval(const EvalPoint& point, double throughput, const char* unit, double learning_rate) = 0;
   // After every optimizer step (for progress displays; keep it cheap).
   virtual void on_step(std::int64_t steps_done, std::int64_t steps) {}
+};
+
+// Where and how often a trial checkpoints. Without a dir it never does.
+struct CheckpointPolicy {
+  const CheckpointDir* dir = nullptr;  // written by the group's first rank, read by all
+  std::int64_t every_steps = 0;        // 0: not by steps
+  double every_seconds = 0;            // 0: not by time
+  bool resume = true;                  // start from the newest good checkpoint
+  std::function<void(const std::string& kind, const std::string& message)> on_event;  // for /events
 };
 
 struct TrainerContext {
@@ -41,7 +52,12 @@ class Trainer {
   // A NaN or infinite loss ends it as `diverged`; settings that cannot work
   // throw InputError (the caller records the trial failed). With a
   // non-empty `save_path` the group's first rank writes the final weights.
-  TrialOutcome train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path = "");
+  // With a policy, it resumes from the newest good checkpoint (bit for bit on
+  // a CPU) and checkpoints as the policy says. A stop request (lib/slurm
+  // stop_signal), agreed by the group at a step boundary, ends it with
+  // outcome.interrupted after a checkpoint (graceful) or without (immediate).
+  TrialOutcome train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path = "",
+                     const CheckpointPolicy& checkpoints = {});
   std::string device_name() const;
 
  private:

@@ -1,0 +1,160 @@
+#include "checkpoint/checkpoint_dir.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/hash.hpp"
+
+namespace trawl {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char magic[] = "TRAWLCK1";
+constexpr std::size_t magic_size = 8;
+
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+std::uint64_t get_u64(const std::string& in, std::size_t at) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[at + i])) << (8 * i);
+  return v;
+}
+
+[[noreturn]] void os_error(const std::string& what, const std::string& path) {
+  throw Error(what + " '" + path + "': " + std::strerror(errno));
+}
+
+void write_all(int fd, const std::string& bytes, const std::string& path) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      os_error("cannot write", path);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+void fsync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) os_error("cannot open directory", dir);
+  int rc = ::fsync(fd);
+  int saved = errno;
+  ::close(fd);
+  errno = saved;
+  if (rc != 0 && errno != EINVAL) os_error("cannot fsync directory", dir);
+}
+
+}  // namespace
+
+std::string encode_checkpoint(const std::string& payload) {
+  std::string out(magic, magic_size);
+  put_u64(out, payload.size());
+  out += payload;
+  put_u64(out, StableHash().add(payload).value());
+  return out;
+}
+
+std::optional<std::string> decode_checkpoint(const std::string& bytes, std::string& why) {
+  if (bytes.size() < magic_size + 16 || bytes.compare(0, magic_size, magic) != 0) {
+    why = "not a trawl checkpoint (bad header)";
+    return std::nullopt;
+  }
+  const std::uint64_t length = get_u64(bytes, magic_size);
+  if (bytes.size() != magic_size + 8 + length + 8) {
+    why = "torn: " + std::to_string(bytes.size()) + " bytes, expected " + std::to_string(magic_size + 16 + length);
+    return std::nullopt;
+  }
+  std::string payload = bytes.substr(magic_size + 8, length);
+  if (StableHash().add(payload).value() != get_u64(bytes, magic_size + 8 + length)) {
+    why = "checksum mismatch";
+    return std::nullopt;
+  }
+  return payload;
+}
+
+void write_file_durably(const std::string& path, const std::string& bytes) {
+  const std::string dir = fs::path(path).parent_path().string();
+  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) os_error("cannot create", temporary);
+  try {
+    write_all(fd, bytes, temporary);
+    if (::fsync(fd) != 0) os_error("cannot fsync", temporary);
+  } catch (...) {
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    throw;
+  }
+  if (::close(fd) != 0) {
+    ::unlink(temporary.c_str());
+    os_error("cannot close", temporary);
+  }
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    ::unlink(temporary.c_str());
+    os_error("cannot rename to", path);
+  }
+  fsync_dir(dir);
+}
+
+CheckpointDir::CheckpointDir(std::string dir, int keep) : dir_(std::move(dir)), keep_(std::max(1, keep)) {}
+
+std::string CheckpointDir::path_for(std::int64_t step) const {
+  return dir_ + "/step-" + std::to_string(step) + ".ckpt";
+}
+
+std::vector<std::int64_t> CheckpointDir::steps() const {
+  std::vector<std::int64_t> steps;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("step-", 0) != 0 || entry.path().extension() != ".ckpt") continue;
+    try {
+      steps.push_back(std::stoll(name.substr(5, name.size() - 10)));
+    } catch (...) {
+    }
+  }
+  std::sort(steps.rbegin(), steps.rend());
+  return steps;
+}
+
+void CheckpointDir::save(std::int64_t step, const std::string& payload) const {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) throw Error("cannot create checkpoint directory '" + dir_ + "': " + ec.message());
+  write_file_durably(path_for(step), encode_checkpoint(payload));
+  // Only now that the new one is durable may older ones go.
+  std::vector<std::int64_t> all = steps();
+  for (std::size_t i = static_cast<std::size_t>(keep_); i < all.size(); ++i) fs::remove(path_for(all[i]), ec);
+}
+
+std::optional<LoadedCheckpoint> CheckpointDir::load_latest(
+    const std::function<void(const std::string&)>& skipped) const {
+  for (std::int64_t step : steps()) {
+    const std::string path = path_for(step);
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    std::string why;
+    if (!in && !in.eof()) why = "unreadable";
+    auto payload = why.empty() ? decode_checkpoint(bytes.str(), why) : std::nullopt;
+    if (payload) return LoadedCheckpoint{step, std::move(*payload), path};
+    skipped(path + ": " + why);
+  }
+  return std::nullopt;
+}
+
+}  // namespace trawl

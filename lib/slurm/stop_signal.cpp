@@ -1,0 +1,59 @@
+#include "slurm/stop_signal.hpp"
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+
+#include "slurm/environment.hpp"
+
+namespace trawl {
+
+namespace {
+
+volatile sig_atomic_t signals_seen = 0;
+std::atomic<double> deadline{0.0};
+std::atomic<double> deadline_grace{0.0};
+
+extern "C" void on_stop_signal(int) {
+  if (signals_seen < 2) signals_seen = signals_seen + 1;
+}
+
+double now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  for (int signal : {SIGUSR1, SIGUSR2, SIGTERM}) sigaction(signal, &action, nullptr);
+  // A file-size limit must fail the write (EFBIG), not kill the process.
+  signal(SIGXFSZ, SIG_IGN);
+}
+
+StopLevel stop_requested() {
+  int level = signals_seen;
+  const double end = deadline.load();
+  if (end > 0) {
+    const double t = now();
+    if (t >= end) level = 2;
+    else if (t >= end - deadline_grace.load() && level < 1) level = 1;
+  }
+  return static_cast<StopLevel>(level);
+}
+
+void set_deadline(double unix_time, double grace_seconds) {
+  deadline = unix_time;
+  deadline_grace = grace_seconds;
+}
+
+double slurm_job_end_time() {
+  auto end = env_integer("SLURM_JOB_END_TIME");
+  return end ? static_cast<double>(*end) : 0.0;
+}
+
+}  // namespace trawl

@@ -1,0 +1,20 @@
+// lib/slurm: stopping early, as a job must when Slurm says its time is up.
+// SIGUSR1, SIGUSR2 and SIGTERM (what Slurm sends with --signal before a time
+// limit, and on preemption) only set a flag: the first asks for a graceful
+// stop (checkpoint, record, exit 3), a second one for an immediate stop
+// (record, exit 3, no new checkpoint). A deadline asks for a graceful stop
+// `grace` seconds before it, and an immediate one at it.
+#pragma once
+
+namespace trawl {
+
+enum class StopLevel : int { none = 0, graceful = 1, immediate = 2 };
+
+void install_stop_handlers();
+StopLevel stop_requested();
+// Unix time; 0 clears it.
+void set_deadline(double unix_time, double grace_seconds);
+// The deadline from SLURM_JOB_END_TIME, when Slurm sets it.
+double slurm_job_end_time();
+
+}  // namespace trawl

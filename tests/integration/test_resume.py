@@ -1,0 +1,171 @@
+"""Never lose work: a trial stopped by a signal (or killed outright) and run
+again resumes from its checkpoint and gives the same curve, bit for bit, as
+one never interrupted; for the MLP and the GPT, on 1 and 2 ranks per trial."""
+import os
+import resource
+import signal
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import mpirun, run, write_blobs
+from test_data_parallel import text_data
+
+MLP = """
+[sweep]
+dir = "out"
+ranks_per_trial = {ranks}
+seeds = [5]
+[data]
+path = "blobs.h5"
+shuffle = true
+[model]
+hidden = 64
+dropout = 0.2
+[train]
+steps = 600
+batch_size = 16
+eval_every = 60
+[checkpoint]
+every_steps = 37
+keep = 2
+[grid]
+train.lr = [0.003, 0.001]
+"""
+
+GPT = """
+[sweep]
+dir = "out"
+ranks_per_trial = {ranks}
+[model]
+kind = "gpt"
+layers = 2
+d_model = 32
+heads = 4
+seq_len = 16
+dropout = 0.1
+[data]
+kind = "text"
+train_file = "train.txt"
+val_file = "val.txt"
+[train]
+steps = 120
+batch_size = 8
+eval_every = 20
+lr = 3e-3
+[checkpoint]
+every_steps = 13
+"""
+
+
+def command(trawl, ranks):
+    base = [trawl, "run", "s.toml", "--threads", "1"]
+    return mpirun(2, *base) if ranks == 2 else base
+
+
+def curves(d):
+    with h5py.File(d / "out" / "results.h5", "r") as f:
+        names = {v: k for k, v in h5py.check_enum_dtype(f["trials/status"].dtype).items()}
+        return ({m: f["curves"][m][:] for m in f["curves"]}, [names[s] for s in f["trials/status"][:]],
+                list(f["events/kind"].asstr()[:]), list(f["events/message"].asstr()[:]))
+
+
+def interrupt(trawl, d, ranks, how, after_lines=2):
+    """Starts the sweep and stops it once it has printed `after_lines` eval lines."""
+    proc = subprocess.Popen(command(trawl, ranks), cwd=d, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    seen = 0
+    for line in proc.stdout:
+        if " step " in line and "=" in line:
+            seen += 1
+        if seen >= after_lines:
+            if how == "kill":
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.send_signal(how)
+            break
+    rest = proc.communicate(timeout=300)[0]
+    return proc.returncode, rest
+
+
+def make_sweep(d, template, ranks):
+    d.mkdir()
+    if template is MLP:
+        write_blobs(d / "blobs.h5", rows=400)
+    else:
+        text_data(d)
+    (d / "s.toml").write_text(template.format(ranks=ranks))
+
+
+@pytest.mark.parametrize("template,ranks,how", [
+    (MLP, 1, signal.SIGUSR1),
+    (MLP, 1, "kill"),
+    (MLP, 2, signal.SIGUSR2),
+    (GPT, 1, signal.SIGTERM),
+    (GPT, 2, signal.SIGUSR2),
+])
+def test_stopped_and_resumed_equals_uninterrupted(trawl, tmp_path, template, ranks, how):
+    clean, stopped = tmp_path / "clean", tmp_path / "stopped"
+    make_sweep(clean, template, ranks)
+    make_sweep(stopped, template, ranks)
+    run(command(trawl, ranks), cwd=clean)
+
+    code, out = interrupt(trawl, stopped, ranks, how)
+    if how == "kill":
+        assert code != 0
+    else:
+        assert code == 3, out  # the documented "stopped early" code
+        _, status, kinds, _ = curves(stopped)
+        assert "interrupted" in kinds and "pending" in status
+    checkpoints = list((stopped / "out" / "trials").glob("*/checkpoints/step-*.ckpt"))
+    assert checkpoints, "no checkpoint was written before the stop"
+    assert all(len(list(c.parent.glob("*.ckpt"))) <= 2 for c in checkpoints)  # keep = 2
+
+    run(command(trawl, ranks), cwd=stopped)
+    want, want_status, _, _ = curves(clean)
+    got, status, kinds, messages = curves(stopped)
+    assert status == want_status == ["done"] * len(status)
+    assert "resumed" in kinds
+    for metric in want:
+        assert np.array_equal(got[metric], want[metric], equal_nan=True), metric
+
+
+def test_a_torn_checkpoint_is_skipped_for_the_previous_one(trawl, tmp_path):
+    clean, stopped = tmp_path / "clean", tmp_path / "stopped"
+    make_sweep(clean, MLP, 1)
+    make_sweep(stopped, MLP, 1)
+    run(command(trawl, 1), cwd=clean)
+    code, _ = interrupt(trawl, stopped, 1, signal.SIGUSR1, after_lines=4)
+    assert code == 3
+    newest = sorted((stopped / "out" / "trials").glob("*/checkpoints/step-*.ckpt"),
+                    key=lambda p: int(p.stem.split("-")[1]))[-1]
+    newest.write_bytes(newest.read_bytes()[:-100])  # torn
+    run(command(trawl, 1), cwd=stopped)
+    want, _, _, _ = curves(clean)
+    got, _, kinds, messages = curves(stopped)
+    assert "checkpoint-skipped" in kinds
+    assert any("torn" in m for m in messages)
+    for metric in want:
+        assert np.array_equal(got[metric], want[metric], equal_nan=True), metric
+
+
+def test_a_full_disk_keeps_the_last_good_checkpoint(trawl, tmp_path):
+    make_sweep(tmp_path / "d", MLP, 1)
+    d = tmp_path / "d"
+    (d / "s.toml").write_text(MLP.format(ranks=1).replace("hidden = 64", "hidden = 1024").replace(
+        "steps = 600", "steps = 80"))
+    # Checkpoints of this model (~13 MB) exceed the file-size limit; results writes do not.
+    limit = 4 * 1024 * 1024
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    proc = subprocess.run(command(trawl, 1), cwd=d, capture_output=True, text=True, preexec_fn=limited)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    _, status, kinds, messages = curves(d)
+    assert status == ["done", "done"]
+    failures = [m for k, m in zip(kinds, messages) if k == "checkpoint-failed"]
+    assert failures and "File too large" in failures[0]
+    assert not list((d / "out" / "trials").glob("*/checkpoints/*.tmp.*"))  # no half-written files left
