@@ -15,6 +15,7 @@
 #include "slurm/stop_signal.hpp"
 #include "spec/parse.hpp"
 #include "sweep/plan.hpp"
+#include "sweep/repair.hpp"
 #include "sweep/run.hpp"
 #include "sweep/status.hpp"
 #include "train/data_check.hpp"
@@ -33,6 +34,7 @@ commands:
   run FILE        run this worker's trials (every rank of mpirun/srun runs it)
   status DIR      progress of a sweep: counts by status, best so far, workers
   report DIR      top trials, per-axis marginals, parameter importance, failures
+  repair DIR      rebuild a damaged or missing results file from the journals
 
 options:
   -h, --help      this help (and `trawl <command> --help` for each command)
@@ -113,6 +115,15 @@ failed, diverged and pruned trials with their reasons.
   --filter A=V      only trials whose axis A (or "seed") has value V; repeatable
 )";
 
+const char* const repair_help = R"(usage: trawl repair DIR
+
+Rebuilds DIR/results.h5 when it is damaged (a node died while writing it) or
+missing: from the sweep's own copy of its sweep file (DIR/sweep.toml) and the
+journal every worker appends each record to before it writes the file
+(DIR/journal/*.journal). The damaged file is kept as results.h5.damaged-<time>.
+Stop the sweep's workers first.
+)";
+
 int validate(const Args& args) {
   trawl::SweepSpec spec = trawl::parse_sweep_file(args.only_positional("sweep file"));
   trawl::Grid grid(spec);
@@ -164,6 +175,15 @@ double parse_deadline(const std::string& text) {
   if (relative)
     value += std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   return value;
+}
+
+int repair(const Args& args) {
+  trawl::RepairReport r = trawl::repair_sweep(args.only_positional("sweep directory"));
+  std::cout << "rebuilt " << r.results << " from " << r.records << " journal records";
+  if (r.journals_torn) std::cout << " (" << r.journals_torn << " journal(s) ended in a torn record, ignored)";
+  std::cout << "\n";
+  if (!r.moved_aside.empty()) std::cout << "the damaged file is kept as " << r.moved_aside << "\n";
+  return 0;
 }
 
 int report_error(const std::exception& e, bool input, bool print) {
@@ -234,7 +254,8 @@ int main(int argc, char** argv) {
     const char* help;
   };
   for (const Verb& verb : {Verb{"validate", validate_help}, Verb{"plan", plan_help}, Verb{"run", run_help},
-                           Verb{"status", status_help}, Verb{"report", report_help}}) {
+                           Verb{"status", status_help}, Verb{"report", report_help},
+                           Verb{"repair", repair_help}}) {
     if (command == verb.name && wants_help(argc, argv)) {
       std::cout << verb.help;
       return 0;
@@ -246,6 +267,7 @@ int main(int argc, char** argv) {
     if (command == "plan") return plan(Args(argc, argv, 2, {"--array-count", "--ranks"}, {}));
     if (command == "status") return status(Args(argc, argv, 2, {}, {}));
     if (command == "report") return report(Args(argc, argv, 2, {"--top", "--format", "--filter"}, {}));
+    if (command == "repair") return repair(Args(argc, argv, 2, {}, {}));
     std::cerr << "trawl: unknown command '" << command << "' (see trawl --help)\n";
     return static_cast<int>(trawl::ExitCode::bad_input);
   } catch (const trawl::InputError& e) {

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/durable_file.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 
@@ -32,31 +33,8 @@ std::uint64_t get_u64(const std::string& in, std::size_t at) {
   return v;
 }
 
-[[noreturn]] void os_error(const std::string& what, const std::string& path) {
-  throw Error(what + " '" + path + "': " + std::strerror(errno));
-}
 
-void write_all(int fd, const std::string& bytes, const std::string& path) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      os_error("cannot write", path);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-}
 
-void fsync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) os_error("cannot open directory", dir);
-  int rc = ::fsync(fd);
-  int saved = errno;
-  ::close(fd);
-  errno = saved;
-  if (rc != 0 && errno != EINVAL) os_error("cannot fsync directory", dir);
-}
 
 }  // namespace
 
@@ -84,30 +62,6 @@ std::optional<std::string> decode_checkpoint(const std::string& bytes, std::stri
     return std::nullopt;
   }
   return payload;
-}
-
-void write_file_durably(const std::string& path, const std::string& bytes) {
-  const std::string dir = fs::path(path).parent_path().string();
-  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) os_error("cannot create", temporary);
-  try {
-    write_all(fd, bytes, temporary);
-    if (::fsync(fd) != 0) os_error("cannot fsync", temporary);
-  } catch (...) {
-    ::close(fd);
-    ::unlink(temporary.c_str());
-    throw;
-  }
-  if (::close(fd) != 0) {
-    ::unlink(temporary.c_str());
-    os_error("cannot close", temporary);
-  }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    ::unlink(temporary.c_str());
-    os_error("cannot rename to", path);
-  }
-  fsync_dir(dir);
 }
 
 CheckpointDir::CheckpointDir(std::string dir, int keep) : dir_(std::move(dir)), keep_(std::max(1, keep)) {}

@@ -42,8 +42,4 @@ class CheckpointDir {
 std::string encode_checkpoint(const std::string& payload);
 std::optional<std::string> decode_checkpoint(const std::string& bytes, std::string& why);
 
-// Writes `bytes` to `path` so that a reader sees the old file or the new one,
-// whole: temporary file, fsync, rename, fsync of the directory.
-void write_file_durably(const std::string& path, const std::string& bytes);
-
 }  // namespace trawl

@@ -2,10 +2,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <limits>
 
+#include "core/durable_file.hpp"
+#include "core/text.hpp"
 #include "core/version.hpp"
 #include "h5/io.hpp"
 #include "spec/schema.hpp"
@@ -21,6 +25,18 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr hsize_t write_block = 65536;
 
 h5::Datatype status_type() { return h5::enum_type(trial_status_names()); }
+
+// Opens a results file for reading, saying what to do when it is damaged.
+h5::File open_checked(const std::string& path) {
+  try {
+    h5::File file = h5::open_file(path, H5F_ACC_RDONLY);
+    h5::read_string_attribute(file.get(), "spec_hash");
+    return file;
+  } catch (const h5::H5Error& e) {
+    throw DamagedResults(path + " is damaged and cannot be read (" + e.what() + "); rebuild it from the journals with: trawl repair " +
+                         fs::path(path).parent_path().string());
+  }
+}
 
 // Holds the sidecar lock and the open file for one read or write.
 struct Access {
@@ -177,6 +193,8 @@ void create_layout(const std::string& path, const SweepSpec& spec, const Grid& g
 
 std::string lock_path_for(const std::string& results_file) { return results_file + ".lock"; }
 
+std::string sweep_copy_in(const std::string& results_dir) { return results_dir + "/sweep.toml"; }
+
 std::string results_file_in(const std::string& where) {
   if (fs::is_directory(where)) return (fs::path(where) / "results.h5").string();
   return where;
@@ -204,9 +222,12 @@ ResultStore ResultStore::open_or_create(const SweepSpec& spec, const Grid& grid,
       throw;
     }
     fs::rename(temporary, path);
+    // The sweep file and where its relative paths point, for `trawl repair`.
+    write_file_durably(sweep_copy_in(spec.results_dir()), spec.text);
+    write_file_durably(sweep_copy_in(spec.results_dir()) + ".base", spec.base_dir);
     return ResultStore(path, metrics, grid.size());
   }
-  h5::File file = h5::open_file(path, H5F_ACC_RDONLY);
+  h5::File file = open_checked(path);
   std::string recorded = h5::read_string_attribute(file.get(), "spec_hash");
   if (recorded != spec_hash)
     throw InputError(path + " was made by a different sweep file (spec hash " + recorded + ", this one " +
@@ -219,7 +240,7 @@ ResultStore ResultStore::open_or_create(const SweepSpec& spec, const Grid& grid,
 ResultStore ResultStore::open_existing(const std::string& path) {
   if (!fs::exists(path)) throw InputError(path + ": no results file here");
   FileLock lock(lock_path_for(path), FileLock::Mode::shared);
-  h5::File file = h5::open_file(path, H5F_ACC_RDONLY);
+  h5::File file = open_checked(path);
   return ResultStore(path, h5::read_strings_attribute(file.get(), "metrics"),
                      h5::read_integer_attribute(file.get(), "grid_size"));
 }
@@ -229,69 +250,141 @@ std::string ResultStore::attribute(const std::string& name) const {
   return h5::read_string_attribute(access.id(), name);
 }
 
-void ResultStore::trial_started(TrialId trial, const std::string& owner, double time) {
+namespace {
+
+std::string number(double v) { return format_double(v); }
+std::string now_text() {
+  return number(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+double real(const std::string& text) { return std::strtod(text.c_str(), nullptr); }
+std::int64_t integer(const std::string& text) { return std::strtoll(text.c_str(), nullptr, 10); }
+
+void add_metrics(std::vector<std::string>& fields, const std::map<std::string, double>& metrics) {
+  fields.push_back(std::to_string(metrics.size()));
+  for (const auto& [name, value] : metrics) {
+    fields.push_back(name);
+    fields.push_back(number(value));
+  }
+}
+
+std::map<std::string, double> take_metrics(const std::vector<std::string>& fields, std::size_t& at) {
+  std::map<std::string, double> metrics;
+  const auto n = static_cast<std::size_t>(integer(fields.at(at++)));
+  for (std::size_t i = 0; i < n; ++i, at += 2) metrics[fields.at(at)] = real(fields.at(at + 1));
+  return metrics;
+}
+
+}  // namespace
+
+void ResultStore::record(std::vector<std::string> fields) {
   Access access(path_, true);
-  hid_t f = access.id();
-  auto row = static_cast<hsize_t>(trial);
-  std::int64_t attempts = 0;
-  h5::read_rows(h5::open_dataset(f, "trials/attempts"), H5T_NATIVE_INT64, row, 1, &attempts);
-  ++attempts;
-  write_one(f, "trials/attempts", H5T_NATIVE_INT64, row, &attempts);
-  h5::Datatype status = status_type();
-  auto running = static_cast<std::int8_t>(TrialStatus::running);
-  write_one(f, "trials/status", status.get(), row, &running);
-  write_one(f, "trials/started", H5T_NATIVE_DOUBLE, row, &time);
-  write_string(f, "trials/owner", row, owner);
+  if (fields[0] == "start") {
+    // The attempt number is read under the lock, so the journal holds it.
+    std::int64_t attempts = 0;
+    h5::read_rows(h5::open_dataset(access.id(), "trials/attempts"), H5T_NATIVE_INT64,
+                  static_cast<hsize_t>(integer(fields[2])), 1, &attempts);
+    fields.push_back(std::to_string(attempts + 1));
+  }
+  if (journal_) journal_->append(fields);
+  apply(access.id(), fields);
+}
+
+// Every record kind: its fields (after the kind and the time) and its writes.
+void ResultStore::apply(hid_t f, const std::vector<std::string>& fields) {
+  const std::string& kind = fields.at(0);
+  const auto row = static_cast<hsize_t>(integer(fields.at(2)));
+  h5::Datatype status_enum = status_type();
+  if (kind == "start") {  // trial owner attempts
+    const double time = real(fields.at(1));
+    const std::int64_t attempts = integer(fields.at(4));
+    auto running = static_cast<std::int8_t>(TrialStatus::running);
+    write_one(f, "trials/attempts", H5T_NATIVE_INT64, row, &attempts);
+    write_one(f, "trials/status", status_enum.get(), row, &running);
+    write_one(f, "trials/started", H5T_NATIVE_DOUBLE, row, &time);
+    write_string(f, "trials/owner", row, fields.at(3));
+  } else if (kind == "eval") {  // trial index step n (metric value)*
+    const auto column = static_cast<hsize_t>(integer(fields.at(3)));
+    const std::int64_t step = integer(fields.at(4));
+    std::size_t at = 5;
+    h5::write_cell(h5::open_dataset(f, "curves/step"), H5T_NATIVE_INT64, row, column, &step);
+    for (const auto& [metric, value] : take_metrics(fields, at))
+      h5::write_cell(h5::open_dataset(f, "curves/" + metric), H5T_NATIVE_DOUBLE, row, column, &value);
+    write_one(f, "trials/steps", H5T_NATIVE_INT64, row, &step);
+  } else if (kind == "finish") {  // trial status steps wall best_step final best
+    const double time = real(fields.at(1));
+    const auto status = static_cast<std::int8_t>(integer(fields.at(3)));
+    const std::int64_t steps = integer(fields.at(4)), best_step = integer(fields.at(6));
+    const double wall = real(fields.at(5));
+    std::size_t at = 7;
+    for (const auto& [metric, value] : take_metrics(fields, at))
+      write_one(f, "trials/final/" + metric, H5T_NATIVE_DOUBLE, row, &value);
+    for (const auto& [metric, value] : take_metrics(fields, at))
+      write_one(f, "trials/best/" + metric, H5T_NATIVE_DOUBLE, row, &value);
+    write_one(f, "trials/best_step", H5T_NATIVE_INT64, row, &best_step);
+    write_one(f, "trials/steps", H5T_NATIVE_INT64, row, &steps);
+    write_one(f, "trials/wall_seconds", H5T_NATIVE_DOUBLE, row, &wall);
+    write_one(f, "trials/finished", H5T_NATIVE_DOUBLE, row, &time);
+    // Status last: a reader that sees `done` sees everything else too.
+    write_one(f, "trials/status", status_enum.get(), row, &status);
+  } else if (kind == "interrupt") {  // trial steps
+    const std::int64_t steps = integer(fields.at(3));
+    auto pending = static_cast<std::int8_t>(TrialStatus::pending);
+    write_one(f, "trials/steps", H5T_NATIVE_INT64, row, &steps);
+    write_one(f, "trials/status", status_enum.get(), row, &pending);
+  } else if (kind == "event") {  // trial kind message
+    const double time = real(fields.at(1));
+    const std::int64_t trial = integer(fields.at(2));
+    h5::Datatype text = h5::string_type();
+    const char* event_kind = fields.at(3).c_str();
+    const char* message = fields.at(4).c_str();
+    h5::append_rows(h5::open_dataset(f, "events/time"), H5T_NATIVE_DOUBLE, 1, &time);
+    h5::append_rows(h5::open_dataset(f, "events/trial"), H5T_NATIVE_INT64, 1, &trial);
+    h5::append_rows(h5::open_dataset(f, "events/kind"), text.get(), 1, &event_kind);
+    h5::append_rows(h5::open_dataset(f, "events/message"), text.get(), 1, &message);
+  } else {
+    throw Error("unknown journal record '" + kind + "'");
+  }
+}
+
+void ResultStore::trial_started(TrialId trial, const std::string& owner, double time) {
+  record({"start", number(time), std::to_string(trial), owner});
 }
 
 void ResultStore::eval_point(TrialId trial, const EvalPoint& point) {
-  Access access(path_, true);
-  hid_t f = access.id();
-  auto row = static_cast<hsize_t>(trial), column = static_cast<hsize_t>(point.index);
-  h5::write_cell(h5::open_dataset(f, "curves/step"), H5T_NATIVE_INT64, row, column, &point.step);
-  for (const auto& [metric, value] : point.metrics)
-    h5::write_cell(h5::open_dataset(f, "curves/" + metric), H5T_NATIVE_DOUBLE, row, column, &value);
-  write_one(f, "trials/steps", H5T_NATIVE_INT64, row, &point.step);
+  std::vector<std::string> fields{"eval", now_text(), std::to_string(trial), std::to_string(point.index),
+                                  std::to_string(point.step)};
+  add_metrics(fields, point.metrics);
+  record(std::move(fields));
 }
 
 void ResultStore::trial_finished(TrialId trial, const TrialOutcome& outcome, double time) {
-  Access access(path_, true);
-  hid_t f = access.id();
-  auto row = static_cast<hsize_t>(trial);
-  for (const auto& [metric, value] : outcome.final_metrics)
-    write_one(f, "trials/final/" + metric, H5T_NATIVE_DOUBLE, row, &value);
-  for (const auto& [metric, value] : outcome.best_metrics)
-    write_one(f, "trials/best/" + metric, H5T_NATIVE_DOUBLE, row, &value);
-  write_one(f, "trials/best_step", H5T_NATIVE_INT64, row, &outcome.best_step);
-  write_one(f, "trials/steps", H5T_NATIVE_INT64, row, &outcome.steps);
-  write_one(f, "trials/wall_seconds", H5T_NATIVE_DOUBLE, row, &outcome.wall_seconds);
-  write_one(f, "trials/finished", H5T_NATIVE_DOUBLE, row, &time);
-  // Status last: a reader that sees `done` sees everything else too.
-  h5::Datatype status = status_type();
-  auto value = static_cast<std::int8_t>(outcome.status);
-  write_one(f, "trials/status", status.get(), row, &value);
+  std::vector<std::string> fields{"finish", number(time), std::to_string(trial),
+                                  std::to_string(static_cast<int>(outcome.status)), std::to_string(outcome.steps),
+                                  number(outcome.wall_seconds), std::to_string(outcome.best_step)};
+  add_metrics(fields, outcome.final_metrics);
+  add_metrics(fields, outcome.best_metrics);
+  record(std::move(fields));
 }
 
 void ResultStore::trial_interrupted(TrialId trial, std::int64_t steps) {
-  Access access(path_, true);
-  hid_t f = access.id();
-  auto row = static_cast<hsize_t>(trial);
-  write_one(f, "trials/steps", H5T_NATIVE_INT64, row, &steps);
-  h5::Datatype status = status_type();
-  auto value = static_cast<std::int8_t>(TrialStatus::pending);
-  write_one(f, "trials/status", status.get(), row, &value);
+  record({"interrupt", now_text(), std::to_string(trial), std::to_string(steps)});
 }
 
 void ResultStore::event(const StoreEvent& event) {
+  record({"event", number(event.time), std::to_string(event.trial), event.kind, event.message});
+}
+
+std::size_t ResultStore::replay(std::vector<JournalRecord> records) {
+  // Every record carries the time it was made; a trial is worked by one
+  // worker at a time, so time orders its records across journals.
+  std::stable_sort(records.begin(), records.end(), [](const JournalRecord& a, const JournalRecord& b) {
+    const double ta = real(a.fields.at(1)), tb = real(b.fields.at(1));
+    if (ta != tb) return ta < tb;
+    return a.source != b.source ? a.source < b.source : a.index < b.index;
+  });
   Access access(path_, true);
-  hid_t f = access.id();
-  h5::Datatype text = h5::string_type();
-  const char* kind = event.kind.c_str();
-  const char* message = event.message.c_str();
-  h5::append_rows(h5::open_dataset(f, "events/time"), H5T_NATIVE_DOUBLE, 1, &event.time);
-  h5::append_rows(h5::open_dataset(f, "events/trial"), H5T_NATIVE_INT64, 1, &event.trial);
-  h5::append_rows(h5::open_dataset(f, "events/kind"), text.get(), 1, &kind);
-  h5::append_rows(h5::open_dataset(f, "events/message"), text.get(), 1, &message);
+  for (const auto& r : records) apply(access.id(), r.fields);
+  return records.size();
 }
 
 std::vector<TrialStatus> ResultStore::statuses() const {

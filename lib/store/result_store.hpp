@@ -5,15 +5,25 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <hdf5.h>
+
 #include "grid/grid.hpp"
 #include "spec/sweep_spec.hpp"
+#include "store/journal.hpp"
 #include "train/outcome.hpp"
 
 namespace trawl {
+
+// The results file exists but cannot be read: `trawl repair` rebuilds it.
+class DamagedResults : public Error {
+ public:
+  using Error::Error;
+};
 
 struct StoreEvent {
   double time = 0;
@@ -48,6 +58,12 @@ class ResultStore {
   std::int64_t trial_count() const { return trials_; }
   std::string attribute(const std::string& name) const;
 
+  // From now on every write is first appended to this journal (see journal.hpp).
+  void attach_journal(std::shared_ptr<Journal> journal) { journal_ = std::move(journal); }
+  // Applies journal records (from read_journals), oldest first, as `trawl
+  // repair` does after recreating the file. Returns how many it applied.
+  std::size_t replay(std::vector<JournalRecord> records);
+
   void trial_started(TrialId trial, const std::string& owner, double time);
   void eval_point(TrialId trial, const EvalPoint& point);
   void trial_finished(TrialId trial, const TrialOutcome& outcome, double time);
@@ -61,6 +77,10 @@ class ResultStore {
 
  private:
   ResultStore(std::string path, std::vector<std::string> metrics, std::int64_t trials);
+  // Journals the record (when a journal is attached), then writes it.
+  void record(std::vector<std::string> fields);
+  void apply(hid_t file, const std::vector<std::string>& fields);
+  std::shared_ptr<Journal> journal_;
   std::string path_;
   std::vector<std::string> metrics_;
   std::int64_t trials_;
@@ -69,5 +89,7 @@ class ResultStore {
 std::string lock_path_for(const std::string& results_file);
 // `where` is a sweep dir (its results.h5) or a results file.
 std::string results_file_in(const std::string& where);
+// The file of the sweep's own copy of its sweep file, written with results.h5.
+std::string sweep_copy_in(const std::string& results_dir);
 
 }  // namespace trawl

@@ -19,6 +19,7 @@
 #include "spec/spec_hash.hpp"
 #include "spec/trial_settings.hpp"
 #include "store/result_store.hpp"
+#include "sweep/repair.hpp"
 #include "train/data_check.hpp"
 #include "train/trainer.hpp"
 
@@ -160,6 +161,10 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
   std::string owner = label + "@" + host_name() + ":" + std::to_string(::getpid());
   if (!slurm_job_label().empty()) owner += " job " + slurm_job_label();
   const std::string prefix = "[trawl " + label + " r" + std::to_string(world.rank()) + "]";
+  // Everything this worker records goes to its own journal first (for repair).
+  if (leader)
+    store->attach_journal(std::make_shared<Journal>(journal_dir(spec.results_dir()),
+                                                    label + "-" + host_name() + "-" + std::to_string(::getpid())));
   if (leader)
     std::cout << prefix << " worker " << worker.index << "/" << worker.count << ": " << mine.size() << " of "
               << grid.size() << " trials, " << groups.group.size() << " rank(s) x " << threads << " threads on "

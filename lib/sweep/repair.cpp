@@ -1,0 +1,62 @@
+#include "sweep/repair.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "grid/grid.hpp"
+#include "spec/metrics.hpp"
+#include "spec/parse.hpp"
+#include "spec/spec_hash.hpp"
+#include "store/file_lock.hpp"
+#include "store/result_store.hpp"
+#include "train/data_check.hpp"
+
+namespace trawl {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot read it; is this a trawl sweep directory?");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+std::string journal_dir(const std::string& results_dir) { return results_dir + "/journal"; }
+
+RepairReport repair_sweep(const std::string& dir) {
+  const std::string copy = sweep_copy_in(dir);
+  SweepSpec spec = parse_sweep_text(read_text(copy), copy, read_text(copy + ".base"));
+  // The copy's sweep.dir may be relative to the original file: results go here.
+  spec.settings["sweep.dir"].value = fs::absolute(dir).lexically_normal().string();
+  const Grid grid(spec);
+  const DataShape shape = inspect_data(spec);
+  RepairReport report;
+  report.results = spec.results_file();
+  {
+    FileLock lock(lock_path_for(report.results), FileLock::Mode::exclusive);
+    if (fs::exists(report.results)) {
+      const auto stamp = std::chrono::system_clock::now().time_since_epoch() / std::chrono::seconds(1);
+      report.moved_aside = report.results + ".damaged-" + std::to_string(stamp);
+      fs::rename(report.results, report.moved_aside);
+    }
+  }
+  ResultStore store = ResultStore::open_or_create(spec, grid, metric_names(spec.string("data.task"), shape.classes),
+                                                  spec_hash(spec));
+  report.records = store.replay(read_journals(journal_dir(dir), &report.journals_torn));
+  store.event(StoreEvent{std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(),
+                         -1, "repaired",
+                         "rebuilt from " + std::to_string(report.records) + " journal records" +
+                             (report.moved_aside.empty() ? "" : "; the damaged file is " + report.moved_aside)});
+  return report;
+}
+
+}  // namespace trawl

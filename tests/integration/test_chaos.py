@@ -1,0 +1,118 @@
+"""Crash safety: a damaged results file is detected and rebuilt from the
+journals; and a sweep whose ranks are SIGKILLed at random moments, again and
+again, ends with every trial done once and the curves of an undisturbed run."""
+import random
+import signal
+import subprocess
+import time
+
+import h5py
+import numpy as np
+
+from conftest import mpirun, run, write_blobs
+
+SWEEP = """
+[sweep]
+dir = "out"
+seeds = [1, 2]
+[data]
+path = "blobs.h5"
+[model]
+hidden = 32
+dropout = 0.1
+[train]
+steps = 800
+batch_size = 16
+eval_every = 40
+[checkpoint]
+every_steps = 25
+[grid]
+train.lr = [0.01, 0.003]
+train.optimizer = ["adamw", "sgd"]
+"""
+
+COMPARED = ["curves/step", "curves/val.loss", "curves/val.accuracy", "curves/train.loss", "trials/final/val.loss",
+            "trials/best/val.loss", "trials/best_step", "trials/steps", "trials/params/train.lr", "trials/seed"]
+
+
+def snapshot(path):
+    with h5py.File(path, "r") as f:
+        names = {v: k for k, v in h5py.check_enum_dtype(f["trials/status"].dtype).items()}
+        data = {k: f[k][:] for k in COMPARED}
+        data["status"] = [names[s] for s in f["trials/status"][:]]
+        data["events"] = list(f["events/kind"].asstr()[:])
+        return data
+
+
+def sweep_dir(tmp_path, name):
+    d = tmp_path / name
+    d.mkdir()
+    write_blobs(d / "blobs.h5", rows=300)
+    (d / "s.toml").write_text(SWEEP)
+    return d
+
+
+def test_a_damaged_results_file_is_detected_and_rebuilt(trawl, tmp_path):
+    d = sweep_dir(tmp_path, "damaged")
+    run(mpirun(2, trawl, "run", "s.toml", "--threads", "1"), cwd=d)
+    results = d / "out" / "results.h5"
+    before = snapshot(results)
+    with open(results, "r+b") as f:  # a node died mid-write: the superblock is gone
+        f.write(b"\0" * 4096)
+    for verb in (["status", "out"], ["run", "s.toml"], ["report", "out"]):
+        code, _, err = run([trawl, *verb], cwd=d, check=False)
+        assert code != 0 and "trawl repair" in err and "damaged" in err, verb
+    _, out, _ = run([trawl, "repair", "out"], cwd=d)
+    assert "rebuilt" in out and "kept as" in out
+    after = snapshot(results)
+    for key in COMPARED:
+        assert np.array_equal(after[key], before[key]), key
+    assert after["status"] == before["status"] == ["done"] * 8
+    assert after["events"][-1] == "repaired"
+    assert list((d / "out").glob("results.h5.damaged-*"))
+    # A missing file is rebuilt the same way.
+    results.unlink()
+    run([trawl, "repair", "out"], cwd=d)
+    assert np.array_equal(snapshot(results)["curves/val.loss"], before["curves/val.loss"])
+
+
+def test_chaos_random_sigkills_lose_nothing(trawl, tmp_path):
+    clean = sweep_dir(tmp_path, "clean")
+    run(mpirun(2, trawl, "run", "s.toml", "--threads", "1"), cwd=clean)
+    want = snapshot(clean / "out" / "results.h5")
+
+    d = sweep_dir(tmp_path, "chaos")
+    rng = random.Random(7)
+    kills = 0
+    for attempt in range(12):
+        proc = subprocess.Popen(mpirun(2, trawl, "run", "s.toml", "--threads", "1"), cwd=d,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+        # Kill at a random moment some eval lines into the run.
+        wanted, seen = rng.randint(1, 12), 0
+        for line in proc.stdout:
+            seen += " step " in line and "=" in line
+            if seen >= wanted:
+                time.sleep(rng.uniform(0, 0.05))
+                break
+        if proc.poll() is None:
+            subprocess.run(["pkill", "-KILL", "-s", str(proc.pid)])  # every rank and mpirun, mid-flight
+            kills += 1
+        proc.communicate()
+        code, _, err = run([trawl, "status", "out"], cwd=d, check=False)
+        if code != 0 and "trawl repair" in err:
+            run([trawl, "repair", "out"], cwd=d)
+        if kills >= 6:
+            break
+    assert kills >= 3, "the sweep finished before it could be killed enough times"
+    # Finish it undisturbed, repairing first if the last kill damaged the file.
+    code, _, err = run([trawl, "status", "out"], cwd=d, check=False)
+    if code != 0:
+        run([trawl, "repair", "out"], cwd=d)
+    run(mpirun(2, trawl, "run", "s.toml", "--threads", "1"), cwd=d)
+
+    got = snapshot(d / "out" / "results.h5")
+    assert got["status"] == ["done"] * 8
+    for key in COMPARED:
+        assert np.array_equal(got[key], want[key], equal_nan=True), key
+    with h5py.File(d / "out" / "results.h5", "r") as f:
+        assert (f["trials/attempts"][:] >= 1).all()
