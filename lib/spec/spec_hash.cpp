@@ -6,12 +6,13 @@
 
 namespace trawl {
 
-namespace {
-
 bool affects_results(const std::string& key) {
-  static const std::set<std::string> neutral{"sweep.name", "sweep.dir", "sweep.schedule", "train.threads"};
+  static const std::set<std::string> neutral{"sweep.name", "sweep.dir", "sweep.schedule", "train.threads",
+                                             "train.bucket_mb"};
   return !neutral.count(key) && key.rfind("checkpoint.", 0) != 0;
 }
+
+namespace {
 
 void add_value(StableHash& hash, const Value& value) {
   hash.add_field(type_name(type_of(value)));

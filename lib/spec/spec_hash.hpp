@@ -1,6 +1,7 @@
 // lib/spec: the spec hash. It changes whenever anything that affects results
 // changes: every setting except where results go and how work is shared
-// (sweep.name, sweep.dir, sweep.schedule, train.threads, checkpoint.*), the
+// (sweep.name, sweep.dir, sweep.schedule, train.threads, train.bucket_mb,
+// checkpoint.*), the
 // grid, exclusions, seeds, freeze patterns, and the bytes of the data file
 // and of every base-weights file the sweep names.
 #pragma once
@@ -12,5 +13,7 @@
 namespace trawl {
 
 std::string spec_hash(const SweepSpec& spec);
+// Whether a setting is in the hash (sweep.name, sweep.dir... are not).
+bool affects_results(const std::string& key);
 
 }  // namespace trawl

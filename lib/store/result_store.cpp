@@ -12,7 +12,9 @@
 #include "core/text.hpp"
 #include "core/version.hpp"
 #include "h5/io.hpp"
+#include "spec/parse.hpp"
 #include "spec/schema.hpp"
+#include "spec/spec_diff.hpp"
 #include "store/file_lock.hpp"
 
 namespace trawl {
@@ -229,10 +231,20 @@ ResultStore ResultStore::open_or_create(const SweepSpec& spec, const Grid& grid,
   }
   h5::File file = open_checked(path);
   std::string recorded = h5::read_string_attribute(file.get(), "spec_hash");
-  if (recorded != spec_hash)
+  if (recorded != spec_hash) {
+    std::string changes;
+    try {
+      const SweepSpec before = parse_sweep_text(h5::read_string_attribute(file.get(), "sweep_file"),
+                                                spec.path + " (as recorded)", spec.base_dir);
+      for (const auto& change : spec_differences(before, spec)) changes += "\n  " + change;
+    } catch (const std::exception&) {
+      // The recorded file no longer parses (another trawl version): no details then.
+    }
     throw InputError(path + " was made by a different sweep file (spec hash " + recorded + ", this one " +
                      spec_hash + "); the results would not be comparable. Use another sweep.dir, or "
-                     "restore the sweep file it was made with (its text is the file's sweep_file attribute)");
+                     "restore the sweep file it was made with (its text is the file's sweep_file attribute)." +
+                     (changes.empty() ? std::string() : "\nWhat changed:" + changes));
+  }
   return ResultStore(path, h5::read_strings_attribute(file.get(), "metrics"),
                      h5::read_integer_attribute(file.get(), "grid_size"));
 }

@@ -83,6 +83,7 @@ def test_a_changed_sweep_file_is_refused_and_the_results_kept(trawl, tmp_path, b
     (tmp_path / "s.toml").write_text(GOOD.replace("steps = 5", "steps = 6"))
     code, _, err = run([trawl, "run", "s.toml"], cwd=tmp_path, check=False)
     assert code == 2 and "different sweep file" in err
+    assert "What changed:\n  train.steps: 5 -> 6" in err
     assert results.read_bytes() == before
     with h5py.File(results, "r") as f:
         assert f.attrs["sweep_file"] == GOOD

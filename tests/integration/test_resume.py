@@ -169,3 +169,39 @@ def test_a_full_disk_keeps_the_last_good_checkpoint(trawl, tmp_path):
     failures = [m for k, m in zip(kinds, messages) if k == "checkpoint-failed"]
     assert failures and "File too large" in failures[0]
     assert not list((d / "out" / "trials").glob("*/checkpoints/*.tmp.*"))  # no half-written files left
+
+
+def test_a_deadline_stops_in_time_and_the_rerun_resumes(trawl, tmp_path):
+    clean, stopped = tmp_path / "clean", tmp_path / "stopped"
+    for d in (clean, stopped):
+        make_sweep(d, MLP, 1)
+        (d / "s.toml").write_text(MLP.format(ranks=1).replace("steps = 600", "steps = 6000").replace(
+            "keep = 2", "keep = 2\ndeadline_margin = 1.0"))
+    run(command(trawl, 1), cwd=clean)
+    code, out, _ = run([trawl, "run", "s.toml", "--threads", "1", "--deadline", "+2.5"], cwd=stopped, check=False)
+    assert code == 3, out
+    assert "stopped early" in out
+    run(command(trawl, 1), cwd=stopped)
+    want, _, _, _ = curves(clean)
+    got, status, _, _ = curves(stopped)
+    assert status == ["done", "done"]
+    for metric in want:
+        assert np.array_equal(got[metric], want[metric], equal_nan=True), metric
+
+
+def test_retry_failed_runs_failed_trials_again(trawl, tmp_path):
+    d = tmp_path / "d"
+    make_sweep(d, MLP, 1)
+    (d / "s.toml").write_text(MLP.format(ranks=1).replace("steps = 600", "steps = 50").replace(
+        "train.lr = [0.003, 0.001]", "train.lr = [0.003, 1e30]").replace(
+        "eval_every = 60", 'eval_every = 60\noptimizer = "sgd"'))
+    run(command(trawl, 1), cwd=d)
+    _, status, _, _ = curves(d)
+    assert status == ["done", "diverged"]
+    _, out, _ = run(command(trawl, 1), cwd=d)
+    assert "2 skipped" in out
+    _, out, _ = run(command(trawl, 1) + ["--retry-failed"], cwd=d)
+    with h5py.File(d / "out" / "results.h5", "r") as f:
+        attempts = list(f["trials/attempts"][:])
+    assert attempts == [1, 2]  # only the diverged one ran again
+    assert "1 diverged" in out
