@@ -7,7 +7,7 @@
 namespace trawl {
 
 bool affects_results(const std::string& key) {
-  static const std::set<std::string> neutral{"sweep.name", "sweep.dir", "sweep.schedule", "train.threads",
+  static const std::set<std::string> neutral{"sweep.name", "sweep.dir", "sweep.schedule", "sweep.lease_seconds", "train.threads",
                                              "train.bucket_mb"};
   return !neutral.count(key) && key.rfind("checkpoint.", 0) != 0;
 }

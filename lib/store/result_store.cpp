@@ -174,7 +174,7 @@ void create_layout(const std::string& path, const SweepSpec& spec, const Grid& g
   h5::create_column(f, "trials/best_step", H5T_STD_I64LE, n, &minus_one);
   h5::Datatype text = h5::string_type();
   h5::create_column(f, "trials/owner", text.get(), n, nullptr);
-  for (const char* column : {"started", "finished", "wall_seconds"})
+  for (const char* column : {"started", "finished", "wall_seconds", "lease"})
     h5::create_column(f, std::string("trials/") + column, H5T_IEEE_F64LE, n, &nan);
   for (const auto& metric : metrics) {
     h5::create_column(f, "trials/final/" + metric, H5T_IEEE_F64LE, n, &nan);
@@ -306,14 +306,21 @@ void ResultStore::apply(hid_t f, const std::vector<std::string>& fields) {
   const std::string& kind = fields.at(0);
   const auto row = static_cast<hsize_t>(integer(fields.at(2)));
   h5::Datatype status_enum = status_type();
-  if (kind == "start") {  // trial owner attempts
+  if (kind == "start" || kind == "claim") {  // trial owner attempts [lease]
     const double time = real(fields.at(1));
+    if (kind == "claim") {
+      const double lease = real(fields.at(5));
+      write_one(f, "trials/lease", H5T_NATIVE_DOUBLE, row, &lease);
+    }
     const std::int64_t attempts = integer(fields.at(4));
     auto running = static_cast<std::int8_t>(TrialStatus::running);
     write_one(f, "trials/attempts", H5T_NATIVE_INT64, row, &attempts);
     write_one(f, "trials/status", status_enum.get(), row, &running);
     write_one(f, "trials/started", H5T_NATIVE_DOUBLE, row, &time);
     write_string(f, "trials/owner", row, fields.at(3));
+  } else if (kind == "lease") {  // trial lease
+    const double lease = real(fields.at(3));
+    write_one(f, "trials/lease", H5T_NATIVE_DOUBLE, row, &lease);
   } else if (kind == "eval") {  // trial index step n (metric value)*
     const auto column = static_cast<hsize_t>(integer(fields.at(3)));
     const std::int64_t step = integer(fields.at(4));
@@ -356,6 +363,59 @@ void ResultStore::apply(hid_t f, const std::vector<std::string>& fields) {
   } else {
     throw Error("unknown journal record '" + kind + "'");
   }
+}
+
+ResultStore::Claim ResultStore::claim_next(const std::string& owner, double lease_seconds, bool retry_failed) {
+  Access access(path_, true);
+  hid_t f = access.id();
+  h5::Datatype status_enum = status_type();
+  const auto status = read_column<TrialStatus>(f, "trials/status", status_enum.get(), trials_);
+  const auto lease = read_column<double>(f, "trials/lease", H5T_NATIVE_DOUBLE, trials_);
+  const double now = real(now_text());
+  Claim claim;
+  for (std::int64_t i = 0; i < trials_; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    const bool expired = status[k] == TrialStatus::running && !(lease[k] > now);
+    const bool retry = retry_failed && (status[k] == TrialStatus::failed || status[k] == TrialStatus::diverged);
+    if (status[k] == TrialStatus::pending || expired || retry) {
+      std::int64_t attempts = 0;
+      h5::read_rows(h5::open_dataset(f, "trials/attempts"), H5T_NATIVE_INT64, static_cast<hsize_t>(i), 1, &attempts);
+      std::vector<std::string> fields{"claim", number(now), std::to_string(i), owner, std::to_string(attempts + 1),
+                                      number(now + lease_seconds)};
+      if (journal_) journal_->append(fields);
+      apply(f, fields);
+      claim.trial = i;
+      return claim;
+    }
+    if (status[k] == TrialStatus::running) {
+      const double left = lease[k] - now;
+      claim.wait = claim.wait == 0 ? left : std::min(claim.wait, left);
+    }
+  }
+  return claim;
+}
+
+bool ResultStore::renew_lease(TrialId trial, const std::string& owner, double lease_seconds) {
+  Access access(path_, true);
+  hid_t f = access.id();
+  const auto row = static_cast<hsize_t>(trial);
+  h5::Datatype status_enum = status_type();
+  TrialStatus status;
+  h5::read_rows(h5::open_dataset(f, "trials/status"), status_enum.get(), row, 1, &status);
+  std::vector<std::string> owners(1);
+  {
+    h5::Dataset d = h5::open_dataset(f, "trials/owner");
+    h5::Datatype text = h5::string_type();
+    char* raw = nullptr;
+    h5::read_rows(d, text.get(), row, 1, &raw);
+    owners[0] = raw ? raw : "";
+    H5free_memory(raw);
+  }
+  if (status != TrialStatus::running || owners[0] != owner) return false;
+  std::vector<std::string> fields{"lease", now_text(), std::to_string(trial), number(real(now_text()) + lease_seconds)};
+  if (journal_) journal_->append(fields);
+  apply(f, fields);
+  return true;
 }
 
 void ResultStore::trial_started(TrialId trial, const std::string& owner, double time) {

@@ -65,6 +65,19 @@ class ResultStore {
   std::size_t replay(std::vector<JournalRecord> records);
 
   void trial_started(TrialId trial, const std::string& owner, double time);
+
+  // The dynamic schedule. claim_next takes the first trial that is pending,
+  // or running with an expired lease (its worker died), marks it running for
+  // `owner` until now + lease, and returns it; nullopt when nothing is left to
+  // claim. `wait` says how long until a running trial's lease expires (0: none
+  // is running elsewhere, so the sweep is finished for this worker).
+  struct Claim {
+    std::optional<TrialId> trial;
+    double wait = 0;
+  };
+  Claim claim_next(const std::string& owner, double lease_seconds, bool retry_failed);
+  // Extends the lease; false when the trial is no longer this owner's.
+  bool renew_lease(TrialId trial, const std::string& owner, double lease_seconds);
   void eval_point(TrialId trial, const EvalPoint& point);
   void trial_finished(TrialId trial, const TrialOutcome& outcome, double time);
   // Back to pending after an early stop: the next run resumes it.

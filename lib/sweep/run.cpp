@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "comm/rank_groups.hpp"
 #include "core/text.hpp"
@@ -57,13 +58,31 @@ class TrialLog : public TrainingObserver {
   void on_eval(const EvalPoint& point, double throughput, const char* unit, double learning_rate) override {
     store_.eval_point(trial_, point);
     std::ostringstream line;
-    line << prefix_ << " trial " << trial_ << " (" << position_ << "/" << count_ << ") step " << point.step;
+    line << prefix_ << " trial " << trial_ << " (" << position_ << (count_ ? "/" + std::to_string(count_) : "")
+         << ") step " << point.step;
     for (const auto& [name, value] : point.metrics) line << " " << name << "=" << format_metric(value);
     line << " lr=" << format_number(learning_rate, "%.3g") << " " << unit << "=" << static_cast<std::int64_t>(throughput);
     print(line.str() + "\n");
   }
 
+  // The dynamic schedule: renew the trial's lease every third of it; once a
+  // renewal fails the trial is someone else's and training must stop.
+  void hold_lease(std::string owner, double lease_seconds) {
+    owner_ = std::move(owner);
+    lease_seconds_ = lease_seconds;
+    last_renewal_ = std::chrono::steady_clock::now();
+  }
+
+  bool keep_going() override { return lease_held_; }
+
   void on_step(std::int64_t done, std::int64_t steps) override {
+    if (!owner_.empty() && lease_held_) {
+      auto t = std::chrono::steady_clock::now();
+      if (std::chrono::duration<double>(t - last_renewal_).count() >= lease_seconds_ / 3) {
+        lease_held_ = store_.renew_lease(trial_, owner_, lease_seconds_);
+        last_renewal_ = t;
+      }
+    }
     if (!live_) return;
     auto t = std::chrono::steady_clock::now();
     if (t - last_live_ < std::chrono::milliseconds(200) && done != steps) return;
@@ -89,6 +108,10 @@ class TrialLog : public TrainingObserver {
   bool live_;
   bool live_shown_ = false;
   std::chrono::steady_clock::time_point last_live_{};
+  std::string owner_;
+  double lease_seconds_ = 0;
+  bool lease_held_ = true;
+  std::chrono::steady_clock::time_point last_renewal_{};
 };
 
 // What the other ranks of a group observe: nothing; their leader reports.
@@ -108,9 +131,6 @@ std::string checkpoint_dir(const SweepSpec& spec, std::int64_t trial) {
 }
 
 RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Communicator& world) {
-  if (spec.string("sweep.schedule") == "dynamic")
-    throw input_error_at(spec.pos("sweep.schedule"),
-                         "sweep.schedule = \"dynamic\" is not available in this version; use \"static\"");
   const int ranks_per_trial = static_cast<int>(spec.integer("sweep.ranks_per_trial"));
 
   const DataShape shape = inspect_data(spec);
@@ -166,40 +186,30 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
     store->attach_journal(std::make_shared<Journal>(journal_dir(spec.results_dir()),
                                                     label + "-" + host_name() + "-" + std::to_string(::getpid())));
   if (leader)
-    std::cout << prefix << " worker " << worker.index << "/" << worker.count << ": " << mine.size() << " of "
-              << grid.size() << " trials, " << groups.group.size() << " rank(s) x " << threads << " threads on "
+    std::cout << prefix << " worker " << worker.index << "/" << worker.count << ": "
+              << (spec.string("sweep.schedule") == "dynamic" ? "claims trials as it goes"
+                                                              : std::to_string(mine.size()) + " of " +
+                                                                    std::to_string(grid.size()) + " trials")
+              << ", " << groups.group.size() << " rank(s) x " << threads << " threads on "
               << trainer.device_name() << ", results " << spec.results_file() << std::endl;
 
-  // The leader decides what is left to run; its group follows.
-  std::vector<std::int8_t> statuses(static_cast<std::size_t>(grid.size()));
-  if (leader) {
-    const std::vector<TrialStatus> recorded = store->statuses();
-    for (std::size_t i = 0; i < statuses.size(); ++i) statuses[i] = static_cast<std::int8_t>(recorded[i]);
-  }
-  groups.group.broadcast(statuses.data(), static_cast<int>(statuses.size()), MPI_INT8_T, 0);
   // mpirun gives ranks a terminal too, but their redrawn lines would mix.
   const bool live = isatty(STDOUT_FILENO) == 1 && world.size() == 1;
+  const bool dynamic = spec.string("sweep.schedule") == "dynamic";
+  const double lease = spec.real("sweep.lease_seconds");
   NoOutput quiet;
-  for (std::int64_t k = 0; k < mine.size(); ++k) {
-    const TrialId id = mine[k];
-    const auto status = static_cast<TrialStatus>(statuses[static_cast<std::size_t>(id)]);
-    const bool retry = options.retry_failed && (status == TrialStatus::failed || status == TrialStatus::diverged);
-    if (status != TrialStatus::pending && status != TrialStatus::running && !retry) {
-      if (leader) ++summary.skipped;
-      continue;
-    }
-    if (stop_requested() != StopLevel::none) {
-      ++summary.interrupted;  // no new trial once a stop is asked for
-      break;
-    }
+
+  // Trains one trial with the whole group; false when the run must stop.
+  auto run_one = [&](TrialId id, std::int64_t position, std::int64_t count) {
     const Trial trial = grid.trial(id);
-    TrialLog log(*store, prefix, id, k + 1, mine.size(), live);
+    TrialLog log(*store, prefix, id, position, count, live);
+    if (dynamic) log.hold_lease(owner, lease);
     if (leader) {
       std::vector<std::string> params;
       for (const auto& [key, value] : trial.params) params.push_back(key + "=" + to_string(value));
       log.print(prefix + " trial " + std::to_string(id) + " start seed=" + std::to_string(trial.seed) +
                 (params.empty() ? "" : " " + join(params, " ")) + "\n");
-      store->trial_started(id, owner, now());
+      if (!dynamic) store->trial_started(id, owner, now());  // a claim has recorded it already
     }
     TrialOutcome outcome;
     try {
@@ -225,6 +235,11 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
       outcome.status = TrialStatus::failed;
       outcome.message = e.what();
     }
+    if (outcome.abandoned) {
+      // Our lease lapsed and another worker holds the trial now: leave it be.
+      if (leader) log.print(prefix + " trial " + std::to_string(id) + " abandoned: its lease passed to another worker\n");
+      return true;
+    }
     if (outcome.interrupted) {
       ++summary.interrupted;
       if (leader) {
@@ -233,9 +248,9 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
         store->event(StoreEvent{now(), id, "interrupted", message});
         log.print(prefix + " trial " + std::to_string(id) + " interrupted: " + message + "\n");
       }
-      break;
+      return false;
     }
-    if (!leader) continue;
+    if (!leader) return true;
     switch (outcome.status) {
       case TrialStatus::done: ++summary.done; break;
       case TrialStatus::diverged: ++summary.diverged; break;
@@ -249,6 +264,54 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
       end += " " + metric + "=" + format_metric(outcome.final_metrics.at(metric));
     if (!outcome.message.empty()) end += ": " + outcome.message;
     log.print(end + "\n");
+    return true;
+  };
+
+  if (dynamic) {
+    // The leader claims the next trial under the store's lock; its group follows.
+    for (std::int64_t position = 1;; ++position) {
+      std::int64_t next = -1;
+      while (leader && stop_requested() == StopLevel::none) {
+        ResultStore::Claim claim = store->claim_next(owner, lease, options.retry_failed);
+        if (claim.trial) {
+          next = *claim.trial;
+          store->event(StoreEvent{now(), next, "claimed", "by " + owner});
+          break;
+        }
+        if (claim.wait <= 0) break;  // nothing pending, nothing running elsewhere
+        // Another worker holds a trial: wait for it to finish or for its lease to lapse.
+        std::this_thread::sleep_for(std::chrono::duration<double>(std::min(std::max(claim.wait, 0.05), 5.0)));
+      }
+      groups.group.broadcast(&next, 1, MPI_INT64_T, 0);
+      if (next < 0) {
+        if (stop_requested() != StopLevel::none) ++summary.interrupted;
+        break;
+      }
+      if (!run_one(next, position, 0)) break;
+    }
+    return summary;
+  }
+
+  // The static schedule: the leader decides what is left to run; its group follows.
+  std::vector<std::int8_t> statuses(static_cast<std::size_t>(grid.size()));
+  if (leader) {
+    const std::vector<TrialStatus> recorded = store->statuses();
+    for (std::size_t i = 0; i < statuses.size(); ++i) statuses[i] = static_cast<std::int8_t>(recorded[i]);
+  }
+  groups.group.broadcast(statuses.data(), static_cast<int>(statuses.size()), MPI_INT8_T, 0);
+  for (std::int64_t k = 0; k < mine.size(); ++k) {
+    const TrialId id = mine[k];
+    const auto status = static_cast<TrialStatus>(statuses[static_cast<std::size_t>(id)]);
+    const bool retry = options.retry_failed && (status == TrialStatus::failed || status == TrialStatus::diverged);
+    if (status != TrialStatus::pending && status != TrialStatus::running && !retry) {
+      if (leader) ++summary.skipped;
+      continue;
+    }
+    if (stop_requested() != StopLevel::none) {
+      ++summary.interrupted;  // no new trial once a stop is asked for
+      break;
+    }
+    if (!run_one(id, k + 1, mine.size())) break;
   }
   return summary;
 }

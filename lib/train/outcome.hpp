@@ -29,6 +29,7 @@ struct TrialOutcome {
   std::int64_t best_step = -1;
   std::string message;  // why it diverged or failed
   bool interrupted = false;           // stopped early on request; resumable
+  bool abandoned = false;             // given up: another worker holds it now
   std::int64_t resumed_from_step = 0;  // the checkpoint it started from (0: none)
 };
 

@@ -327,7 +327,7 @@ struct Trainer::Impl {
                               std::to_string(lo) + " and " + std::to_string(hi) + ")");
   }
 
-  StopLevel agreed_stop() const;
+  int agreed_stop(TrainingObserver& observer) const;
   TrialOutcome train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path,
                      const CheckpointPolicy& checkpoints);
 };
@@ -379,10 +379,12 @@ TrialOutcome Trainer::train(const TrialSettings& trial, TrainingObserver& observ
   }
 }
 
-StopLevel Trainer::Impl::agreed_stop() const {
+// 0 go on, 1 graceful stop, 2 immediate stop, 3 abandon the trial.
+int Trainer::Impl::agreed_stop(TrainingObserver& observer) const {
   int level = static_cast<int>(stop_requested());
+  if (!observer.keep_going()) level = 3;
   if (ranks() > 1) group->all_reduce(&level, &level, 1, MPI_INT, MPI_MAX);
-  return static_cast<StopLevel>(level);
+  return level;
 }
 
 TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path,
@@ -515,16 +517,20 @@ TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& 
       window_start = Clock::now();
     }
     if (s.step == t.steps) break;
-    const StopLevel stop = agreed_stop();
+    const int stop = agreed_stop(observer);
+    if (stop == 3) {  // the trial is another worker's now: touch nothing of it
+      s.outcome.abandoned = true;
+      break;
+    }
     const bool due = (checkpoints.every_steps > 0 && s.step % checkpoints.every_steps == 0) ||
                      (checkpoints.every_seconds > 0 && seconds_since(last_checkpoint) >= checkpoints.every_seconds);
-    if (stop == StopLevel::graceful || (stop == StopLevel::none && due)) checkpoint();
-    if (stop != StopLevel::none) {
+    if (stop == static_cast<int>(StopLevel::graceful) || (stop == 0 && due)) checkpoint();
+    if (stop != 0) {
       s.outcome.interrupted = true;
       break;
     }
   }
-  if (!s.outcome.interrupted) check_replicas(*model);
+  if (!s.outcome.interrupted && !s.outcome.abandoned) check_replicas(*model);
   if (!save_path.empty() && s.outcome.status == TrialStatus::done && !s.outcome.interrupted && rank() == 0)
     save_weights(*model, save_path);
   s.outcome.wall_seconds = seconds_since(started);

@@ -24,6 +24,9 @@ class TrainingObserver {
   virtual void on_eval(const EvalPoint& point, double throughput, const char* unit, double learning_rate) = 0;
   // After every optimizer step (for progress displays; keep it cheap).
   virtual void on_step(std::int64_t steps_done, std::int64_t steps) {}
+  // False once the trial must be given up (its lease went to another
+  // worker); checked at every step boundary, agreed by the group.
+  virtual bool keep_going() { return true; }
 };
 
 // Where and how often a trial checkpoints. Without a dir it never does.
