@@ -1,6 +1,7 @@
 #include "grid/grid.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 
 #include "core/error.hpp"
@@ -128,6 +129,24 @@ Trial Grid::trial(TrialId id) const {
   for (std::size_t d = 0; d < dims_.size(); ++d)
     for (const auto& axis : dims_[d].axes) trial.params.emplace_back(axis.key, axis.values[pos.index[d]]);
   return trial;
+}
+
+std::string Grid::identity(const Trial& trial) {
+  std::vector<std::pair<std::string, Value>> params = trial.params;
+  std::sort(params.begin(), params.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string text = "seed=" + std::to_string(trial.seed);
+  char buf[32];
+  for (const auto& [key, value] : params) {
+    text += "\x1f" + key + "=";
+    // Reals to 12 digits: regenerated axes (a longer linspace) differ in the last bits.
+    if (type_of(value) == ValueType::real) {
+      std::snprintf(buf, sizeof buf, "%.12g", std::get<double>(value));
+      text += buf;
+    } else {
+      text += to_string(value);
+    }
+  }
+  return text;
 }
 
 std::vector<std::string> Grid::axis_names() const {

@@ -40,6 +40,11 @@ class Grid {
   GridPosition position(TrialId id) const;
   Trial trial(TrialId id) const;
 
+  // A trial's parameters as text that is equal for equal parameters in any
+  // grid (seed and key=value pairs in key order): what "the same trial"
+  // means when a grid grows.
+  static std::string identity(const Trial& trial);
+
   const std::vector<std::int64_t>& seeds() const { return seeds_; }
   const std::vector<Dimension>& dimensions() const { return dims_; }
   std::vector<std::string> axis_names() const;

@@ -114,6 +114,12 @@ void write_cell(const Dataset& dataset, hid_t mem_type, hsize_t row, hsize_t col
   check(H5Dwrite(dataset.get(), mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, value), "write cell");
 }
 
+void write_matrix(const Dataset& dataset, hid_t mem_type, hsize_t rows, hsize_t columns, const void* data) {
+  hsize_t dims[2] = {rows, columns};
+  check(H5Dset_extent(dataset.get(), dims), "size table to " + std::to_string(columns) + " columns");
+  if (rows && columns) check(H5Dwrite(dataset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "write table");
+}
+
 void read_rows(const Dataset& dataset, hid_t mem_type, hsize_t first, hsize_t count, void* data) {
   if (count == 0) return;
   Dataspace file_space = select(dataset, &first, &count, "select rows to read");

@@ -31,6 +31,8 @@ Dataset create_growing_table(hid_t location, const std::string& path, hid_t type
 void write_rows(const Dataset& dataset, hid_t mem_type, hsize_t first, hsize_t count, const void* data);
 // One cell of a 2-D dataset, growing its columns when `column` is past them.
 void write_cell(const Dataset& dataset, hid_t mem_type, hsize_t row, hsize_t column, const void* value);
+// A whole 2-D dataset of `rows` x `columns` (growing its columns to fit).
+void write_matrix(const Dataset& dataset, hid_t mem_type, hsize_t rows, hsize_t columns, const void* data);
 void read_rows(const Dataset& dataset, hid_t mem_type, hsize_t first, hsize_t count, void* data);
 void read_all(const Dataset& dataset, hid_t mem_type, void* data);
 std::vector<std::string> read_strings(const Dataset& dataset);

@@ -7,8 +7,8 @@
 namespace trawl {
 
 bool affects_results(const std::string& key) {
-  static const std::set<std::string> neutral{"sweep.name", "sweep.dir", "sweep.schedule", "sweep.lease_seconds", "train.threads",
-                                             "train.bucket_mb"};
+  static const std::set<std::string> neutral{"sweep.name",    "sweep.dir",     "sweep.schedule",
+                                             "sweep.lease_seconds", "train.threads", "train.bucket_mb"};
   return !neutral.count(key) && key.rfind("checkpoint.", 0) != 0;
 }
 
@@ -19,33 +19,46 @@ void add_value(StableHash& hash, const Value& value) {
   hash.add_field(to_string(value));
 }
 
-}  // namespace
-
-std::string spec_hash(const SweepSpec& spec) {
-  StableHash hash;
-  hash.add_field("trawl-spec-1");
+void add_settings(StableHash& hash, const SweepSpec& spec) {
+  hash.add_field("trawl-spec-2");
   for (const auto& [key, setting] : spec.settings) {
     if (!affects_results(key)) continue;
     hash.add_field(key);
     add_value(hash, setting.value);
   }
-  hash.add_field("seeds");
-  for (auto seed : spec.seeds) hash.add_field(std::to_string(seed));
   hash.add_field("freeze");
   for (const auto& pattern : spec.freeze) hash.add_field(pattern);
+}
+
+}  // namespace
+
+std::string settings_hash(const SweepSpec& spec) {
+  StableHash hash;
+  add_settings(hash, spec);
   std::set<std::string> files;
   for (const char* key : {"data.path", "data.train_file", "data.val_file", "model.init", "model.path"})
     if (!spec.string(key).empty()) files.insert(spec.resolve_path(spec.string(key)));
+  if (const Axis* axis = spec.find_axis("model.init"))
+    for (const auto& value : axis->values)
+      if (!std::get<std::string>(value).empty()) files.insert(spec.resolve_path(std::get<std::string>(value)));
+  for (const auto& file : files) {
+    hash.add_field("file");
+    hash.add_field(hash_file(file));
+  }
+  return hash.hex();
+}
+
+std::string spec_hash(const SweepSpec& spec) {
+  StableHash hash;
+  hash.add_field(settings_hash(spec));
+  hash.add_field("seeds");
+  for (auto seed : spec.seeds) hash.add_field(std::to_string(seed));
   for (const auto& dim : spec.dimensions) {
     hash.add_field("dimension");
     hash.add_field(dim.name);
     for (const auto& axis : dim.axes) {
       hash.add_field(axis.key);
-      for (const auto& value : axis.values) {
-        add_value(hash, value);
-        if (axis.key == "model.init" && !std::get<std::string>(value).empty())
-          files.insert(spec.resolve_path(std::get<std::string>(value)));
-      }
+      for (const auto& value : axis.values) add_value(hash, value);
     }
   }
   for (const auto& exclusion : spec.exclusions) {
@@ -54,10 +67,6 @@ std::string spec_hash(const SweepSpec& spec) {
       hash.add_field(key);
       for (const auto& value : values) add_value(hash, value);
     }
-  }
-  for (const auto& file : files) {
-    hash.add_field("file");
-    hash.add_field(hash_file(file));
   }
   return hash.hex();
 }

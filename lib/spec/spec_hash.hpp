@@ -13,6 +13,9 @@
 namespace trawl {
 
 std::string spec_hash(const SweepSpec& spec);
+// The same without the grid (axes, zip groups, seeds, exclusions): equal
+// settings hashes with different spec hashes mean only the grid changed.
+std::string settings_hash(const SweepSpec& spec);
 // Whether a setting is in the hash (sweep.name, sweep.dir... are not).
 bool affects_results(const std::string& key);
 

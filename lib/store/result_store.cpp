@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <map>
 
 #include "core/durable_file.hpp"
 #include "core/text.hpp"
@@ -15,6 +16,7 @@
 #include "spec/parse.hpp"
 #include "spec/schema.hpp"
 #include "spec/spec_diff.hpp"
+#include "spec/spec_hash.hpp"
 #include "store/file_lock.hpp"
 
 namespace trawl {
@@ -196,11 +198,157 @@ void create_layout(const std::string& path, const SweepSpec& spec, const Grid& g
 std::string lock_path_for(const std::string& results_file) { return results_file + ".lock"; }
 
 std::string sweep_copy_in(const std::string& results_dir) { return results_dir + "/sweep.toml"; }
+std::string journal_dir(const std::string& results_dir) { return results_dir + "/journal"; }
+std::string trial_dir(const std::string& results_dir, std::int64_t trial) {
+  return results_dir + "/trials/" + std::to_string(trial);
+}
 
 std::string results_file_in(const std::string& where) {
   if (fs::is_directory(where)) return (fs::path(where) / "results.h5").string();
   return where;
 }
+
+namespace {
+
+// old id → new id for every trial of `before`'s grid, by parameter identity;
+// returns why not when the new grid lacks one of them ("" when it has all).
+std::string growth_mapping(const SweepSpec& before, const Grid& now, std::vector<std::int64_t>& moved) {
+  const Grid old(before);
+  std::map<std::string, std::int64_t> ids;
+  for (std::int64_t j = 0; j < now.size(); ++j) ids.emplace(Grid::identity(now.trial(j)), j);
+  moved.assign(static_cast<std::size_t>(old.size()), -1);
+  for (std::int64_t i = 0; i < old.size(); ++i) {
+    auto it = ids.find(Grid::identity(old.trial(i)));
+    if (it == ids.end()) {
+      std::string who = Grid::identity(old.trial(i));
+      std::replace(who.begin(), who.end(), '\x1f', ' ');
+      return "trial " + std::to_string(i) + " (" + who + ") is not in the new grid";
+    }
+    moved[static_cast<std::size_t>(i)] = it->second;
+  }
+  return "";
+}
+
+template <typename T>
+void scatter(hid_t from, hid_t to, const std::string& path, hid_t type, const std::vector<std::int64_t>& moved,
+             std::int64_t rows) {
+  std::vector<T> old(moved.size()), now(static_cast<std::size_t>(rows));
+  h5::read_all(h5::open_dataset(from, path), type, old.data());
+  h5::Dataset target = h5::open_dataset(to, path);
+  h5::read_all(target, type, now.data());
+  for (std::size_t i = 0; i < moved.size(); ++i) now[static_cast<std::size_t>(moved[i])] = old[i];
+  h5::write_rows(target, type, 0, static_cast<hsize_t>(rows), now.data());
+}
+
+template <typename T>
+void scatter_table(hid_t from, hid_t to, const std::string& path, hid_t type, const std::vector<std::int64_t>& moved,
+                   std::int64_t rows, T fill) {
+  h5::Dataset source = h5::open_dataset(from, path);
+  const hsize_t columns = h5::shape(source)[1];
+  std::vector<T> old(moved.size() * columns), now(static_cast<std::size_t>(rows) * columns, fill);
+  if (!old.empty()) h5::read_all(source, type, old.data());
+  for (std::size_t i = 0; i < moved.size(); ++i)
+    std::copy_n(old.begin() + static_cast<std::ptrdiff_t>(i * columns), columns,
+                now.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(moved[i]) * columns));
+  h5::write_matrix(h5::open_dataset(to, path), type, static_cast<hsize_t>(rows), columns, now.data());
+}
+
+// Rebuilds the results file for a grown grid, keeping every recorded trial
+// under its new id: rows, curves, events, checkpoints and journals move.
+void grow_results(const std::string& path, const SweepSpec& spec, const Grid& grid,
+                  const std::vector<std::string>& metrics, const std::string& hash,
+                  const std::vector<std::int64_t>& moved) {
+  const std::string dir = spec.results_dir();
+  const std::int64_t rows = grid.size();
+  const std::string temporary = path + ".growing." + std::to_string(::getpid());
+  std::error_code ec;
+  fs::remove(temporary, ec);
+  {
+    h5::File old = h5::open_file(path, H5F_ACC_RDONLY);
+    h5::Datatype status = status_type();
+    std::vector<TrialStatus> states(moved.size());
+    h5::read_all(h5::open_dataset(old.get(), "trials/status"), status.get(), states.data());
+    if (std::find(states.begin(), states.end(), TrialStatus::running) != states.end())
+      throw InputError(path + ": trials are running; stop the sweep's workers before growing its grid");
+    create_layout(temporary, spec, grid, metrics, hash);
+    h5::File now = h5::open_file(temporary, H5F_ACC_RDWR);
+    hid_t a = old.get(), b = now.get();
+    scatter<std::int8_t>(a, b, "trials/status", status.get(), moved, rows);
+    for (const char* c : {"trials/attempts", "trials/steps", "trials/best_step"})
+      scatter<std::int64_t>(a, b, c, H5T_NATIVE_INT64, moved, rows);
+    std::vector<std::string> columns{"trials/started", "trials/finished", "trials/wall_seconds"};
+    if (h5::exists(a, "trials/lease")) columns.push_back("trials/lease");
+    for (const auto& m : metrics) {
+      columns.push_back("trials/final/" + m);
+      columns.push_back("trials/best/" + m);
+    }
+    for (const auto& c : columns) scatter<double>(a, b, c, H5T_NATIVE_DOUBLE, moved, rows);
+    {
+      std::vector<std::string> owners = h5::read_strings(h5::open_dataset(a, "trials/owner"));
+      std::vector<std::string> next(static_cast<std::size_t>(rows));
+      for (std::size_t i = 0; i < moved.size(); ++i) next[static_cast<std::size_t>(moved[i])] = owners[i];
+      std::vector<const char*> texts;
+      for (const auto& o : next) texts.push_back(o.c_str());
+      h5::Datatype text = h5::string_type();
+      h5::write_rows(h5::open_dataset(b, "trials/owner"), text.get(), 0, static_cast<hsize_t>(rows), texts.data());
+    }
+    for (const auto& m : metrics)
+      scatter_table<double>(a, b, "curves/" + m, H5T_NATIVE_DOUBLE, moved, rows,
+                            std::numeric_limits<double>::quiet_NaN());
+    scatter_table<std::int64_t>(a, b, "curves/step", H5T_NATIVE_INT64, moved, rows, -1);
+    h5::Dataset event_time = h5::open_dataset(a, "events/time");
+    const auto events = static_cast<std::int64_t>(h5::shape(event_time)[0]);
+    if (events > 0) {
+      std::vector<double> times(static_cast<std::size_t>(events));
+      std::vector<std::int64_t> trials(static_cast<std::size_t>(events));
+      h5::read_all(event_time, H5T_NATIVE_DOUBLE, times.data());
+      h5::read_all(h5::open_dataset(a, "events/trial"), H5T_NATIVE_INT64, trials.data());
+      for (auto& t : trials) t = t >= 0 ? moved[static_cast<std::size_t>(t)] : t;
+      auto kinds = h5::read_strings(h5::open_dataset(a, "events/kind"));
+      auto messages = h5::read_strings(h5::open_dataset(a, "events/message"));
+      std::vector<const char*> k, m;
+      for (std::size_t i = 0; i < kinds.size(); ++i) {
+        k.push_back(kinds[i].c_str());
+        m.push_back(messages[i].c_str());
+      }
+      h5::Datatype text = h5::string_type();
+      const auto n = static_cast<hsize_t>(events);
+      h5::append_rows(h5::open_dataset(b, "events/time"), H5T_NATIVE_DOUBLE, n, times.data());
+      h5::append_rows(h5::open_dataset(b, "events/trial"), H5T_NATIVE_INT64, n, trials.data());
+      h5::append_rows(h5::open_dataset(b, "events/kind"), text.get(), n, k.data());
+      h5::append_rows(h5::open_dataset(b, "events/message"), text.get(), n, m.data());
+    }
+  }
+  // Journals: rewritten under the new ids, the old ones kept aside.
+  const std::string journals = journal_dir(dir);
+  const auto stamp = std::to_string(std::chrono::system_clock::now().time_since_epoch() / std::chrono::seconds(1));
+  std::vector<JournalRecord> records = read_journals(journals);
+  if (!records.empty()) {
+    const std::string archive = journals + "/before-growth-" + stamp;
+    fs::create_directories(archive);
+    for (const auto& entry : fs::directory_iterator(journals))
+      if (entry.path().extension() == ".journal") fs::rename(entry.path(), archive + "/" + entry.path().filename().string());
+    Journal grown(journals, "grown-" + stamp);
+    for (auto& r : records) {
+      const std::int64_t t = std::strtoll(r.fields.at(2).c_str(), nullptr, 10);
+      if (t >= 0) r.fields[2] = std::to_string(moved.at(static_cast<std::size_t>(t)));
+      grown.append(r.fields);
+    }
+  }
+  // Trial directories (checkpoints, final weights), in two steps so that no
+  // rename lands on a directory that has yet to move.
+  for (std::size_t i = 0; i < moved.size(); ++i)
+    if (fs::exists(trial_dir(dir, static_cast<std::int64_t>(i))))
+      fs::rename(trial_dir(dir, static_cast<std::int64_t>(i)), dir + "/trials/.moving-" + std::to_string(i));
+  for (std::size_t i = 0; i < moved.size(); ++i)
+    if (fs::exists(dir + "/trials/.moving-" + std::to_string(i)))
+      fs::rename(dir + "/trials/.moving-" + std::to_string(i), trial_dir(dir, moved[i]));
+  fs::rename(temporary, path);
+  write_file_durably(sweep_copy_in(dir), spec.text);
+  write_file_durably(sweep_copy_in(dir) + ".base", spec.base_dir);
+}
+
+}  // namespace
 
 ResultStore::ResultStore(std::string path, std::vector<std::string> metrics, std::int64_t trials)
     : path_(std::move(path)), metrics_(std::move(metrics)), trials_(trials) {}
@@ -232,18 +380,31 @@ ResultStore ResultStore::open_or_create(const SweepSpec& spec, const Grid& grid,
   h5::File file = open_checked(path);
   std::string recorded = h5::read_string_attribute(file.get(), "spec_hash");
   if (recorded != spec_hash) {
-    std::string changes;
+    std::string changes, refusal;
     try {
       const SweepSpec before = parse_sweep_text(h5::read_string_attribute(file.get(), "sweep_file"),
                                                 spec.path + " (as recorded)", spec.base_dir);
       for (const auto& change : spec_differences(before, spec)) changes += "\n  " + change;
+      if (settings_hash(before) == settings_hash(spec)) {
+        // Only the grid changed: grow it if every trial recorded so far is still in it.
+        std::vector<std::int64_t> moved;
+        refusal = growth_mapping(before, grid, moved);
+        if (refusal.empty()) {
+          file.reset();
+          grow_results(path, spec, grid, metrics, spec_hash, moved);
+          return ResultStore(path, metrics, grid.size());
+        }
+      }
+    } catch (const InputError&) {
+      throw;
     } catch (const std::exception&) {
       // The recorded file no longer parses (another trawl version): no details then.
     }
     throw InputError(path + " was made by a different sweep file (spec hash " + recorded + ", this one " +
                      spec_hash + "); the results would not be comparable. Use another sweep.dir, or "
                      "restore the sweep file it was made with (its text is the file's sweep_file attribute)." +
-                     (changes.empty() ? std::string() : "\nWhat changed:" + changes));
+                     (changes.empty() ? std::string() : "\nWhat changed:" + changes) +
+                     (refusal.empty() ? std::string() : "\nA grid may grow, but " + refusal));
   }
   return ResultStore(path, h5::read_strings_attribute(file.get(), "metrics"),
                      h5::read_integer_attribute(file.get(), "grid_size"));

@@ -46,8 +46,10 @@ struct TrialTable {
 class ResultStore {
  public:
   // Opens the sweep's results file, creating it (all trial rows up front)
-  // when it is missing. Throws InputError when the file belongs to another
-  // sweep (its spec hash differs).
+  // when it is missing. When only the grid changed and every trial recorded
+  // so far is in the new grid too (values added to axes, a seed added), the
+  // file is rebuilt for the new grid with those trials under their new ids.
+  // Throws InputError, saying what changed, for any other change.
   static ResultStore open_or_create(const SweepSpec& spec, const Grid& grid,
                                     const std::vector<std::string>& metrics, const std::string& spec_hash);
   // An existing file, for readers; throws InputError when it is missing.
@@ -102,7 +104,10 @@ class ResultStore {
 std::string lock_path_for(const std::string& results_file);
 // `where` is a sweep dir (its results.h5) or a results file.
 std::string results_file_in(const std::string& where);
-// The file of the sweep's own copy of its sweep file, written with results.h5.
+// Where a sweep dir keeps its copy of the sweep file, its journals, and each
+// trial's files (checkpoints, final weights).
 std::string sweep_copy_in(const std::string& results_dir);
+std::string journal_dir(const std::string& results_dir);
+std::string trial_dir(const std::string& results_dir, std::int64_t trial);
 
 }  // namespace trawl

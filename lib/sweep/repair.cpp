@@ -30,8 +30,6 @@ std::string read_text(const std::string& path) {
 
 }  // namespace
 
-std::string journal_dir(const std::string& results_dir) { return results_dir + "/journal"; }
-
 RepairReport repair_sweep(const std::string& dir) {
   const std::string copy = sweep_copy_in(dir);
   SweepSpec spec = parse_sweep_text(read_text(copy), copy, read_text(copy + ".base"));

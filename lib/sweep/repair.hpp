@@ -15,7 +15,5 @@ struct RepairReport {
 };
 
 RepairReport repair_sweep(const std::string& dir);
-// The journal directory of a sweep dir.
-std::string journal_dir(const std::string& results_dir);
 
 }  // namespace trawl

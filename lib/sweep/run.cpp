@@ -123,11 +123,11 @@ class NoOutput : public TrainingObserver {
 }  // namespace
 
 std::string final_weights_path(const SweepSpec& spec, std::int64_t trial) {
-  return spec.results_dir() + "/trials/" + std::to_string(trial) + "/final.pt";
+  return trial_dir(spec.results_dir(), trial) + "/final.pt";
 }
 
 std::string checkpoint_dir(const SweepSpec& spec, std::int64_t trial) {
-  return spec.results_dir() + "/trials/" + std::to_string(trial) + "/checkpoints";
+  return trial_dir(spec.results_dir(), trial) + "/checkpoints";
 }
 
 RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Communicator& world) {
