@@ -3,15 +3,50 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <thread>
 #include <cstring>
 #include <utility>
 
 #include "core/error.hpp"
+#include "slurm/environment.hpp"
 
 namespace trawl {
 
+namespace {
+
+bool mkdir_locks() {
+  const char* mode = std::getenv("TRAWL_LOCK");
+  return mode && std::string(mode) == "mkdir";
+}
+
+// Takes <path>.d with mkdir, waiting while another process holds it.
+std::string take_directory_lock(const std::string& path) {
+  const std::string dir = path + ".d";
+  const double stale = static_cast<double>(env_integer("TRAWL_LOCK_STALE_SECONDS").value_or(600));
+  while (::mkdir(dir.c_str(), 0755) != 0) {
+    if (errno != EEXIST) throw Error("cannot make lock directory '" + dir + "': " + std::strerror(errno));
+    struct stat info {};
+    if (::stat(dir.c_str(), &info) == 0 && std::difftime(std::time(nullptr), info.st_mtime) > stale)
+      ::rmdir(dir.c_str());  // its holder died long ago
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return dir;
+}
+
+}  // namespace
+
 FileLock::FileLock(const std::string& path, Mode mode) {
+  if (mkdir_locks()) {
+    directory_ = take_directory_lock(path);
+    return;
+  }
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0664);
   if (fd_ < 0) throw Error("cannot open lock file '" + path + "': " + std::strerror(errno));
   struct flock request {};
@@ -24,14 +59,17 @@ FileLock::FileLock(const std::string& path, Mode mode) {
     fd_ = -1;
     throw Error("cannot lock '" + path + "' with fcntl: " + std::strerror(error) +
                 (error == ENOLCK || error == EOPNOTSUPP
-                     ? " (this file system has no POSIX locks; put sweep.dir on one that has)"
+                     ? " (this file system has no POSIX locks: put sweep.dir on one that has, or set "
+                       "TRAWL_LOCK=mkdir for trawl's directory locks; see docs/fault-tolerance.md)"
                      : ""));
   }
 }
 
-FileLock::FileLock(FileLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+FileLock::FileLock(FileLock&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), directory_(std::exchange(other.directory_, "")) {}
 
 FileLock::~FileLock() {
+  if (!directory_.empty()) ::rmdir(directory_.c_str());
   if (fd_ < 0) return;
   struct flock request {};
   request.l_type = F_UNLCK;

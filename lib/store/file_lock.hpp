@@ -1,6 +1,11 @@
 // lib/store: a POSIX advisory record lock (fcntl) on a whole file. fcntl locks
 // work across the nodes of NFS and Lustre mounts, unlike flock. They belong to
 // the process, so one process must hold at most one FileLock per file.
+//
+// Fallback, for file systems without POSIX locks: with TRAWL_LOCK=mkdir in
+// the environment every lock is exclusive and is the directory <file>.d,
+// made with mkdir (atomic on every file system). A holder that died leaves it
+// behind: one older than TRAWL_LOCK_STALE_SECONDS (default 600) is taken over.
 #pragma once
 
 #include <string>
@@ -21,6 +26,7 @@ class FileLock {
 
  private:
   int fd_ = -1;
+  std::string directory_;  // the mkdir fallback's lock, when held
 };
 
 }  // namespace trawl

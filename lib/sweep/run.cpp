@@ -263,6 +263,9 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
     if (outcome.status == TrialStatus::done && outcome.final_metrics.count(metric))
       end += " " + metric + "=" + format_metric(outcome.final_metrics.at(metric));
     if (!outcome.message.empty()) end += ": " + outcome.message;
+    if (outcome.checkpoints_written)
+      end += " (" + std::to_string(outcome.checkpoints_written) + " checkpoints in " +
+             format_number(outcome.checkpoint_seconds, "%.3f") + " s)";
     log.print(end + "\n");
     return true;
   };

@@ -441,7 +441,10 @@ TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& 
     if (!checkpoints.dir) return;
     if (rank() == 0) {
       try {
+        const auto begin = Clock::now();
         checkpoints.dir->save(s.step, save_state(*model, *optimizer, generator, s, base));
+        s.outcome.checkpoint_seconds += seconds_since(begin);
+        ++s.outcome.checkpoints_written;
       } catch (const std::exception& e) {
         // The last good checkpoint is still there; training goes on.
         event("checkpoint-failed", std::string("step ") + std::to_string(s.step) + ": " + e.what());

@@ -73,8 +73,10 @@ TEST_CASE("trial records round-trip through the file", "[store]") {
   CHECK(events[0].message == "hello");
 }
 
-TEST_CASE("8 processes writing concurrently under the lock lose no record", "[store]") {
-  std::string dir = trawl::test::scratch_dir("store-contention");
+namespace {
+
+void hammer(const std::string& name) {
+  std::string dir = trawl::test::scratch_dir(name);
   trawl::SweepSpec spec = store_spec(dir);
   trawl::Grid grid(spec);
   const std::string path = trawl::ResultStore::open_or_create(spec, grid, metrics, "h").path();
@@ -116,4 +118,16 @@ TEST_CASE("8 processes writing concurrently under the lock lose no record", "[st
   // Every curve cell landed where its writer put it.
   trawl::TrialTable table = store.read_trials();
   for (int w = 0; w < writers; ++w) CHECK(table.steps[static_cast<std::size_t>(w * 2 + 1)] == records - 1);
+}
+
+}  // namespace
+
+TEST_CASE("8 processes writing concurrently under the lock lose no record", "[store]") {
+  hammer("store-contention");
+}
+
+TEST_CASE("the mkdir lock fallback serialises writers too", "[store]") {
+  setenv("TRAWL_LOCK", "mkdir", 1);
+  hammer("store-contention-mkdir");
+  unsetenv("TRAWL_LOCK");
 }
