@@ -205,3 +205,27 @@ def test_retry_failed_runs_failed_trials_again(trawl, tmp_path):
         attempts = list(f["trials/attempts"][:])
     assert attempts == [1, 2]  # only the diverged one ran again
     assert "1 diverged" in out
+
+
+def test_a_second_signal_stops_without_a_new_checkpoint(trawl, tmp_path):
+    clean, stopped = tmp_path / "clean", tmp_path / "stopped"
+    make_sweep(clean, MLP, 1)
+    make_sweep(stopped, MLP, 1)
+    run(command(trawl, 1), cwd=clean)
+    proc = subprocess.Popen(command(trawl, 1), cwd=stopped, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    for line in proc.stdout:
+        if " step 120 " in line:
+            proc.send_signal(signal.SIGUSR1)
+            proc.send_signal(signal.SIGUSR1)
+            break
+    out = proc.communicate(timeout=300)[0]
+    assert proc.returncode == 3, out
+    _, status, kinds, _ = curves(stopped)
+    assert "interrupted" in kinds and "pending" in status
+    run(command(trawl, 1), cwd=stopped)
+    want, _, _, _ = curves(clean)
+    got, status, _, _ = curves(stopped)
+    assert status == ["done", "done"]
+    for metric in want:
+        assert np.array_equal(got[metric], want[metric], equal_nan=True), metric
