@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds trawl with its tests, and runs every test.
+# Installs what is missing, builds trawl with its tests, starts a one-node
+# Slurm cluster for the Slurm tests, and runs every test.
 # Where CUDA with NCCL is installed (/usr/local/cuda), it also builds the NCCL
 # backend (-DTRAWL_WITH_CUDA=ON) into build-cuda/ to prove it still compiles
 # and links; with no GPU here it is not run (the GPU test says it skipped).
@@ -14,6 +15,13 @@ if [ -f "$cuda_root/include/nccl.h" ] || [ -f /usr/include/nccl.h ]; then
   TRAWL_BUILD_DIR=build-cuda bash scripts/build.sh -DTRAWL_WITH_CUDA=ON -DTRAWL_BUILD_TESTS=OFF -DTRAWL_BUILD_BENCH=OFF
 else
   echo "== build-cuda: skipped, no CUDA toolkit with nccl.h at $cuda_root"
+fi
+
+# The Slurm tests need a cluster: a one-node one on this machine (as root).
+if [ "$(id -u)" -eq 0 ]; then
+  bash scripts/slurm-cluster.sh up || echo "== slurm: the one-node cluster did not start; the Slurm tests will say they were skipped"
+else
+  echo "== slurm: not root, no one-node cluster; the Slurm tests will say they were skipped"
 fi
 
 cd "${TRAWL_BUILD_DIR:-build}"

@@ -1,6 +1,7 @@
 // apps/trawl: the trawl command line. It parses arguments, calls lib/, and
 // turns errors into a message and an exit code (docs/cli.md).
 #include <chrono>
+#include <filesystem>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -9,10 +10,12 @@
 #include "args.hpp"
 #include "comm/mpi.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "core/version.hpp"
 #include "grid/grid.hpp"
 #include "report/sweep_report.hpp"
 #include "slurm/stop_signal.hpp"
+#include "slurm/submit.hpp"
 #include "spec/parse.hpp"
 #include "sweep/plan.hpp"
 #include "sweep/repair.hpp"
@@ -35,6 +38,7 @@ commands:
   status DIR      progress of a sweep: counts by status, best so far, workers
   report DIR      top trials, per-axis marginals, parameter importance, failures
   repair DIR      rebuild a damaged or missing results file from the journals
+  submit FILE     write the job script and submit the sweep as Slurm job array(s)
 
 options:
   -h, --help      this help (and `trawl <command> --help` for each command)
@@ -124,6 +128,25 @@ journal every worker appends each record to before it writes the file
 Stop the sweep's workers first.
 )";
 
+const char* const submit_help = R"(usage: trawl submit FILE [options] [-- sbatch options...]
+
+Plans the sweep, writes its job script to <sweep.dir>/job.sbatch (every value
+shell-quoted) and submits it with sbatch as a job array of T tasks, each
+running `srun --mpi=pmix trawl run FILE` on R ranks. Where T exceeds the
+cluster's MaxArraySize (from `scontrol show config`), it submits several
+arrays whose tasks carry TRAWL_ARRAY_OFFSET. Tasks stopped by Slurm's
+pre-timeout signal or by preemption exit 3 and requeue themselves.
+
+  --array-count T     array tasks (default: one per trial, at most 64)
+  --throttle N        at most N tasks running at once (sbatch --array=...%N)
+  --ranks R           MPI ranks per task (default: sweep.ranks_per_trial)
+  --cpus-per-rank C   --cpus-per-task (default 1)
+  --gpus-per-rank G   --gpus-per-task, one rank per GPU (default: none)
+  --grace S           seconds of warning before the time limit (default 120)
+  --dry-run           print the script and the sbatch lines; submit nothing
+  -- OPTIONS          passed to every sbatch call (e.g. -- --partition=gpu --time=4:00:00)
+)";
+
 int validate(const Args& args) {
   trawl::SweepSpec spec = trawl::parse_sweep_file(args.only_positional("sweep file"));
   trawl::Grid grid(spec);
@@ -183,6 +206,49 @@ int repair(const Args& args) {
   if (r.journals_torn) std::cout << " (" << r.journals_torn << " journal(s) ended in a torn record, ignored)";
   std::cout << "\n";
   if (!r.moved_aside.empty()) std::cout << "the damaged file is kept as " << r.moved_aside << "\n";
+  return 0;
+}
+
+int submit(int argc, char** argv) {
+  // Everything after "--" belongs to sbatch.
+  int end = argc;
+  std::vector<std::string> sbatch_options;
+  for (int i = 2; i < argc; ++i)
+    if (std::string(argv[i]) == "--") {
+      end = i;
+      for (int j = i + 1; j < argc; ++j) sbatch_options.emplace_back(argv[j]);
+      break;
+    }
+  Args args(end, argv, 2,
+            {"--array-count", "--throttle", "--ranks", "--cpus-per-rank", "--gpus-per-rank", "--grace"}, {"--dry-run"});
+  trawl::SweepSpec spec = trawl::parse_sweep_file(args.only_positional("sweep file"));
+  trawl::Grid grid(spec);
+  trawl::SubmitOptions options;
+  options.array_count = args.integer("--array-count").value_or(0);
+  options.throttle = args.integer("--throttle").value_or(0);
+  options.ranks = args.integer("--ranks").value_or(0);
+  options.cpus_per_rank = args.integer("--cpus-per-rank").value_or(1);
+  options.gpus_per_rank = args.integer("--gpus-per-rank").value_or(0);
+  options.grace_seconds = args.integer("--grace").value_or(120);
+  options.dry_run = args.has("--dry-run");
+  options.sbatch_options = sbatch_options;
+  options.trawl_binary = std::filesystem::canonical("/proc/self/exe").string();
+  if (!options.dry_run) trawl::inspect_data(spec);  // a job that can only fail is not worth queueing
+  trawl::SubmitPlan plan = trawl::submit_sweep(spec, grid, options);
+  if (options.dry_run) {
+    std::cout << "# " << plan.script_path << " (not written: --dry-run)\n" << plan.script << "\n# sbatch:\n";
+  } else {
+    std::cout << "wrote " << plan.script_path << "\n";
+  }
+  for (std::size_t i = 0; i < plan.sbatch_commands.size(); ++i) {
+    std::vector<std::string> quoted;
+    for (const auto& a : plan.sbatch_commands[i]) quoted.push_back(trawl::shell_quote(a));
+    std::cout << trawl::join(quoted, " ");
+    if (i < plan.job_ids.size()) std::cout << "   # job " << plan.job_ids[i];
+    std::cout << "\n";
+  }
+  if (!options.dry_run)
+    std::cout << "follow it with: trawl status " << spec.results_dir() << "\n";
   return 0;
 }
 
@@ -255,7 +321,7 @@ int main(int argc, char** argv) {
   };
   for (const Verb& verb : {Verb{"validate", validate_help}, Verb{"plan", plan_help}, Verb{"run", run_help},
                            Verb{"status", status_help}, Verb{"report", report_help},
-                           Verb{"repair", repair_help}}) {
+                           Verb{"repair", repair_help}, Verb{"submit", submit_help}}) {
     if (command == verb.name && wants_help(argc, argv)) {
       std::cout << verb.help;
       return 0;
@@ -268,6 +334,7 @@ int main(int argc, char** argv) {
     if (command == "status") return status(Args(argc, argv, 2, {}, {}));
     if (command == "report") return report(Args(argc, argv, 2, {"--top", "--format", "--filter"}, {}));
     if (command == "repair") return repair(Args(argc, argv, 2, {}, {}));
+    if (command == "submit") return submit(argc, argv);
     std::cerr << "trawl: unknown command '" << command << "' (see trawl --help)\n";
     return static_cast<int>(trawl::ExitCode::bad_input);
   } catch (const trawl::InputError& e) {

@@ -26,7 +26,8 @@ ArrayTask array_task(std::optional<std::int64_t> index_flag, std::optional<std::
     std::int64_t min = env_integer("SLURM_ARRAY_TASK_MIN").value_or(0);
     std::int64_t step = env_integer("SLURM_ARRAY_TASK_STEP").value_or(1);
     if (step < 1) step = 1;
-    task.index = (*id - min) / step;
+    const std::int64_t offset = env_integer("TRAWL_ARRAY_OFFSET").value_or(0);
+    task.index = offset + (*id - min) / step;
     task.count = env_integer("SLURM_ARRAY_TASK_COUNT").value_or(task.index + 1);
   }
   if (index_flag) task.index = *index_flag;

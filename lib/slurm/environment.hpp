@@ -14,7 +14,9 @@ struct ArrayTask {
 };
 
 // Flags win over the environment. Inside a Slurm array the index is
-// (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN) / SLURM_ARRAY_TASK_STEP.
+// TRAWL_ARRAY_OFFSET + (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN) / SLURM_ARRAY_TASK_STEP
+// (`trawl submit` splits arrays longer than the cluster's MaxArraySize into
+// several, each with its offset).
 ArrayTask array_task(std::optional<std::int64_t> index_flag, std::optional<std::int64_t> count_flag);
 
 // "<array job>_<task>" inside an array, the job id in a plain job, else "".

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -15,11 +17,25 @@ namespace trawl {
 namespace {
 
 struct WorkerProgress {
-  std::int64_t done = 0, running = 0, failed = 0;
+  std::int64_t done = 0, running = 0, failed = 0, requeued = 0;
   double seconds = 0;
+  std::set<std::string> jobs;
 };
 
 std::string worker_of(const std::string& owner) { return owner.substr(0, owner.find('@')); }
+
+std::string job_of(const std::string& owner) {
+  auto at = owner.find(" job ");
+  return at == std::string::npos ? "-" : owner.substr(at + 5);
+}
+
+std::string duration_text(double seconds) {
+  auto s = static_cast<std::int64_t>(seconds);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", static_cast<long long>(s / 3600),
+                static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
+  return buf;
+}
 
 }  // namespace
 
@@ -32,20 +48,30 @@ std::string status_report(const std::string& where) {
   std::map<TrialStatus, std::int64_t> counts;
   std::map<std::string, WorkerProgress> workers;
   std::int64_t best = -1;
+  double first_start = 0;
   const auto& finals = table.final_metrics.at(metric);
   for (std::size_t i = 0; i < table.status.size(); ++i) {
     const TrialStatus s = table.status[i];
     ++counts[s];
-    if (s == TrialStatus::pending) continue;
+    if (table.owner[i].empty()) continue;
     WorkerProgress& w = workers[worker_of(table.owner[i])];
+    w.jobs.insert(job_of(table.owner[i]));
     if (s == TrialStatus::running) ++w.running;
     else if (s == TrialStatus::done) ++w.done;
-    else ++w.failed;
+    else if (s != TrialStatus::pending) ++w.failed;
     if (std::isfinite(table.wall_seconds[i])) w.seconds += table.wall_seconds[i];
+    if (std::isfinite(table.started[i]) && (first_start == 0 || table.started[i] < first_start))
+      first_start = table.started[i];
     if (s == TrialStatus::done && std::isfinite(finals[i]) &&
         (best < 0 || (maximize ? finals[i] > finals[best] : finals[i] < finals[best])))
       best = static_cast<std::int64_t>(i);
   }
+  // Each interruption (a requeue, a pre-timeout signal) is charged to the
+  // worker that owned the trial then: its owner at the time of the event.
+  const std::vector<StoreEvent> events = store.read_events();
+  for (const auto& e : events)
+    if (e.kind == "interrupted" && e.trial >= 0)
+      ++workers[worker_of(table.owner[static_cast<std::size_t>(e.trial)])].requeued;
 
   std::ostringstream out;
   out << "results: " << store.path() << "\n";
@@ -62,13 +88,22 @@ std::string status_report(const std::string& where) {
   } else {
     out << "best so far: none done yet\n";
   }
-  if (!workers.empty()) {
-    out << "workers:\n";
-    for (const auto& [name, w] : workers)
-      out << "  " << name << "  done " << w.done << "  running " << w.running << "  failed " << w.failed
-          << "  trial time " << static_cast<std::int64_t>(w.seconds) << " s\n";
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::int64_t finished = counts[TrialStatus::done] + counts[TrialStatus::failed] + counts[TrialStatus::diverged] +
+                                counts[TrialStatus::pruned];
+  const std::int64_t left = counts[TrialStatus::pending] + counts[TrialStatus::running];
+  if (finished > 0 && first_start > 0 && left > 0) {
+    const double rate = static_cast<double>(finished) / std::max(1.0, now - first_start);
+    out << "rate so far: " << format_double(std::round(rate * 3600 * 10) / 10) << " trials/hour; " << left
+        << " left: about " << duration_text(static_cast<double>(left) / rate) << " at this rate\n";
   }
-  std::vector<StoreEvent> events = store.read_events();
+  if (!workers.empty()) {
+    out << "workers (a<array task>.g<rank group>):\n";
+    for (const auto& [name, w] : workers)
+      out << "  " << name << "  job " << join(std::vector<std::string>(w.jobs.begin(), w.jobs.end()), ",")
+          << "  done " << w.done << "  running " << w.running << "  failed " << w.failed << "  requeued "
+          << w.requeued << "  trial time " << static_cast<std::int64_t>(w.seconds) << " s\n";
+  }
   if (!events.empty()) {
     out << "events (last " << std::min<std::size_t>(events.size(), 10) << " of " << events.size() << "):\n";
     for (std::size_t i = events.size() > 10 ? events.size() - 10 : 0; i < events.size(); ++i)

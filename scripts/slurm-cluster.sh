@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# A one-node Slurm cluster on this machine, for trawl's Slurm tests (as root).
+#   scripts/slurm-cluster.sh up     install munge, slurmctld, slurmd; write
+#                                   /etc/slurm/slurm.conf for this machine; start
+#                                   the daemons; wait until the node is idle
+#   scripts/slurm-cluster.sh down   stop the daemons
+#   scripts/slurm-cluster.sh status exit 0 when the node answers and is usable
+set -euo pipefail
+
+conf=/etc/slurm/slurm.conf
+
+usable() {
+  command -v sinfo >/dev/null 2>&1 && sinfo -h -N -o '%t' 2>/dev/null | grep -qE '^(idle|mix|alloc)'
+}
+
+up() {
+  [ "$(id -u)" -eq 0 ] || { echo "slurm-cluster: run as root" >&2; exit 1; }
+  local missing=()
+  for p in munge slurmctld slurmd slurm-client; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+  if usable; then echo "slurm-cluster: already up"; return 0; fi
+  local host cpus memory
+  host=$(hostname)
+  cpus=$(nproc)
+  memory=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 512 ))
+  mkdir -p /etc/slurm /var/spool/slurmctld /var/spool/slurmd /var/log/slurm /run/munge /var/lib/munge /var/log/munge
+  cat > "$conf" <<CONF
+# Written by trawl's scripts/slurm-cluster.sh: one node, for tests.
+ClusterName=trawl-test
+SlurmctldHost=localhost
+AuthType=auth/munge
+CredType=cred/munge
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+MpiDefault=none
+ReturnToService=2
+SlurmUser=root
+SlurmdUser=root
+StateSaveLocation=/var/spool/slurmctld
+SlurmdSpoolDir=/var/spool/slurmd
+SlurmctldPidFile=/run/slurmctld.pid
+SlurmdPidFile=/run/slurmd.pid
+SlurmctldLogFile=/var/log/slurm/slurmctld.log
+SlurmdLogFile=/var/log/slurm/slurmd.log
+SchedulerType=sched/backfill
+SchedulerParameters=sched_interval=1
+MaxArraySize=1001
+KillWait=5
+MinJobAge=300
+InactiveLimit=0
+SlurmctldTimeout=30
+SlurmdTimeout=30
+NodeName=$host NodeHostname=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
+PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
+CONF
+  if [ ! -s /etc/munge/munge.key ]; then
+    mkdir -p /etc/munge
+    dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none
+  fi
+  chown -R munge:munge /etc/munge /run/munge /var/lib/munge /var/log/munge 2>/dev/null || true
+  chmod 0400 /etc/munge/munge.key
+  pgrep -x munged >/dev/null || runuser -u munge -- /usr/sbin/munged --force
+  pgrep -x slurmctld >/dev/null || /usr/sbin/slurmctld -c
+  pgrep -x slurmd >/dev/null || /usr/sbin/slurmd -c
+  for _ in $(seq 1 60); do
+    if usable; then
+      scontrol update nodename="$host" state=resume >/dev/null 2>&1 || true
+      echo "slurm-cluster: up ($host, $cpus CPUs)"
+      return 0
+    fi
+    scontrol update nodename="$host" state=resume >/dev/null 2>&1 || true
+    sleep 1
+  done
+  echo "slurm-cluster: the node did not become idle; see /var/log/slurm/*.log" >&2
+  sinfo >&2 || true
+  return 1
+}
+
+down() {
+  pkill -x slurmd 2>/dev/null || true
+  pkill -x slurmctld 2>/dev/null || true
+  pkill -x munged 2>/dev/null || true
+  echo "slurm-cluster: down"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) usable ;;
+  *) sed -n '2,7p' "$0"; exit 2 ;;
+esac
