@@ -19,6 +19,10 @@ fi
 
 # The Slurm tests need a cluster: a one-node one on this machine (as root).
 if [ "$(id -u)" -eq 0 ]; then
+  if ! bash scripts/slurm-cluster.sh status; then
+    # Started here, stopped here when the tests are over.
+    trap "bash $PWD/scripts/slurm-cluster.sh down >/dev/null 2>&1 || true" EXIT
+  fi
   bash scripts/slurm-cluster.sh up || echo "== slurm: the one-node cluster did not start; the Slurm tests will say they were skipped"
 else
   echo "== slurm: not root, no one-node cluster; the Slurm tests will say they were skipped"

@@ -42,9 +42,11 @@ ArrayTask array_task(std::optional<std::int64_t> index_flag, std::optional<std::
 std::string slurm_job_label() {
   const char* array_job = std::getenv("SLURM_ARRAY_JOB_ID");
   const char* array_task = std::getenv("SLURM_ARRAY_TASK_ID");
-  if (array_job && array_task) return std::string(array_job) + "_" + array_task;
   const char* job = std::getenv("SLURM_JOB_ID");
-  return job ? job : "";
+  std::string label = array_job && array_task ? std::string(array_job) + "_" + array_task : job ? job : "";
+  const auto restarts = env_integer("SLURM_RESTART_COUNT").value_or(0);
+  if (!label.empty() && restarts > 0) label += " restart " + std::to_string(restarts);
+  return label;
 }
 
 int threads_per_rank(int local_ranks) {

@@ -19,7 +19,8 @@ struct ArrayTask {
 // several, each with its offset).
 ArrayTask array_task(std::optional<std::int64_t> index_flag, std::optional<std::int64_t> count_flag);
 
-// "<array job>_<task>" inside an array, the job id in a plain job, else "".
+// "<array job>_<task>" inside an array, the job id in a plain job, else "";
+// with " restart <n>" after a requeue (SLURM_RESTART_COUNT).
 std::string slurm_job_label();
 
 // Intra-op threads for one rank: SLURM_CPUS_PER_TASK inside Slurm, else the

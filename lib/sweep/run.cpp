@@ -209,7 +209,10 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
       for (const auto& [key, value] : trial.params) params.push_back(key + "=" + to_string(value));
       log.print(prefix + " trial " + std::to_string(id) + " start seed=" + std::to_string(trial.seed) +
                 (params.empty() ? "" : " " + join(params, " ")) + "\n");
-      if (!dynamic) store->trial_started(id, owner, now());  // a claim has recorded it already
+      if (!dynamic) {  // a claim records itself
+        store->trial_started(id, owner, now());
+        store->event(StoreEvent{now(), id, "started", "by " + owner});
+      }
     }
     TrialOutcome outcome;
     try {

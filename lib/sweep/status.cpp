@@ -26,7 +26,9 @@ std::string worker_of(const std::string& owner) { return owner.substr(0, owner.f
 
 std::string job_of(const std::string& owner) {
   auto at = owner.find(" job ");
-  return at == std::string::npos ? "-" : owner.substr(at + 5);
+  if (at == std::string::npos) return "-";
+  std::string job = owner.substr(at + 5);
+  return job.substr(0, job.find(' '));  // without " restart <n>"
 }
 
 std::string duration_text(double seconds) {
