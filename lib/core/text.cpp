@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.hpp"
 
 namespace trawl {
 
@@ -66,6 +70,14 @@ std::string format_double(double value) {
     if (std::strtod(buf, nullptr) == value) break;
   }
   return buf;
+}
+
+std::string read_text_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot read " + what);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 bool glob_match(std::string_view pattern, std::string_view name) {

@@ -17,6 +17,8 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 
 // Shortest decimal text that reads back as the same double ("0.001", "1e-05").
 std::string format_double(double value);
+// A whole file's bytes; InputError "<path>: cannot read <what>" when it cannot be read.
+std::string read_text_file(const std::string& path, const std::string& what);
 // Shell-style glob match of a whole name: '*', '?' and '[...]'.
 bool glob_match(std::string_view pattern, std::string_view name);
 

@@ -478,14 +478,6 @@ class Parser {
   }
 };
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot read the sweep file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 SweepSpec parse_sweep_text(const std::string& text, const std::string& source_name,
@@ -497,7 +489,7 @@ SweepSpec parse_sweep_file(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::path absolute = fs::absolute(path, ec);
-  return parse_sweep_text(read_text(path), path, absolute.parent_path().string());
+  return parse_sweep_text(read_text_file(path, "the sweep file"), path, absolute.parent_path().string());
 }
 
 }  // namespace trawl

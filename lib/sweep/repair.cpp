@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "grid/grid.hpp"
 #include "spec/metrics.hpp"
 #include "spec/parse.hpp"
@@ -18,21 +19,10 @@ namespace trawl {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot read it; is this a trawl sweep directory?");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
-
 RepairReport repair_sweep(const std::string& dir) {
   const std::string copy = sweep_copy_in(dir);
-  SweepSpec spec = parse_sweep_text(read_text(copy), copy, read_text(copy + ".base"));
+  const char* what = "the sweep's copy of its sweep file (is this a trawl sweep directory?)";
+  SweepSpec spec = parse_sweep_text(read_text_file(copy, what), copy, read_text_file(copy + ".base", what));
   // The copy's sweep.dir may be relative to the original file: results go here.
   spec.settings["sweep.dir"].value = fs::absolute(dir).lexically_normal().string();
   const Grid grid(spec);
