@@ -4,6 +4,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <string>
 
 #include "slurm/environment.hpp"
 
@@ -52,8 +56,21 @@ void set_deadline(double unix_time, double grace_seconds) {
 }
 
 double slurm_job_end_time() {
-  auto end = env_integer("SLURM_JOB_END_TIME");
-  return end ? static_cast<double>(*end) : 0.0;
+  if (auto end = env_integer("SLURM_JOB_END_TIME")) return static_cast<double>(*end);
+  // Older Slurm (22.05) does not export it: ask squeue for the job's end time.
+  const char* job = std::getenv("SLURM_JOB_ID");
+  if (!job) return 0.0;
+  const std::string command = std::string("squeue -h -o %e -j ") + std::to_string(std::atoll(job)) + " 2>/dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return 0.0;
+  char line[64] = {};
+  const bool got = std::fgets(line, sizeof line, pipe) != nullptr;
+  ::pclose(pipe);
+  std::tm when{};
+  if (!got || !::strptime(line, "%Y-%m-%dT%H:%M:%S", &when)) return 0.0;  // "N/A", "UNLIMITED"
+  when.tm_isdst = -1;
+  const std::time_t end = std::mktime(&when);  // squeue prints local time
+  return end > 0 ? static_cast<double>(end) : 0.0;
 }
 
 }  // namespace trawl
