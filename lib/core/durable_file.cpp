@@ -17,18 +17,6 @@ namespace {
   throw Error(what + " '" + path + "': " + std::strerror(errno));
 }
 
-void write_all(int fd, const std::string& bytes, const std::string& path) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      os_error("cannot write", path);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-}
-
 void fsync_dir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) os_error("cannot open directory", dir);
@@ -40,6 +28,18 @@ void fsync_dir(const std::string& dir) {
 }
 
 }  // namespace
+
+void write_all(int fd, const std::string& bytes, const std::string& path) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      os_error("cannot write", path);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+}
 
 void write_file_durably(const std::string& path, const std::string& bytes) {
   std::string dir = std::filesystem::path(path).parent_path().string();

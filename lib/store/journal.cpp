@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/durable_file.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
 
@@ -68,13 +69,7 @@ void Journal::append(const std::vector<std::string>& fields) {
   for (int i = 0; i < 4; ++i) record.push_back(static_cast<char>((length >> (8 * i)) & 0xff));
   for (int i = 0; i < 8; ++i) record.push_back(static_cast<char>((hash >> (8 * i)) & 0xff));
   record += payload;
-  std::size_t done = 0;
-  while (done < record.size()) {
-    ssize_t n = ::write(fd_, record.data() + done, record.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Error("cannot append to journal '" + path_ + "': " + std::strerror(errno));
-    done += static_cast<std::size_t>(n);
-  }
+  write_all(fd_, record, path_);
   if (::fdatasync(fd_) != 0) throw Error("cannot fsync journal '" + path_ + "': " + std::strerror(errno));
 }
 

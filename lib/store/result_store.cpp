@@ -449,17 +449,26 @@ std::map<std::string, double> take_metrics(const std::vector<std::string>& field
 
 }  // namespace
 
+namespace {
+
+// The attempt a start or claim makes, read under the lock so the journal holds it.
+std::int64_t next_attempt(hid_t f, std::int64_t trial) {
+  std::int64_t attempts = 0;
+  h5::read_rows(h5::open_dataset(f, "trials/attempts"), H5T_NATIVE_INT64, static_cast<hsize_t>(trial), 1, &attempts);
+  return attempts + 1;
+}
+
+}  // namespace
+
 void ResultStore::record(std::vector<std::string> fields) {
   Access access(path_, true);
-  if (fields[0] == "start") {
-    // The attempt number is read under the lock, so the journal holds it.
-    std::int64_t attempts = 0;
-    h5::read_rows(h5::open_dataset(access.id(), "trials/attempts"), H5T_NATIVE_INT64,
-                  static_cast<hsize_t>(integer(fields[2])), 1, &attempts);
-    fields.push_back(std::to_string(attempts + 1));
-  }
+  if (fields[0] == "start") fields.push_back(std::to_string(next_attempt(access.id(), integer(fields[2]))));
+  commit(access.id(), fields);
+}
+
+void ResultStore::commit(hid_t f, const std::vector<std::string>& fields) {
   if (journal_) journal_->append(fields);
-  apply(access.id(), fields);
+  apply(f, fields);
 }
 
 // Every record kind: its fields (after the kind and the time) and its writes.
@@ -539,12 +548,8 @@ ResultStore::Claim ResultStore::claim_next(const std::string& owner, double leas
     const bool expired = status[k] == TrialStatus::running && !(lease[k] > now);
     const bool retry = retry_failed && (status[k] == TrialStatus::failed || status[k] == TrialStatus::diverged);
     if (status[k] == TrialStatus::pending || expired || retry) {
-      std::int64_t attempts = 0;
-      h5::read_rows(h5::open_dataset(f, "trials/attempts"), H5T_NATIVE_INT64, static_cast<hsize_t>(i), 1, &attempts);
-      std::vector<std::string> fields{"claim", number(now), std::to_string(i), owner, std::to_string(attempts + 1),
-                                      number(now + lease_seconds)};
-      if (journal_) journal_->append(fields);
-      apply(f, fields);
+      commit(f, {"claim", number(now), std::to_string(i), owner, std::to_string(next_attempt(f, i)),
+                 number(now + lease_seconds)});
       claim.trial = i;
       return claim;
     }
@@ -563,19 +568,14 @@ bool ResultStore::renew_lease(TrialId trial, const std::string& owner, double le
   h5::Datatype status_enum = status_type();
   TrialStatus status;
   h5::read_rows(h5::open_dataset(f, "trials/status"), status_enum.get(), row, 1, &status);
-  std::vector<std::string> owners(1);
-  {
-    h5::Dataset d = h5::open_dataset(f, "trials/owner");
-    h5::Datatype text = h5::string_type();
-    char* raw = nullptr;
-    h5::read_rows(d, text.get(), row, 1, &raw);
-    owners[0] = raw ? raw : "";
-    H5free_memory(raw);
-  }
-  if (status != TrialStatus::running || owners[0] != owner) return false;
-  std::vector<std::string> fields{"lease", now_text(), std::to_string(trial), number(real(now_text()) + lease_seconds)};
-  if (journal_) journal_->append(fields);
-  apply(f, fields);
+  h5::Datatype text = h5::string_type();
+  char* raw = nullptr;
+  h5::read_rows(h5::open_dataset(f, "trials/owner"), text.get(), row, 1, &raw);
+  const std::string holder = raw ? raw : "";
+  H5free_memory(raw);
+  if (status != TrialStatus::running || holder != owner) return false;
+  const std::string now = now_text();
+  commit(f, {"lease", now, std::to_string(trial), number(real(now) + lease_seconds)});
   return true;
 }
 

@@ -92,8 +92,10 @@ class ResultStore {
 
  private:
   ResultStore(std::string path, std::vector<std::string> metrics, std::int64_t trials);
-  // Journals the record (when a journal is attached), then writes it.
+  // Journals the record (when a journal is attached), then writes it:
+  // record() takes the lock itself, commit() runs under a held one.
   void record(std::vector<std::string> fields);
+  void commit(hid_t file, const std::vector<std::string>& fields);
   void apply(hid_t file, const std::vector<std::string>& fields);
   std::shared_ptr<Journal> journal_;
   std::string path_;

@@ -170,7 +170,6 @@ RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Com
 
   RunSummary summary;
   const StaticPartition mine(grid.size(), worker);
-  summary.assigned = mine.size();
   const bool leader = groups.leader();
 
   const int threads = options.threads > 0                  ? options.threads

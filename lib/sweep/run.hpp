@@ -22,7 +22,7 @@ struct RunOptions {
 
 // Counted by each group's leader (other ranks report zeros).
 struct RunSummary {
-  std::int64_t assigned = 0, skipped = 0, done = 0, failed = 0, diverged = 0, interrupted = 0;
+  std::int64_t skipped = 0, done = 0, failed = 0, diverged = 0, interrupted = 0;
 };
 
 // Collective over `world`. Throws InputError (on every rank alike) for a bad

@@ -30,7 +30,6 @@ struct TrialOutcome {
   std::string message;  // why it diverged or failed
   bool interrupted = false;           // stopped early on request; resumable
   bool abandoned = false;             // given up: another worker holds it now
-  std::int64_t resumed_from_step = 0;  // the checkpoint it started from (0: none)
   std::int64_t checkpoints_written = 0;
   double checkpoint_seconds = 0;  // spent writing them
 };

@@ -171,12 +171,7 @@ std::string save_state(Model& model, torch::optim::Optimizer& optimizer, at::Gen
   a.write("loop.real", torch::tensor({s.loss_window, s.best}, torch::kDouble));
   write_metrics(a, "best", s.outcome.best_metrics);
   write_metrics(a, "final", s.outcome.final_metrics);
-  std::string bytes;
-  a.save_to([&](const void* data, std::size_t size) {
-    bytes.append(static_cast<const char*>(data), size);
-    return size;
-  });
-  return bytes;
+  return archive_bytes(a);
 }
 
 // Restores a checkpoint; throws Error when it does not fit this trial.
@@ -424,7 +419,6 @@ TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& 
     for (auto latest = checkpoints.dir->load_latest(skipped); latest;) {
       try {
         load_state(latest->payload, *model, *optimizer, generator, s, base, device);
-        s.outcome.resumed_from_step = s.step;
         event("resumed", "from " + latest->path + " (step " + std::to_string(s.step) + ")");
         break;
       } catch (const std::exception& e) {

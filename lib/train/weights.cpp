@@ -1,9 +1,8 @@
 #include "train/weights.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
 
+#include "core/durable_file.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
 
@@ -30,9 +29,16 @@ void save_weights(Model& model, const std::string& path) {
   for (const auto& [name, tensor] : model.named_parameters()) archive.write(name, tensor.detach().cpu());
   for (const auto& [name, tensor] : model.named_buffers()) archive.write(name, tensor.cpu(), true);
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  archive.save_to(temporary);
-  std::filesystem::rename(temporary, path);
+  write_file_durably(path, archive_bytes(archive));
+}
+
+std::string archive_bytes(torch::serialize::OutputArchive& archive) {
+  std::string bytes;
+  archive.save_to([&](const void* data, std::size_t size) {
+    bytes.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  return bytes;
 }
 
 std::vector<std::string> load_weights(Model& model, const std::string& path) {

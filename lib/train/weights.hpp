@@ -10,8 +10,10 @@
 
 namespace trawl {
 
-// Written to a temporary name and renamed, so readers never see half a file.
+// Written durably (core/durable_file.hpp), so readers never see half a file.
 void save_weights(Model& model, const std::string& path);
+// An archive's bytes, as torch would write them to a file.
+std::string archive_bytes(torch::serialize::OutputArchive& archive);
 // Every tensor in the file must name a parameter or buffer of the same shape;
 // model tensors the file lacks keep their fresh initialisation. Returns the
 // names it loaded.
