@@ -8,6 +8,7 @@
 #include "core/durable_file.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "core/text.hpp"
 
 namespace trawl {
 
@@ -15,7 +16,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr char magic[] = "TRAWLCK1";
+// Format 2 checksums with XXH3; format 1 (trawl 0.1) with FNV-1a.
+constexpr char magic[] = "TRAWLCK2";
+constexpr char magic_v1[] = "TRAWLCK1";
 constexpr std::size_t magic_size = 8;
 
 void put_u64(std::string& out, std::uint64_t v) {
@@ -27,22 +30,19 @@ std::uint64_t get_u64(const std::string& in, std::size_t at) {
   for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[at + i])) << (8 * i);
   return v;
 }
-
-
-
-
 }  // namespace
 
 std::string encode_checkpoint(const std::string& payload) {
   std::string out(magic, magic_size);
   put_u64(out, payload.size());
   out += payload;
-  put_u64(out, StableHash().add(payload).value());
+  put_u64(out, checksum(payload));
   return out;
 }
 
 std::optional<std::string> decode_checkpoint(const std::string& bytes, std::string& why) {
-  if (bytes.size() < magic_size + 16 || bytes.compare(0, magic_size, magic) != 0) {
+  const bool v1 = bytes.compare(0, magic_size, magic_v1) == 0;
+  if (bytes.size() < magic_size + 16 || (!v1 && bytes.compare(0, magic_size, magic) != 0)) {
     why = "not a trawl checkpoint (bad header)";
     return std::nullopt;
   }
@@ -52,7 +52,7 @@ std::optional<std::string> decode_checkpoint(const std::string& bytes, std::stri
     return std::nullopt;
   }
   std::string payload = bytes.substr(magic_size + 8, length);
-  if (StableHash().add(payload).value() != get_u64(bytes, magic_size + 8 + length)) {
+  if ((v1 ? legacy_checksum(payload) : checksum(payload)) != get_u64(bytes, magic_size + 8 + length)) {
     why = "checksum mismatch";
     return std::nullopt;
   }
@@ -71,10 +71,8 @@ std::vector<std::int64_t> CheckpointDir::steps() const {
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind("step-", 0) != 0 || entry.path().extension() != ".ckpt") continue;
-    try {
-      steps.push_back(std::stoll(name.substr(5, name.size() - 10)));
-    } catch (...) {
-    }
+    // Other names (step-x.ckpt, a user's copy) are not ours: leave them be.
+    if (auto step = parse_int64(name.substr(5, name.size() - 10)); step && *step >= 0) steps.push_back(*step);
   }
   std::sort(steps.rbegin(), steps.rend());
   return steps;

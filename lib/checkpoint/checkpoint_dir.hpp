@@ -1,6 +1,7 @@
 // lib/checkpoint: the checkpoints of one trial, in one directory, as files
-// step-<k>.ckpt. Each file is "TRAWLCK1", the payload's length (8 bytes,
-// little-endian), the payload, and the payload's FNV-1a hash (8 bytes).
+// step-<k>.ckpt. Each file is "TRAWLCK2", the payload's length (8 bytes,
+// little-endian), the payload, and the payload's XXH3-64 (8 bytes). Files
+// of trawl 0.1 ("TRAWLCK1", FNV-1a) are still read.
 #pragma once
 
 #include <cstdint>

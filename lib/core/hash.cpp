@@ -1,45 +1,67 @@
 #include "core/hash.hpp"
 
+#include <xxhash.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <vector>
 
 #include "core/error.hpp"
 
 namespace trawl {
 
-StableHash& StableHash::add(std::string_view bytes) {
+namespace {
+
+std::string to_hex(std::uint64_t value) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(value));
+  return buf;
+}
+
+struct Xxh3StateDeleter {
+  void operator()(XXH3_state_t* state) const { XXH3_freeState(state); }
+};
+
+}  // namespace
+
+std::uint64_t checksum(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
+
+std::uint64_t legacy_checksum(std::string_view bytes) {
+  std::uint64_t state = 0xcbf29ce484222325ULL;
   for (unsigned char c : bytes) {
-    state_ ^= c;
-    state_ *= 0x100000001b3ULL;
+    state ^= c;
+    state *= 0x100000001b3ULL;
   }
+  return state;
+}
+
+StableHash& StableHash::add(std::string_view bytes) {
+  state_ = XXH3_64bits_withSeed(bytes.data(), bytes.size(), state_);
   return *this;
 }
 
 StableHash& StableHash::add_field(std::string_view bytes) {
-  add(std::to_string(bytes.size()));
-  add(":");
+  add(std::to_string(bytes.size()) + ":");
   return add(bytes);
 }
 
-std::string StableHash::hex() const {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(state_));
-  return buf;
-}
+std::string StableHash::hex() const { return to_hex(state_); }
 
 std::string hash_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("cannot read '" + path + "': " + std::strerror(errno));
-  StableHash hash;
+  std::unique_ptr<XXH3_state_t, Xxh3StateDeleter> state(XXH3_createState());
+  if (!state || XXH3_64bits_reset(state.get()) == XXH_ERROR) throw Error("cannot start hashing '" + path + "'");
   std::vector<char> buf(1 << 20);
   while (in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    hash.add(std::string_view(buf.data(), static_cast<std::size_t>(in.gcount())));
+    XXH3_64bits_update(state.get(), buf.data(), static_cast<std::size_t>(in.gcount()));
   }
-  return hash.hex();
+  if (in.bad()) throw Error("cannot read '" + path + "': " + std::strerror(errno));
+  return to_hex(XXH3_64bits_digest(state.get()));
 }
 
 }  // namespace trawl

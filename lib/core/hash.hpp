@@ -1,5 +1,6 @@
-// lib/core: a stable 64-bit hash (FNV-1a). Stable across runs, machines and
-// versions, which std::hash is not; used for spec hashes and file content.
+// lib/core: stable 64-bit hashes (XXH3 from libxxhash), the same across runs,
+// machines and versions, which std::hash is not: spec hashes, file content,
+// and the checksums of checkpoints and journal records.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,13 @@
 
 namespace trawl {
 
+// XXH3-64 of the bytes.
+std::uint64_t checksum(std::string_view bytes);
+// FNV-1a, which trawl 0.1 used for checksums; only for reading its files.
+std::uint64_t legacy_checksum(std::string_view bytes);
+
+// A hash of a sequence of parts: each part is hashed with the hash so far as
+// the seed, so the order of the parts counts.
 class StableHash {
  public:
   StableHash& add(std::string_view bytes);
@@ -17,10 +25,11 @@ class StableHash {
   std::string hex() const;
 
  private:
-  std::uint64_t state_ = 0xcbf29ce484222325ULL;
+  std::uint64_t state_ = 0;
 };
 
-// Hash of a whole file's bytes, streamed; throws Error when it cannot be read.
+// XXH3-64 of a whole file's bytes, streamed, as 16 hex digits (what
+// `xxhsum -H3` prints); throws Error when it cannot be read.
 std::string hash_file(const std::string& path);
 
 }  // namespace trawl

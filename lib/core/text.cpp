@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -61,6 +62,24 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   // Close means at most a third of the word's letters differ.
   if (!best || best_distance > std::max<std::size_t>(2, word.size() / 3)) return "";
   return " (did you mean '" + *best + "'?)";
+}
+
+std::optional<std::int64_t> parse_int64(std::string_view text) {
+  std::int64_t value = 0;
+  const char* end = text.data() + text.size();
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  auto [at, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || at != end) return std::nullopt;
+  return value;
+}
+
+std::optional<double> parse_double(std::string_view text) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  auto [at, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || at != end) return std::nullopt;
+  return value;
 }
 
 std::string format_double(double value) {

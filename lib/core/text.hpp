@@ -1,6 +1,8 @@
 // lib/core: small text helpers used by messages and tables.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +16,11 @@ std::vector<std::string> split(std::string_view text, char sep);
 std::size_t edit_distance(std::string_view a, std::string_view b);
 // " (did you mean 'x'?)" for the closest candidate, or "" when none is close.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+// The whole of `text` as a number: nullopt for empty text, trailing
+// characters or a value out of range (no silent 0 as strtoll would give).
+std::optional<std::int64_t> parse_int64(std::string_view text);
+std::optional<double> parse_double(std::string_view text);
 
 // Shortest decimal text that reads back as the same double ("0.001", "1e-05").
 std::string format_double(double value);

@@ -6,18 +6,10 @@
 #include <cstdlib>
 #include <thread>
 
+#include "core/env.hpp"
 #include "core/error.hpp"
 
 namespace trawl {
-
-std::optional<std::int64_t> env_integer(const char* name) {
-  const char* text = std::getenv(name);
-  if (!text || !*text) return std::nullopt;
-  char* end = nullptr;
-  long long value = std::strtoll(text, &end, 10);
-  if (*end != '\0') throw InputError(std::string("environment variable ") + name + "='" + text + "' is not an integer");
-  return value;
-}
 
 ArrayTask array_task(std::optional<std::int64_t> index_flag, std::optional<std::int64_t> count_flag) {
   ArrayTask task;

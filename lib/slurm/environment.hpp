@@ -27,6 +27,4 @@ std::string slurm_job_label();
 // cores this process may use divided by the ranks on this node (at least 1).
 int threads_per_rank(int local_ranks);
 
-std::optional<std::int64_t> env_integer(const char* name);
-
 }  // namespace trawl

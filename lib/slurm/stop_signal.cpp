@@ -9,7 +9,7 @@
 #include <ctime>
 #include <string>
 
-#include "slurm/environment.hpp"
+#include "core/env.hpp"
 
 namespace trawl {
 
@@ -34,7 +34,7 @@ void install_stop_handlers() {
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
-  for (int signal : {SIGUSR1, SIGUSR2, SIGTERM}) sigaction(signal, &action, nullptr);
+  for (int signal : {SIGUSR1, SIGUSR2, SIGTERM, SIGINT}) sigaction(signal, &action, nullptr);
   // A file-size limit must fail the write (EFBIG), not kill the process.
   signal(SIGXFSZ, SIG_IGN);
 }

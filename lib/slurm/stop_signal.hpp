@@ -1,14 +1,14 @@
 // lib/slurm: stopping early, as a job must when Slurm says its time is up.
-// SIGUSR1, SIGUSR2 and SIGTERM (what Slurm sends with --signal before a time
-// limit, and on preemption) only set a flag: the first asks for a graceful
+// SIGUSR1, SIGUSR2, SIGTERM (what Slurm sends with --signal before a time
+// limit, and on preemption) and SIGINT (Ctrl-C) only set a flag: the first asks for a graceful
 // stop (checkpoint, record, exit 3), a second one for an immediate stop
 // (record, exit 3, no new checkpoint). A deadline asks for a graceful stop
 // `grace` seconds before it, and an immediate one at it.
 #pragma once
 
-namespace trawl {
+#include "core/stop_level.hpp"
 
-enum class StopLevel : int { none = 0, graceful = 1, immediate = 2 };
+namespace trawl {
 
 void install_stop_handlers();
 StopLevel stop_requested();

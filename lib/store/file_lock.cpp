@@ -14,7 +14,7 @@
 #include <utility>
 
 #include "core/error.hpp"
-#include "slurm/environment.hpp"
+#include "core/env.hpp"
 
 namespace trawl {
 

@@ -13,12 +13,15 @@
 #include "core/durable_file.hpp"
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "core/text.hpp"
 
 namespace trawl {
 
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr std::string_view magic = "TRAWLJ2\n";
 
 std::string escape(const std::string& field) {
   std::string out;
@@ -47,6 +50,35 @@ std::vector<std::string> unescape_fields(const std::string& payload) {
   return fields;
 }
 
+std::uint64_t little_endian(const std::string& bytes, std::size_t at, int size) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < size; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[at + i])) << (8 * i);
+  return v;
+}
+
+// The intact records of one journal's bytes; false when it ends torn.
+bool read_records(const std::string& bytes, const std::string& source, std::vector<JournalRecord>& records) {
+  const bool v2 = bytes.compare(0, magic.size(), magic) == 0;
+  std::size_t at = v2 ? magic.size() : 0;
+  for (std::uint64_t index = 0; at + 12 <= bytes.size(); ++index) {
+    const auto length = static_cast<std::size_t>(little_endian(bytes, at, 4));
+    const std::uint64_t hash = little_endian(bytes, at + 4, 8);
+    if (at + 12 + length > bytes.size()) break;
+    std::string payload = bytes.substr(at + 12, length);
+    if ((v2 ? checksum(payload) : legacy_checksum(payload)) != hash) break;
+    JournalRecord record{unescape_fields(payload), source, index};
+    if (v2) {
+      auto sequence = parse_int64(record.fields.front());
+      if (!sequence || *sequence < 0) break;
+      record.sequence = static_cast<std::uint64_t>(*sequence);
+      record.fields.erase(record.fields.begin());
+    }
+    records.push_back(std::move(record));
+    at += 12 + length;
+  }
+  return at == bytes.size();
+}
+
 }  // namespace
 
 Journal::Journal(const std::string& dir, const std::string& name) : path_(dir + "/" + name + ".journal") {
@@ -54,6 +86,15 @@ Journal::Journal(const std::string& dir, const std::string& name) : path_(dir + 
   fs::create_directories(dir, ec);
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) throw Error("cannot open journal '" + path_ + "': " + std::strerror(errno));
+  // A journal's name holds its writer's pid: a file already there is a
+  // previous run's of the same name, continued.
+  std::vector<JournalRecord> earlier;
+  const std::string bytes = fs::file_size(path_, ec) > 0 ? read_text_file(path_, "journal") : std::string();
+  if (!bytes.empty() && bytes.compare(0, magic.size(), magic) != 0)
+    throw Error("journal '" + path_ + "' is of an older format; move it aside or run `trawl repair` first");
+  read_records(bytes, path_, earlier);
+  next_sequence_ = earlier.empty() ? 0 : earlier.back().sequence + 1;
+  if (bytes.empty()) write_all(fd_, std::string(magic), path_);
 }
 
 Journal::~Journal() {
@@ -61,16 +102,17 @@ Journal::~Journal() {
 }
 
 void Journal::append(const std::vector<std::string>& fields) {
-  std::string payload;
-  for (std::size_t i = 0; i < fields.size(); ++i) payload += (i ? "\t" : "") + escape(fields[i]);
+  std::string payload = std::to_string(next_sequence_);
+  for (const auto& field : fields) payload += "\t" + escape(field);
   std::string record;
   const auto length = static_cast<std::uint32_t>(payload.size());
-  const std::uint64_t hash = StableHash().add(payload).value();
+  const std::uint64_t hash = checksum(payload);
   for (int i = 0; i < 4; ++i) record.push_back(static_cast<char>((length >> (8 * i)) & 0xff));
   for (int i = 0; i < 8; ++i) record.push_back(static_cast<char>((hash >> (8 * i)) & 0xff));
   record += payload;
   write_all(fd_, record, path_);
   if (::fdatasync(fd_) != 0) throw Error("cannot fsync journal '" + path_ + "': " + std::strerror(errno));
+  ++next_sequence_;
 }
 
 std::vector<JournalRecord> read_journals(const std::string& dir, std::size_t* torn) {
@@ -85,20 +127,7 @@ std::vector<JournalRecord> read_journals(const std::string& dir, std::size_t* to
     std::ifstream in(file, std::ios::binary);
     std::ostringstream buffer;
     buffer << in.rdbuf();
-    const std::string bytes = buffer.str();
-    std::size_t at = 0, index = 0;
-    while (at + 12 <= bytes.size()) {
-      std::uint32_t length = 0;
-      std::uint64_t hash = 0;
-      for (int i = 0; i < 4; ++i) length |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + i])) << (8 * i);
-      for (int i = 0; i < 8; ++i) hash |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[at + 4 + i])) << (8 * i);
-      if (at + 12 + length > bytes.size()) break;
-      std::string payload = bytes.substr(at + 12, length);
-      if (StableHash().add(payload).value() != hash) break;
-      records.push_back(JournalRecord{unescape_fields(payload), file.string(), index++});
-      at += 12 + length;
-    }
-    if (at != bytes.size() && torn) ++*torn;
+    if (!read_records(buffer.str(), file.string(), records) && torn) ++*torn;
   }
   return records;
 }

@@ -1,9 +1,12 @@
 // lib/store: a worker's journal. Every record trawl writes to the results
 // file is first appended here and fsync'd, so `trawl repair` can rebuild the
 // file from the sweep file and the journals if the file is ever damaged (a
-// node dies mid-write). Each record is: length (4 bytes), FNV-1a hash of the
-// payload (8 bytes), payload (tab-separated text). A torn last record (the
-// writer died while appending) is ignored on reading.
+// node dies mid-write). A journal has one writer. Format 2: the file begins
+// "TRAWLJ2\n"; each record is its length (4 bytes, little-endian), the XXH3-64
+// of its payload (8 bytes) and the payload: tab-separated fields, the first
+// the record's sequence number in this journal (0, 1, ...). Format 1 (trawl
+// 0.1: no header, FNV-1a, no sequence field) is still read. A torn last
+// record (the writer died while appending) is ignored on reading.
 #pragma once
 
 #include <cstdint>
@@ -27,12 +30,13 @@ class Journal {
  private:
   std::string path_;
   int fd_ = -1;
+  std::uint64_t next_sequence_ = 0;
 };
 
 struct JournalRecord {
-  std::vector<std::string> fields;
-  std::string source;  // journal file
-  std::size_t index;   // position in it
+  std::vector<std::string> fields;  // without the sequence number
+  std::string source;               // journal file
+  std::uint64_t sequence = 0;       // its writer's sequence number
 };
 
 // Every intact record of every journal in `dir`; `torn` counts the journals

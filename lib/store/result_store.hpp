@@ -1,21 +1,22 @@
 // lib/store: the shared results file. Every method takes the sidecar lock,
 // opens the file, does its work and closes it again, so any number of
-// processes on any nodes may call them concurrently.
+// processes on any nodes may call them concurrently. It is the TrialBoard the
+// schedules (lib/schedule) take trials from.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include <hdf5.h>
-
 #include "grid/grid.hpp"
+#include "grid/outcome.hpp"
+#include "schedule/trial_board.hpp"
 #include "spec/sweep_spec.hpp"
 #include "store/journal.hpp"
-#include "train/outcome.hpp"
+#include "store/paths.hpp"
+#include "store/record.hpp"
 
 namespace trawl {
 
@@ -23,13 +24,6 @@ namespace trawl {
 class DamagedResults : public Error {
  public:
   using Error::Error;
-};
-
-struct StoreEvent {
-  double time = 0;
-  TrialId trial = -1;  // -1: about the sweep, not one trial
-  std::string kind;
-  std::string message;
 };
 
 // What the file says about every trial (the /trials columns trawl reads back).
@@ -43,7 +37,7 @@ struct TrialTable {
   std::map<std::string, std::vector<double>> final_metrics, best_metrics;
 };
 
-class ResultStore {
+class ResultStore : public TrialBoard {
  public:
   // Opens the sweep's results file, creating it (all trial rows up front)
   // when it is missing. When only the grid changed and every trial recorded
@@ -62,54 +56,36 @@ class ResultStore {
 
   // From now on every write is first appended to this journal (see journal.hpp).
   void attach_journal(std::shared_ptr<Journal> journal) { journal_ = std::move(journal); }
-  // Applies journal records (from read_journals), oldest first, as `trawl
-  // repair` does after recreating the file. Returns how many it applied.
-  std::size_t replay(std::vector<JournalRecord> records);
+  // Applies journal records (from read_journals) as `trawl repair` does after
+  // recreating the file; returns how many it applied. Each trial's records
+  // are applied attempt by attempt (the attempt numbers its starts and claims
+  // carry), each attempt's in its writer's sequence order; no clock of one
+  // node is compared with another's. Throws Error naming a damaged record.
+  std::size_t replay(const std::vector<JournalRecord>& records);
 
-  void trial_started(TrialId trial, const std::string& owner, double time);
+  // TrialBoard
+  std::vector<TrialStatus> statuses() const override;
+  void start(TrialId trial, const std::string& owner) override;
+  Claim claim(const Pick& pick, const std::string& owner, double lease_seconds) override;
+  bool renew(TrialId trial, const std::string& owner, double lease_seconds) override;
 
-  // The dynamic schedule. claim_next takes the first trial that is pending,
-  // or running with an expired lease (its worker died), marks it running for
-  // `owner` until now + lease, and returns it; nullopt when nothing is left to
-  // claim. `wait` says how long until a running trial's lease expires (0: none
-  // is running elsewhere, so the sweep is finished for this worker).
-  struct Claim {
-    std::optional<TrialId> trial;
-    double wait = 0;
-  };
-  Claim claim_next(const std::string& owner, double lease_seconds, bool retry_failed);
-  // Extends the lease; false when the trial is no longer this owner's.
-  bool renew_lease(TrialId trial, const std::string& owner, double lease_seconds);
   void eval_point(TrialId trial, const EvalPoint& point);
   void trial_finished(TrialId trial, const TrialOutcome& outcome, double time);
   // Back to pending after an early stop: the next run resumes it.
   void trial_interrupted(TrialId trial, std::int64_t steps);
   void event(const StoreEvent& event);
 
-  std::vector<TrialStatus> statuses() const;
   TrialTable read_trials() const;
   std::vector<StoreEvent> read_events() const;
 
  private:
   ResultStore(std::string path, std::vector<std::string> metrics, std::int64_t trials);
-  // Journals the record (when a journal is attached), then writes it:
-  // record() takes the lock itself, commit() runs under a held one.
-  void record(std::vector<std::string> fields);
-  void commit(hid_t file, const std::vector<std::string>& fields);
-  void apply(hid_t file, const std::vector<std::string>& fields);
+  // Takes the lock, journals the record (when a journal is attached), writes it.
+  void record(const Record& record);
   std::shared_ptr<Journal> journal_;
   std::string path_;
   std::vector<std::string> metrics_;
   std::int64_t trials_;
 };
-
-std::string lock_path_for(const std::string& results_file);
-// `where` is a sweep dir (its results.h5) or a results file.
-std::string results_file_in(const std::string& where);
-// Where a sweep dir keeps its copy of the sweep file, its journals, and each
-// trial's files (checkpoints, final weights).
-std::string sweep_copy_in(const std::string& results_dir);
-std::string journal_dir(const std::string& results_dir);
-std::string trial_dir(const std::string& results_dir, std::int64_t trial);
 
 }  // namespace trawl

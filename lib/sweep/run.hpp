@@ -1,6 +1,5 @@
-// lib/sweep: `trawl run`: every rank of the job calls run_sweep. Ranks form
-// groups of sweep.ranks_per_trial; each group's leader runs this worker's
-// trials one after another, recording each in the shared results file.
+// lib/sweep: `trawl run`: every rank of the job calls run_sweep, which makes
+// a Worker (sweep/worker.hpp) and runs it.
 #pragma once
 
 #include <cstdint>
@@ -29,8 +28,7 @@ struct RunSummary {
 // sweep or data; a trial that fails is recorded and does not throw.
 RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Communicator& world);
 
-// Where --save-final puts a trial's weights, and where its checkpoints go.
+// Where --save-final puts a trial's weights.
 std::string final_weights_path(const SweepSpec& spec, std::int64_t trial);
-std::string checkpoint_dir(const SweepSpec& spec, std::int64_t trial);
 
 }  // namespace trawl

@@ -32,16 +32,18 @@ GradientBuckets::GradientBuckets(std::vector<torch::Tensor> params, double bucke
     b.flat = torch::empty({b.flat.numel() + p.numel()}, p.options());
   }
   for (std::size_t k = 0; k < params_.size(); ++k) {
-    params_[k].register_hook([this, k](torch::Tensor grad) {
+    hooks_.push_back(params_[k].register_hook([this, k](torch::Tensor grad) {
       if (armed_) on_gradient(k, grad);
       return torch::Tensor();
-    });
+    }));
   }
 }
 
 GradientBuckets::~GradientBuckets() {
-  // Hooks outlive this object (they belong to the tensors): disarm them.
+  // The hooks capture `this` and belong to the tensors, which may outlive
+  // this object (the model is the caller's): remove every one.
   armed_ = false;
+  for (std::size_t k = 0; k < hooks_.size(); ++k) params_[k].remove_hook(hooks_[k]);
   try {
     reduce_.wait_all();
   } catch (...) {

@@ -45,6 +45,7 @@ class GradientBuckets {
   void start(Bucket& bucket);
 
   std::vector<torch::Tensor> params_;
+  std::vector<unsigned> hooks_;  // params_[k]'s hook handle, removed on destruction
   std::vector<std::pair<std::size_t, std::size_t>> where_;  // param → (bucket, slot)
   std::vector<Bucket> buckets_;
   std::vector<bool> filled_;

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "spec/trial_settings.hpp"
+#include "grid/trial_settings.hpp"
 
 namespace trawl {
 

@@ -10,12 +10,11 @@
 #include <utility>
 #include <vector>
 
-#include "spec/trial_settings.hpp"
+#include "checkpoint/train_state.hpp"
+#include "grid/trial_settings.hpp"
 #include "train/data_check.hpp"
 
 namespace trawl {
-
-using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
 class Model {
  public:

@@ -10,9 +10,10 @@
 
 #include "checkpoint/checkpoint_dir.hpp"
 #include "comm/mpi.hpp"
-#include "spec/trial_settings.hpp"
+#include "core/stop_level.hpp"
+#include "grid/trial_settings.hpp"
 #include "train/data_check.hpp"
-#include "train/outcome.hpp"
+#include "grid/outcome.hpp"
 
 namespace trawl {
 
@@ -40,8 +41,11 @@ struct CheckpointPolicy {
 
 struct TrainerContext {
   const Communicator* group = nullptr;  // the ranks that train each trial together; none: alone
-  int local_rank = 0;         // this rank's index on its node: its GPU
+  int local_rank = 0;         // this rank's index on its node: its GPU is local_rank mod GPUs
   int threads = 1;            // libtorch intra-op threads for this process
+  // Asked at every step boundary; the group acts on the most urgent answer
+  // of its ranks. The caller owns signals and deadlines (lib/slurm).
+  std::function<StopLevel()> stop_requested = [] { return StopLevel::none; };
 };
 
 class Trainer {
@@ -56,8 +60,8 @@ class Trainer {
   // throw InputError (the caller records the trial failed). With a
   // non-empty `save_path` the group's first rank writes the final weights.
   // With a policy, it resumes from the newest good checkpoint (bit for bit on
-  // a CPU) and checkpoints as the policy says. A stop request (lib/slurm
-  // stop_signal), agreed by the group at a step boundary, ends it with
+  // a CPU) and checkpoints as the policy says. A stop request (the context's
+  // stop_requested), agreed by the group at a step boundary, ends it with
   // outcome.interrupted after a checkpoint (graceful) or without (immediate).
   TrialOutcome train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path = "",
                      const CheckpointPolicy& checkpoints = {});

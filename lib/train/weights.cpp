@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "checkpoint/train_state.hpp"
 #include "core/durable_file.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
@@ -30,15 +31,6 @@ void save_weights(Model& model, const std::string& path) {
   for (const auto& [name, tensor] : model.named_buffers()) archive.write(name, tensor.cpu(), true);
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   write_file_durably(path, archive_bytes(archive));
-}
-
-std::string archive_bytes(torch::serialize::OutputArchive& archive) {
-  std::string bytes;
-  archive.save_to([&](const void* data, std::size_t size) {
-    bytes.append(static_cast<const char*>(data), size);
-    return size;
-  });
-  return bytes;
 }
 
 std::vector<std::string> load_weights(Model& model, const std::string& path) {

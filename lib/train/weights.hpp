@@ -12,8 +12,6 @@ namespace trawl {
 
 // Written durably (core/durable_file.hpp), so readers never see half a file.
 void save_weights(Model& model, const std::string& path);
-// An archive's bytes, as torch would write them to a file.
-std::string archive_bytes(torch::serialize::OutputArchive& archive);
 // Every tensor in the file must name a parameter or buffer of the same shape;
 // model tensors the file lacks keep their fresh initialisation. Returns the
 // names it loaded.

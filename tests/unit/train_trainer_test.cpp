@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "grid/grid.hpp"
-#include "spec/trial_settings.hpp"
+#include "grid/trial_settings.hpp"
 #include "train/trainer.hpp"
 #include "test_files.hpp"
 

@@ -1,4 +1,4 @@
-#include "train/outcome.hpp"
+#include "grid/outcome.hpp"
 
 namespace trawl {
 

@@ -1,4 +1,4 @@
-// lib/spec: the typed settings of one trial: the sweep file's sections with
+// lib/grid: the typed settings of one trial: the sweep file's sections with
 // the trial's grid values laid over them. This is all a trainer receives.
 #pragma once
 

@@ -1,4 +1,4 @@
-#include "spec/trial_settings.hpp"
+#include "grid/trial_settings.hpp"
 
 #include <map>
 

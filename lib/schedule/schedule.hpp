@@ -1,0 +1,55 @@
+// lib/schedule: which trial a worker (one rank group) runs next. Only the
+// group's leader asks; the Worker (lib/sweep) agrees the answer with the
+// group before anyone acts on it.
+//   static:  worker w of W owns trials w, w+W, ... and runs those not yet
+//            recorded; no coordination between workers.
+//   dynamic: the next pending trial (or one whose worker's lease expired) is
+//            claimed under the results file's lock; leases are renewed while
+//            training, and a worker whose lease lapsed gives the trial up.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "schedule/static_partition.hpp"
+#include "schedule/trial_board.hpp"
+
+namespace trawl {
+
+struct Assignment : Claim {
+  std::int64_t position = 0;  // 1-based, among this worker's trials
+  std::int64_t count = 0;     // this worker's trials, 0 when not known ahead
+  const char* taken = "";     // the event recording it: "started" or "claimed"
+};
+
+class Schedule {
+ public:
+  virtual ~Schedule() = default;
+  // The next trial, already recorded as this worker's on the board.
+  virtual Assignment next() = 0;
+  // Called at step boundaries while `trial` trains; false once it is no
+  // longer this worker's (its lease went to another worker).
+  virtual bool still_ours(TrialId trial) { return true; }
+  // Trials passed over because they were recorded before (done, failed, ...).
+  virtual std::int64_t skipped() const { return 0; }
+  // "12 of 40 trials", "claims trials as it goes"
+  virtual std::string describe() const = 0;
+};
+
+struct ScheduleOptions {
+  std::string kind;       // sweep.schedule: static or dynamic
+  std::string owner;      // this worker, as recorded in /trials/owner
+  double lease_seconds = 0;
+  bool retry_failed = false;  // failed and diverged trials run again
+};
+
+std::unique_ptr<Schedule> make_schedule(const ScheduleOptions& options, TrialBoard& board, std::int64_t trials,
+                                        WorkerId worker);
+
+// The dynamic schedule's choice: the first trial that is pending, running
+// with an expired lease (its worker died) or, with retry_failed, failed or
+// diverged; else the wait until the first running trial's lease expires.
+Claim first_claimable(const BoardRows& rows, double now, bool retry_failed);
+
+}  // namespace trawl

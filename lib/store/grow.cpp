@@ -1,0 +1,167 @@
+#include "store/grow.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <limits>
+#include <map>
+
+#include "core/durable_file.hpp"
+#include "grid/outcome.hpp"
+#include "h5/io.hpp"
+#include "h5/typed.hpp"
+#include "store/journal.hpp"
+#include "store/layout.hpp"
+#include "store/paths.hpp"
+#include "store/record.hpp"
+
+namespace trawl {
+
+namespace fs = std::filesystem;
+
+std::string growth_mapping(const SweepSpec& before, const Grid& now, std::vector<std::int64_t>& moved) {
+  const Grid old(before);
+  std::map<std::string, std::int64_t> ids;
+  for (std::int64_t j = 0; j < now.size(); ++j) ids.emplace(Grid::identity(now.trial(j)), j);
+  moved.assign(static_cast<std::size_t>(old.size()), -1);
+  for (std::int64_t i = 0; i < old.size(); ++i) {
+    auto it = ids.find(Grid::identity(old.trial(i)));
+    if (it == ids.end()) {
+      std::string who = Grid::identity(old.trial(i));
+      std::replace(who.begin(), who.end(), '\x1f', ' ');
+      return "trial " + std::to_string(i) + " (" + who + ") is not in the new grid";
+    }
+    moved[static_cast<std::size_t>(i)] = it->second;
+  }
+  return "";
+}
+
+namespace {
+
+template <typename T>
+void scatter(hid_t from, hid_t to, const std::string& path, hid_t type, const std::vector<std::int64_t>& moved,
+             std::int64_t rows) {
+  std::vector<T> old(moved.size()), now(static_cast<std::size_t>(rows));
+  h5::read_all(h5::open_dataset(from, path), type, old.data());
+  h5::Dataset target = h5::open_dataset(to, path);
+  h5::read_all(target, type, now.data());
+  for (std::size_t i = 0; i < moved.size(); ++i) now[static_cast<std::size_t>(moved[i])] = old[i];
+  h5::write_rows(target, type, 0, static_cast<hsize_t>(rows), now.data());
+}
+
+template <typename T>
+void scatter_table(hid_t from, hid_t to, const std::string& path, hid_t type, const std::vector<std::int64_t>& moved,
+                   std::int64_t rows, T fill) {
+  h5::Dataset source = h5::open_dataset(from, path);
+  const hsize_t columns = h5::shape(source)[1];
+  std::vector<T> old(moved.size() * columns), now(static_cast<std::size_t>(rows) * columns, fill);
+  if (!old.empty()) h5::read_all(source, type, old.data());
+  for (std::size_t i = 0; i < moved.size(); ++i)
+    std::copy_n(old.begin() + static_cast<std::ptrdiff_t>(i * columns), columns,
+                now.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(moved[i]) * columns));
+  h5::write_matrix(h5::open_dataset(to, path), type, static_cast<hsize_t>(rows), columns, now.data());
+}
+
+void scatter_rows(hid_t a, hid_t b, const std::vector<std::string>& metrics, const std::vector<std::int64_t>& moved,
+                  std::int64_t rows) {
+  h5::Datatype status = h5::enum_type(trial_status_names());
+  scatter<std::int8_t>(a, b, "trials/status", status.get(), moved, rows);
+  for (const char* c : {"trials/attempts", "trials/steps", "trials/best_step"})
+    scatter<std::int64_t>(a, b, c, H5T_NATIVE_INT64, moved, rows);
+  std::vector<std::string> columns{"trials/started", "trials/finished", "trials/wall_seconds"};
+  if (h5::exists(a, "trials/lease")) columns.push_back("trials/lease");
+  for (const auto& m : metrics) {
+    columns.push_back("trials/final/" + m);
+    columns.push_back("trials/best/" + m);
+  }
+  for (const auto& c : columns) scatter<double>(a, b, c, H5T_NATIVE_DOUBLE, moved, rows);
+  const std::vector<std::string> owners = h5::read<std::string>(a, "trials/owner");
+  std::vector<const char*> next(static_cast<std::size_t>(rows), "");
+  for (std::size_t i = 0; i < moved.size(); ++i) next[static_cast<std::size_t>(moved[i])] = owners[i].c_str();
+  h5::Datatype text = h5::string_type();
+  h5::write_rows(h5::open_dataset(b, "trials/owner"), text.get(), 0, static_cast<hsize_t>(rows), next.data());
+  for (const auto& m : metrics)
+    scatter_table<double>(a, b, "curves/" + m, H5T_NATIVE_DOUBLE, moved, rows,
+                          std::numeric_limits<double>::quiet_NaN());
+  scatter_table<std::int64_t>(a, b, "curves/step", H5T_NATIVE_INT64, moved, rows, -1);
+}
+
+void copy_events(hid_t a, hid_t b, const std::vector<std::int64_t>& moved) {
+  std::vector<double> times = h5::read<double>(a, "events/time");
+  if (times.empty()) return;
+  std::vector<std::int64_t> trials = h5::read<std::int64_t>(a, "events/trial");
+  for (auto& t : trials) t = t >= 0 ? moved.at(static_cast<std::size_t>(t)) : t;
+  const auto kinds = h5::read<std::string>(a, "events/kind");
+  const auto messages = h5::read<std::string>(a, "events/message");
+  std::vector<const char*> k, m;
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    k.push_back(kinds[i].c_str());
+    m.push_back(messages[i].c_str());
+  }
+  h5::Datatype text = h5::string_type();
+  const auto n = static_cast<hsize_t>(times.size());
+  h5::append_rows(h5::open_dataset(b, "events/time"), H5T_NATIVE_DOUBLE, n, times.data());
+  h5::append_rows(h5::open_dataset(b, "events/trial"), H5T_NATIVE_INT64, n, trials.data());
+  h5::append_rows(h5::open_dataset(b, "events/kind"), text.get(), n, k.data());
+  h5::append_rows(h5::open_dataset(b, "events/message"), text.get(), n, m.data());
+}
+
+// Journals: rewritten under the new ids, the old ones kept aside.
+void move_journals(const std::string& dir, const std::vector<std::int64_t>& moved) {
+  const std::string journals = journal_dir(dir);
+  const auto stamp = std::to_string(std::chrono::system_clock::now().time_since_epoch() / std::chrono::seconds(1));
+  std::vector<JournalRecord> records = read_journals(journals);
+  if (records.empty()) return;
+  const std::string archive = journals + "/before-growth-" + stamp;
+  fs::create_directories(archive);
+  for (const auto& entry : fs::directory_iterator(journals))
+    if (entry.path().extension() == ".journal") fs::rename(entry.path(), archive + "/" + entry.path().filename().string());
+  Journal grown(journals, "grown-" + stamp);
+  for (const auto& r : records) {
+    Record record = decode(r.fields, r.source + " record " + std::to_string(r.sequence));
+    const TrialId t = trial_of(record);
+    if (t >= 0) set_trial(record, moved.at(static_cast<std::size_t>(t)));
+    grown.append(encode(record));
+  }
+}
+
+// Trial directories (checkpoints, final weights), in two steps so that no
+// rename lands on a directory that has yet to move.
+void move_trial_dirs(const std::string& dir, const std::vector<std::int64_t>& moved) {
+  for (std::size_t i = 0; i < moved.size(); ++i)
+    if (fs::exists(trial_dir(dir, static_cast<std::int64_t>(i))))
+      fs::rename(trial_dir(dir, static_cast<std::int64_t>(i)), dir + "/trials/.moving-" + std::to_string(i));
+  for (std::size_t i = 0; i < moved.size(); ++i)
+    if (fs::exists(dir + "/trials/.moving-" + std::to_string(i)))
+      fs::rename(dir + "/trials/.moving-" + std::to_string(i), trial_dir(dir, moved[i]));
+}
+
+}  // namespace
+
+void grow_results(const std::string& path, const SweepSpec& spec, const Grid& grid,
+                  const std::vector<std::string>& metrics, const std::string& hash,
+                  const std::vector<std::int64_t>& moved) {
+  const std::string dir = spec.results_dir();
+  const std::string temporary = path + ".growing." + std::to_string(::getpid());
+  std::error_code ec;
+  fs::remove(temporary, ec);
+  {
+    h5::File old = h5::open_file(path, H5F_ACC_RDONLY);
+    const auto states = h5::read_enum(old.get(), "trials/status", trial_status_names());
+    if (std::find(states.begin(), states.end(), static_cast<std::int8_t>(TrialStatus::running)) != states.end())
+      throw InputError(path + ": trials are running; stop the sweep's workers before growing its grid");
+    create_layout(temporary, spec, grid, metrics, hash);
+    h5::File now = h5::open_file(temporary, H5F_ACC_RDWR);
+    scatter_rows(old.get(), now.get(), metrics, moved, grid.size());
+    copy_events(old.get(), now.get(), moved);
+  }
+  move_journals(dir, moved);
+  move_trial_dirs(dir, moved);
+  fs::rename(temporary, path);
+  write_file_durably(sweep_copy_in(dir), spec.text);
+  write_file_durably(sweep_copy_in(dir) + ".base", spec.base_dir);
+}
+
+}  // namespace trawl

@@ -1,0 +1,153 @@
+#include "store/layout.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+
+#include "core/version.hpp"
+#include "grid/outcome.hpp"
+#include "h5/io.hpp"
+#include "h5/typed.hpp"
+#include "store/paths.hpp"
+#include "store/result_store.hpp"
+
+namespace trawl {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr hsize_t write_block = 65536;
+
+// Writes params/<axis> for every trial, a block of rows at a time.
+void write_params(hid_t file, const Grid& grid) {
+  const std::int64_t n = grid.size();
+  h5::Datatype string_type = h5::string_type();
+  h5::Datatype bool_type = h5::bool_type();
+  for (std::size_t d = 0; d < grid.dimensions().size(); ++d) {
+    for (const auto& axis : grid.dimensions()[d].axes) {
+      ValueType type = type_of(axis.values.front());
+      hid_t file_type = type == ValueType::integer ? H5T_STD_I64LE
+                        : type == ValueType::real  ? H5T_IEEE_F64LE
+                        : type == ValueType::string ? string_type.get()
+                                                    : bool_type.get();
+      h5::Dataset dataset = h5::create_column(file, "trials/params/" + axis.key, file_type,
+                                              static_cast<hsize_t>(n), nullptr);
+      for (std::int64_t first = 0; first < n; first += write_block) {
+        hsize_t count = static_cast<hsize_t>(std::min<std::int64_t>(write_block, n - first));
+        std::vector<std::int64_t> ints;
+        std::vector<double> reals;
+        std::vector<const char*> texts;
+        std::vector<std::int8_t> bools;
+        for (hsize_t k = 0; k < count; ++k) {
+          const Value& v = axis.values[grid.position(first + static_cast<std::int64_t>(k)).index[d]];
+          switch (type) {
+            case ValueType::integer: ints.push_back(std::get<std::int64_t>(v)); break;
+            case ValueType::real: reals.push_back(std::get<double>(v)); break;
+            case ValueType::string: texts.push_back(std::get<std::string>(v).c_str()); break;
+            case ValueType::boolean: bools.push_back(std::get<bool>(v) ? 1 : 0); break;
+          }
+        }
+        const void* data = type == ValueType::integer ? static_cast<const void*>(ints.data())
+                           : type == ValueType::real  ? static_cast<const void*>(reals.data())
+                           : type == ValueType::string ? static_cast<const void*>(texts.data())
+                                                       : static_cast<const void*>(bools.data());
+        hid_t mem_type = type == ValueType::integer ? H5T_NATIVE_INT64
+                         : type == ValueType::real  ? H5T_NATIVE_DOUBLE
+                         : type == ValueType::string ? string_type.get()
+                                                     : bool_type.get();
+        h5::write_rows(dataset, mem_type, static_cast<hsize_t>(first), count, data);
+      }
+    }
+  }
+}
+
+void write_ids_and_seeds(hid_t f, const Grid& grid) {
+  const hsize_t n = static_cast<hsize_t>(grid.size());
+  h5::Dataset ids = h5::create_column(f, "trials/id", H5T_STD_I64LE, n, nullptr);
+  h5::Dataset seeds = h5::create_column(f, "trials/seed", H5T_STD_I64LE, n, nullptr);
+  for (hsize_t first = 0; first < n; first += write_block) {
+    hsize_t count = std::min(write_block, n - first);
+    std::vector<std::int64_t> id(count), seed(count);
+    for (hsize_t k = 0; k < count; ++k) {
+      id[k] = static_cast<std::int64_t>(first + k);
+      seed[k] = grid.seeds()[grid.position(id[k]).seed_index];
+    }
+    h5::write_rows(ids, H5T_NATIVE_INT64, first, count, id.data());
+    h5::write_rows(seeds, H5T_NATIVE_INT64, first, count, seed.data());
+  }
+}
+
+void write_root_attributes(hid_t f, const SweepSpec& spec, const Grid& grid, const std::vector<std::string>& metrics,
+                           const std::string& spec_hash) {
+  h5::write_attribute(f, "trawl_version", std::string(version()));
+  h5::write_attribute(f, "sweep_file", spec.text);
+  h5::write_attribute(f, "sweep_path", spec.path);
+  h5::write_attribute(f, "spec_hash", spec_hash);
+  h5::write_attribute(f, "grid_size", static_cast<std::int64_t>(grid.size()));
+  h5::write_attribute(f, "axis_names", grid.axis_names());
+  h5::write_attribute(f, "metric", spec.string("sweep.metric"));
+  h5::write_attribute(f, "mode", spec.string("sweep.mode"));
+  h5::write_attribute(f, "metrics", metrics);
+  h5::write_attribute(f, "status_names", trial_status_names());
+}
+
+}  // namespace
+
+void create_layout(const std::string& path, const SweepSpec& spec, const Grid& grid,
+                   const std::vector<std::string>& metrics, const std::string& spec_hash) {
+  h5::File file = h5::create_file(path);
+  hid_t f = file.get();
+  const hsize_t n = static_cast<hsize_t>(grid.size());
+  write_root_attributes(f, spec, grid, metrics, spec_hash);
+  write_ids_and_seeds(f, grid);
+  h5::Datatype status = h5::enum_type(trial_status_names());
+  std::int8_t pending = static_cast<std::int8_t>(TrialStatus::pending);
+  h5::create_column(f, "trials/status", status.get(), n, &pending);
+  std::int64_t zero = 0, minus_one = -1;
+  h5::create_column(f, "trials/attempts", H5T_STD_I64LE, n, &zero);
+  h5::create_column(f, "trials/steps", H5T_STD_I64LE, n, &zero);
+  h5::create_column(f, "trials/best_step", H5T_STD_I64LE, n, &minus_one);
+  h5::Datatype text = h5::string_type();
+  h5::create_column(f, "trials/owner", text.get(), n, nullptr);
+  for (const char* column : {"started", "finished", "wall_seconds", "lease"})
+    h5::create_column(f, std::string("trials/") + column, H5T_IEEE_F64LE, n, &nan);
+  for (const auto& metric : metrics) {
+    h5::create_column(f, "trials/final/" + metric, H5T_IEEE_F64LE, n, &nan);
+    h5::create_column(f, "trials/best/" + metric, H5T_IEEE_F64LE, n, &nan);
+    h5::create_growing_table(f, "curves/" + metric, H5T_IEEE_F64LE, n, 0, &nan);
+  }
+  h5::create_growing_table(f, "curves/step", H5T_STD_I64LE, n, 0, &minus_one);
+  write_params(f, grid);
+  h5::create_log_column(f, "events/time", H5T_IEEE_F64LE);
+  h5::create_log_column(f, "events/trial", H5T_STD_I64LE);
+  h5::create_log_column(f, "events/kind", text.get());
+  h5::create_log_column(f, "events/message", text.get());
+  h5::check(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush " + path);
+}
+
+// Opens a results file for reading, saying what to do when it is damaged.
+h5::File open_checked(const std::string& path) {
+  try {
+    h5::File file = h5::open_file(path, H5F_ACC_RDONLY);
+    h5::read_string_attribute(file.get(), "spec_hash");
+    return file;
+  } catch (const h5::H5Error& e) {
+    throw DamagedResults(path + " is damaged and cannot be read (" + e.what() + "); rebuild it from the journals with: trawl repair " +
+                         fs::path(path).parent_path().string());
+  }
+}
+
+std::vector<TrialStatus> read_statuses(hid_t file) {
+  const auto raw = h5::read_enum(file, "trials/status", trial_status_names());
+  std::vector<TrialStatus> statuses(raw.size());
+  std::transform(raw.begin(), raw.end(), statuses.begin(), [](std::int8_t v) { return static_cast<TrialStatus>(v); });
+  return statuses;
+}
+
+Access::Access(const std::string& path, bool write)
+    : lock(lock_path_for(path), write ? FileLock::Mode::exclusive : FileLock::Mode::shared),
+      file(h5::open_file(path, write ? H5F_ACC_RDWR : H5F_ACC_RDONLY)) {}
+
+}  // namespace trawl

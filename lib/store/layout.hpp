@@ -1,0 +1,37 @@
+// lib/store (internal): the layout of a results file (docs/results-file.md):
+// creating it, and opening it under the sidecar lock for one read or write.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "grid/grid.hpp"
+#include "grid/outcome.hpp"
+#include "h5/handle.hpp"
+#include "spec/sweep_spec.hpp"
+#include "store/file_lock.hpp"
+
+namespace trawl {
+
+// Every dataset and attribute, all trial rows up front, at `path` (which must
+// not exist).
+void create_layout(const std::string& path, const SweepSpec& spec, const Grid& grid,
+                   const std::vector<std::string>& metrics, const std::string& spec_hash);
+
+// Opens a results file for reading; DamagedResults (saying to run `trawl
+// repair`) when HDF5 cannot read it.
+h5::File open_checked(const std::string& path);
+
+// /trials/status, every value checked against the enum (DamagedResults-worthy
+// H5Error otherwise).
+std::vector<TrialStatus> read_statuses(hid_t file);
+
+// Holds the sidecar lock and the open file for one read or write.
+struct Access {
+  FileLock lock;
+  h5::File file;
+  Access(const std::string& path, bool write);
+  hid_t id() const { return file.get(); }
+};
+
+}  // namespace trawl

@@ -1,0 +1,19 @@
+// lib/store: where a sweep directory keeps its files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace trawl {
+
+// The sidecar lock file that serialises every writer of a results file.
+std::string lock_path_for(const std::string& results_file);
+// `where` is a sweep dir (its results.h5) or a results file.
+std::string results_file_in(const std::string& where);
+// The sweep dir's copy of its sweep file (for `trawl repair`), its journals,
+// and each trial's files (checkpoints, final weights).
+std::string sweep_copy_in(const std::string& results_dir);
+std::string journal_dir(const std::string& results_dir);
+std::string trial_dir(const std::string& results_dir, std::int64_t trial);
+
+}  // namespace trawl

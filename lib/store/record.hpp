@@ -1,0 +1,72 @@
+// lib/store: the records trawl writes about trials, one struct per kind.
+// Each is appended to the writing worker's journal (fields of text) before
+// it is applied to the results file, so `trawl repair` can apply it again.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "grid/grid.hpp"
+#include "grid/outcome.hpp"
+
+namespace trawl {
+
+struct StoreEvent {
+  double time = 0;
+  TrialId trial = -1;  // -1: about the sweep, not one trial
+  std::string kind;
+  std::string message;
+};
+
+// A worker takes a trial: a new attempt (with a lease under the dynamic schedule).
+struct StartRecord {
+  TrialId trial = 0;
+  std::string owner;
+  std::int64_t attempt = 1;
+  std::optional<double> lease_until;
+};
+struct LeaseRecord {
+  TrialId trial = 0;
+  double lease_until = 0;
+};
+struct EvalRecord {
+  TrialId trial = 0;
+  EvalPoint point;
+};
+struct FinishRecord {
+  TrialId trial = 0;
+  TrialStatus status = TrialStatus::done;
+  std::int64_t steps = 0, best_step = -1;
+  double wall_seconds = 0;
+  std::map<std::string, double> final_metrics, best_metrics;
+};
+// Back to pending after an early stop, resumable from `steps`.
+struct InterruptRecord {
+  TrialId trial = 0;
+  std::int64_t steps = 0;
+};
+struct EventRecord {
+  StoreEvent event;
+};
+
+struct Record {
+  double time = 0;  // when it was made (Unix seconds)
+  std::variant<StartRecord, LeaseRecord, EvalRecord, FinishRecord, InterruptRecord, EventRecord> body;
+};
+
+// The trial a record is about (-1 for an event about the whole sweep).
+TrialId trial_of(const Record& record);
+// Moves the record to another trial id (grid growth).
+void set_trial(Record& record, TrialId trial);
+
+// Journal fields: kind, time, trial, then the kind's own fields.
+std::vector<std::string> encode(const Record& record);
+// Every field checked (numbers whole and in range, status in the enum);
+// throws Error "<where>: ..." naming what is wrong.
+Record decode(const std::vector<std::string>& fields, const std::string& where);
+
+}  // namespace trawl

@@ -1,0 +1,68 @@
+// The reads of ResultStore: every column in bulk, typed and checked.
+#include "store/result_store.hpp"
+
+#include "h5/io.hpp"
+#include "h5/typed.hpp"
+#include "store/layout.hpp"
+
+namespace trawl {
+
+namespace {
+
+// A params/<axis> column as values of the type it was declared with.
+std::vector<Value> read_values(hid_t file, const std::string& path) {
+  std::vector<Value> values;
+  switch (H5Tget_class(h5::file_type(h5::open_dataset(file, path)).get())) {
+    case H5T_STRING:
+      for (auto& text : h5::read<std::string>(file, path)) values.emplace_back(std::move(text));
+      break;
+    case H5T_FLOAT:
+      for (double v : h5::read<double>(file, path)) values.emplace_back(v);
+      break;
+    case H5T_ENUM:
+      for (std::int8_t v : h5::read_enum(file, path, {"FALSE", "TRUE"})) values.emplace_back(v != 0);
+      break;
+    default:
+      for (std::int64_t v : h5::read<std::int64_t>(file, path)) values.emplace_back(v);
+  }
+  return values;
+}
+
+}  // namespace
+
+TrialTable ResultStore::read_trials() const {
+  Access access(path_, false);
+  hid_t f = access.id();
+  TrialTable table;
+  table.status = read_statuses(f);
+  table.seed = h5::read<std::int64_t>(f, "trials/seed");
+  for (const auto& axis : h5::read_strings_attribute(f, "axis_names"))
+    table.params.emplace_back(axis, read_values(f, "trials/params/" + axis));
+  table.owner = h5::read<std::string>(f, "trials/owner");
+  table.attempts = h5::read<std::int64_t>(f, "trials/attempts");
+  table.steps = h5::read<std::int64_t>(f, "trials/steps");
+  table.best_step = h5::read<std::int64_t>(f, "trials/best_step");
+  table.started = h5::read<double>(f, "trials/started");
+  table.finished = h5::read<double>(f, "trials/finished");
+  table.wall_seconds = h5::read<double>(f, "trials/wall_seconds");
+  for (const auto& metric : metrics_) {
+    table.final_metrics[metric] = h5::read<double>(f, "trials/final/" + metric);
+    table.best_metrics[metric] = h5::read<double>(f, "trials/best/" + metric);
+  }
+  return table;
+}
+
+std::vector<StoreEvent> ResultStore::read_events() const {
+  Access access(path_, false);
+  hid_t f = access.id();
+  const std::vector<double> times = h5::read<double>(f, "events/time");
+  const std::vector<std::int64_t> trials = h5::read<std::int64_t>(f, "events/trial");
+  std::vector<std::string> kinds = h5::read<std::string>(f, "events/kind");
+  std::vector<std::string> messages = h5::read<std::string>(f, "events/message");
+  std::vector<StoreEvent> events;
+  for (std::size_t k = 0; k < times.size(); ++k)
+    events.push_back(StoreEvent{times[k], trials.at(k), std::move(kinds.at(k)), std::move(messages.at(k))});
+  return events;
+}
+
+}  // namespace trawl

@@ -1,0 +1,241 @@
+#include "sweep/worker.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <iostream>
+#include <thread>
+
+#include "core/env.hpp"
+#include "core/text.hpp"
+#include "slurm/environment.hpp"
+#include "slurm/stop_signal.hpp"
+#include "spec/metrics.hpp"
+#include "spec/spec_hash.hpp"
+#include "sweep/trial_log.hpp"
+#include "train/data_check.hpp"
+
+namespace trawl {
+
+namespace {
+
+double now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string host_name() {
+  char name[256] = {};
+  gethostname(name, sizeof name - 1);
+  return name;
+}
+
+std::string checkpoint_dir(const SweepSpec& spec, TrialId trial) {
+  return trial_dir(spec.results_dir(), trial) + "/checkpoints";
+}
+
+}  // namespace
+
+std::string final_weights_path(const SweepSpec& spec, std::int64_t trial) {
+  return trial_dir(spec.results_dir(), trial) + "/final.pt";
+}
+
+Worker::Worker(const SweepSpec& spec, const RunOptions& options, const Communicator& world)
+    : spec_(spec), options_(options), world_(world), grid_(spec),
+      groups_(make_rank_groups(world, static_cast<int>(spec.integer("sweep.ranks_per_trial")))) {
+  start();
+}
+
+Worker::~Worker() = default;
+
+void Worker::start() {
+  install_stop_handlers();
+  const DataShape shape = inspect_data(spec_);
+  const double deadline = options_.deadline > 0 ? options_.deadline : slurm_job_end_time();
+  if (deadline > 0) set_deadline(deadline, spec_.real("checkpoint.deadline_margin"));
+  const ArrayTask array = array_task(options_.array_index, options_.array_count);
+  const WorkerId worker = WorkerId::of(array.index, array.count, groups_.group_index, groups_.group_count);
+  open_store(shape);
+
+  const int threads = options_.threads > 0                  ? options_.threads
+                      : spec_.integer("train.threads") > 0 ? static_cast<int>(spec_.integer("train.threads"))
+                                                            : threads_per_rank(groups_.node.size());
+  const int local_rank = static_cast<int>(env_integer("SLURM_LOCALID").value_or(groups_.node.rank()));
+  trainer_ = std::make_unique<Trainer>(spec_, shape,
+                                       TrainerContext{&groups_.group, local_rank, threads, &stop_requested});
+  const std::string label = "a" + std::to_string(array.index) + ".g" + std::to_string(groups_.group_index);
+  owner_ = label + "@" + host_name() + ":" + std::to_string(::getpid());
+  if (!slurm_job_label().empty()) owner_ += " job " + slurm_job_label();
+  prefix_ = "[trawl " + label + " r" + std::to_string(world_.rank()) + "]";
+  // mpirun gives ranks a terminal too, but their redrawn lines would mix.
+  live_ = isatty(STDOUT_FILENO) == 1 && world_.size() == 1;
+  if (!groups_.leader()) return;
+  // Everything this worker records goes to its own journal first (for repair).
+  store_->attach_journal(std::make_shared<Journal>(journal_dir(spec_.results_dir()),
+                                                   label + "-" + host_name() + "-" + std::to_string(::getpid())));
+  schedule_ = make_schedule(ScheduleOptions{spec_.string("sweep.schedule"), owner_, spec_.real("sweep.lease_seconds"),
+                                            options_.retry_failed},
+                            *store_, grid_.size(), worker);
+  std::cout << prefix_ << " worker " << worker.index << "/" << worker.count << ": " << schedule_->describe() << ", "
+            << groups_.group.size() << " rank(s) x " << threads << " threads on " << trainer_->device_name()
+            << ", results " << spec_.results_file() << std::endl;
+}
+
+// Rank 0 makes the file (or checks it belongs to this sweep) before anyone
+// else opens it; other array tasks find it made or make it under the lock.
+void Worker::open_store(const DataShape& shape) {
+  const std::vector<std::string> metrics = metric_names(spec_.string("data.task"), shape.classes);
+  const std::string hash = spec_hash(spec_);
+  enum Outcome : int { ok, input_error, other_error };
+  int outcome = ok;
+  std::exception_ptr failure;
+  if (world_.rank() == 0) {
+    try {
+      store_ = ResultStore::open_or_create(spec_, grid_, metrics, hash);
+    } catch (const InputError&) {
+      outcome = input_error;
+      failure = std::current_exception();
+    } catch (...) {
+      outcome = other_error;
+      failure = std::current_exception();
+    }
+  }
+  world_.broadcast(&outcome, 1, MPI_INT, 0);
+  if (failure) std::rethrow_exception(failure);
+  // Every rank fails with rank 0; only rank 0's message is worth printing.
+  if (outcome == input_error) throw InputError("");
+  if (outcome == other_error) throw Error("");
+  if (world_.rank() != 0) store_ = ResultStore::open_or_create(spec_, grid_, metrics, hash);
+}
+
+RunSummary Worker::run() {
+  while (auto next = next_trial())
+    if (!run_trial(*next)) break;
+  if (schedule_) summary_.skipped = schedule_->skipped();
+  return summary_;
+}
+
+// Any rank's stop request stops the whole group (the group's MAX).
+bool Worker::stop_agreed() const {
+  int level = static_cast<int>(stop_requested());
+  if (groups_.group.size() > 1) groups_.group.all_reduce(&level, &level, 1, MPI_INT, MPI_MAX);
+  return level != static_cast<int>(StopLevel::none);
+}
+
+// Collective over the group: the stop is agreed first, then the leader asks
+// the schedule and broadcasts its answer; while every trial left is held by
+// another worker's lease, the whole group waits and asks again.
+std::optional<Assignment> Worker::next_trial() {
+  while (true) {
+    if (stop_agreed()) {
+      ++summary_.interrupted;  // no new trial once a stop is asked for
+      return std::nullopt;
+    }
+    Assignment next;
+    if (groups_.leader()) next = schedule_->next();
+    std::int64_t shared[3] = {next.trial.value_or(-1), next.position, next.count};
+    double wait = next.wait;
+    groups_.group.broadcast(shared, 3, MPI_INT64_T, 0);
+    groups_.group.broadcast(&wait, 1, MPI_DOUBLE, 0);
+    if (shared[0] >= 0) {
+      next.trial = shared[0];
+      next.position = shared[1];
+      next.count = shared[2];
+      return next;
+    }
+    if (wait <= 0) return std::nullopt;  // nothing pending, nothing running elsewhere
+    std::this_thread::sleep_for(std::chrono::duration<double>(std::clamp(wait, 0.05, 5.0)));
+  }
+}
+
+void Worker::note(TrialId id, const std::string& kind, const std::string& message, TrialLog* log) {
+  if (!groups_.leader()) return;
+  store_->event(StoreEvent{now(), id, kind, message});
+  if (log) log->print(prefix_ + " trial " + std::to_string(id) + " " + kind + ": " + message + "\n");
+}
+
+// Trains one trial with the whole group; false when the run must stop.
+bool Worker::run_trial(const Assignment& assignment) {
+  const TrialId id = *assignment.trial;
+  TrialLog log(*store_, schedule_.get(), prefix_, id, assignment.position, assignment.count, live_);
+  if (groups_.leader()) {
+    const Trial trial = grid_.trial(id);
+    std::vector<std::string> params;
+    for (const auto& [key, value] : trial.params) params.push_back(key + "=" + to_string(value));
+    store_->event(StoreEvent{now(), id, assignment.taken, "by " + owner_});
+    log.print(prefix_ + " trial " + std::to_string(id) + " start seed=" + std::to_string(trial.seed) +
+              (params.empty() ? "" : " " + join(params, " ")) + "\n");
+  }
+  const TrialOutcome outcome = train(id, log);
+  if (outcome.abandoned) {
+    // Our lease lapsed and another worker holds the trial now: leave it be.
+    if (groups_.leader())
+      log.print(prefix_ + " trial " + std::to_string(id) + " abandoned: its lease passed to another worker\n");
+    return true;
+  }
+  if (outcome.interrupted) {
+    ++summary_.interrupted;
+    if (groups_.leader()) {
+      store_->trial_interrupted(id, outcome.steps);
+      note(id, "interrupted", "stopped at step " + std::to_string(outcome.steps) + " (signal or deadline)", &log);
+    }
+    return false;
+  }
+  if (groups_.leader()) record_outcome(id, outcome, log);
+  return true;
+}
+
+TrialOutcome Worker::train(TrialId id, TrialLog& log) {
+  NoOutput quiet;
+  try {
+    const TrialSettings settings = trial_settings(spec_, grid_.trial(id));
+    const CheckpointDir checkpoints(checkpoint_dir(spec_, id), static_cast<int>(spec_.integer("checkpoint.keep")));
+    const CheckpointPolicy policy{&checkpoints, spec_.integer("checkpoint.every_steps"),
+                                  spec_.real("checkpoint.every_seconds"), true,
+                                  [&](const std::string& kind, const std::string& message) {
+                                    note(id, kind, message, &log);
+                                  }};
+    return trainer_->train(settings, groups_.leader() ? static_cast<TrainingObserver&>(log) : quiet,
+                           options_.save_final ? final_weights_path(spec_, id) : "", policy);
+  } catch (const InputError& e) {
+    // A trial that cannot train is a result, not a crash: record it and go on.
+    // Its settings fail alike on every rank of the group, so all go on together.
+    TrialOutcome failed;
+    failed.status = TrialStatus::failed;
+    failed.message = e.what();
+    return failed;
+  } catch (const std::exception& e) {
+    if (groups_.group.size() > 1) throw;  // the group's ranks may disagree: stop the job
+    TrialOutcome failed;
+    failed.status = TrialStatus::failed;
+    failed.message = e.what();
+    return failed;
+  }
+}
+
+void Worker::record_outcome(TrialId id, const TrialOutcome& outcome, TrialLog& log) {
+  switch (outcome.status) {
+    case TrialStatus::done: ++summary_.done; break;
+    case TrialStatus::diverged: ++summary_.diverged; break;
+    default: ++summary_.failed; break;
+  }
+  store_->trial_finished(id, outcome, now());
+  if (outcome.status != TrialStatus::done)
+    store_->event(StoreEvent{now(), id, to_string(outcome.status), outcome.message});
+  const std::string& metric = spec_.string("sweep.metric");
+  std::string end = prefix_ + " trial " + std::to_string(id) + " " + to_string(outcome.status);
+  if (outcome.status == TrialStatus::done && outcome.final_metrics.count(metric))
+    end += " " + metric + "=" + format_metric(outcome.final_metrics.at(metric));
+  if (!outcome.message.empty()) end += ": " + outcome.message;
+  if (outcome.checkpoints_written)
+    end += " (" + std::to_string(outcome.checkpoints_written) + " checkpoints in " +
+           format_number(outcome.checkpoint_seconds, "%.3f") + " s)";
+  log.print(end + "\n");
+}
+
+RunSummary run_sweep(const SweepSpec& spec, const RunOptions& options, const Communicator& world) {
+  return Worker(spec, options, world).run();
+}
+
+}  // namespace trawl

@@ -1,0 +1,60 @@
+// lib/sweep: the Worker: one rank group of `trawl run` working through the
+// trials its Schedule hands it. Every rank of the job makes one; each group
+// trains its trials one after another, data-parallel, and its leader records
+// them in the shared results file. Every decision that ends or changes the
+// group's work (stop, deadline, claim, abandon) is agreed by the whole group
+// before any rank acts on it, so a signal that reaches one rank first never
+// leaves its peers waiting in a collective call.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "comm/rank_groups.hpp"
+#include "schedule/schedule.hpp"
+#include "store/result_store.hpp"
+#include "sweep/run.hpp"
+#include "train/data_check.hpp"
+#include "train/trainer.hpp"
+
+namespace trawl {
+
+class TrialLog;
+
+class Worker {
+ public:
+  // Collective over `world`: opens (or creates) the results file, forms the
+  // rank groups and loads the data. Throws InputError on every rank alike.
+  Worker(const SweepSpec& spec, const RunOptions& options, const Communicator& world);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Runs trials until the schedule has none left or a stop is agreed.
+  RunSummary run();
+
+ private:
+  void start();
+  void open_store(const DataShape& shape);
+  std::optional<Assignment> next_trial();
+  bool stop_agreed() const;
+  bool run_trial(const Assignment& assignment);
+  TrialOutcome train(TrialId id, TrialLog& log);
+  void record_outcome(TrialId id, const TrialOutcome& outcome, TrialLog& log);
+  void note(TrialId id, const std::string& kind, const std::string& message, TrialLog* log);
+
+  const SweepSpec& spec_;
+  RunOptions options_;
+  const Communicator& world_;
+  Grid grid_;
+  RankGroups groups_;
+  std::optional<ResultStore> store_;
+  std::unique_ptr<Schedule> schedule_;  // the leader's; other ranks follow it
+  std::unique_ptr<Trainer> trainer_;
+  std::string owner_, prefix_;
+  bool live_ = false;
+  RunSummary summary_;
+};
+
+}  // namespace trawl

@@ -1,0 +1,110 @@
+#include "train/evaluate.hpp"
+
+#include <ATen/autocast_mode.h>
+#include <torch/version.h>
+
+#include <cmath>
+#include <vector>
+
+#include "train/auc.hpp"
+
+namespace trawl {
+
+namespace F = torch::nn::functional;
+
+std::pair<std::int64_t, std::int64_t> piece(std::int64_t n, std::int64_t parts, std::int64_t index) {
+  return {n * index / parts, n * (index + 1) / parts};
+}
+
+torch::Tensor loss_sum(const EvalTask& task, const torch::Tensor& out, const torch::Tensor& y, double smoothing) {
+  const auto options = F::CrossEntropyFuncOptions().reduction(torch::kSum).label_smoothing(smoothing);
+  if (task.task == "classification") return F::cross_entropy(out, y, options);
+  if (task.task == "lm") return F::cross_entropy(out.reshape({-1, out.size(-1)}), y.reshape({-1}), options);
+  return (out - (y.dim() == 1 ? y.unsqueeze(1) : y)).pow(2).mean(1).sum();
+}
+
+namespace {
+
+// Per-rank sums of one validation shard, and the two-class scores for AUC.
+struct ShardSums {
+  double loss = 0, correct_or_error = 0;
+  std::vector<float> scores;
+  std::vector<std::int64_t> labels;
+};
+
+void add_batch(const EvalTask& task, const torch::Tensor& out, const torch::Tensor& y, ShardSums& sums) {
+  sums.loss += loss_sum(task, out, y, 0.0).item<double>();
+  if (task.task == "classification") {
+    sums.correct_or_error += out.argmax(1).eq(y).sum().item<double>();
+    if (task.classes != 2) return;
+    torch::Tensor p = torch::softmax(out, 1).select(1, 1).contiguous().cpu();
+    sums.scores.insert(sums.scores.end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+    torch::Tensor l = y.cpu().contiguous();
+    sums.labels.insert(sums.labels.end(), l.data_ptr<std::int64_t>(), l.data_ptr<std::int64_t>() + l.numel());
+  } else if (task.task == "regression") {
+    sums.correct_or_error += (out - (y.dim() == 1 ? y.unsqueeze(1) : y)).abs().mean(1).sum().item<double>();
+  }
+}
+
+std::map<std::string, double> group_metrics(const EvalTask& task, ShardSums& sums, std::int64_t examples) {
+  double totals[2] = {sums.loss, sums.correct_or_error};
+  if (task.ranks() > 1) task.group->all_reduce(totals, totals, 2, MPI_DOUBLE, MPI_SUM);
+  const double count = static_cast<double>(examples * task.tokens_per_example);
+  std::map<std::string, double> metrics{{"val.loss", totals[0] / count}};
+  if (task.task == "classification") {
+    metrics["val.accuracy"] = totals[1] / count;
+    if (task.classes == 2) {
+      if (task.ranks() > 1) {
+        sums.scores = task.group->all_gather(sums.scores);
+        sums.labels = task.group->all_gather(sums.labels);
+      }
+      metrics["val.auc"] = roc_auc(sums.scores, sums.labels);
+    }
+  } else if (task.task == "regression") {
+    metrics["val.mae"] = totals[1] / count;
+  } else {
+    metrics["val.perplexity"] = std::exp(metrics["val.loss"]);
+  }
+  return metrics;
+}
+
+}  // namespace
+
+std::map<std::string, double> evaluate(const EvalTask& task, Model& model, const DataView& view, std::int64_t batch,
+                                       bool bf16) {
+  torch::NoGradGuard no_grad;
+  AutocastGuard autocast(bf16);
+  model.train(false);
+  const std::int64_t n = view.val_examples();
+  auto [begin, end] = piece(n, task.ranks(), task.rank());
+  ShardSums sums;
+  for (std::int64_t first = begin; first < end; first += batch) {
+    Batch b = view.val(first, std::min(end, first + batch));
+    add_batch(task, model.forward(b.x.to(task.device)).to(torch::kFloat), b.y.to(task.device), sums);
+  }
+  model.train(true);
+  return group_metrics(task, sums, n);
+}
+
+AutocastGuard::AutocastGuard(bool on) : on_(on) {
+  if (!on_) return;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+  at::autocast::set_autocast_enabled(at::kCUDA, true);
+#else
+  at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+  at::autocast::set_enabled(true);
+#endif
+}
+
+AutocastGuard::~AutocastGuard() {
+  if (!on_) return;
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  at::autocast::set_autocast_enabled(at::kCUDA, false);
+#else
+  at::autocast::set_enabled(false);
+#endif
+  at::autocast::clear_cache();
+}
+
+}  // namespace trawl

@@ -1,0 +1,68 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <fstream>
+
+#include "core/hash.hpp"
+#include "core/text.hpp"
+#include "test_files.hpp"
+
+TEST_CASE("did-you-mean suggests only close words", "[core]") {
+  CHECK(trawl::did_you_mean("train.lrr", {"train.lr", "train.steps"}) == " (did you mean 'train.lr'?)");
+  CHECK(trawl::did_you_mean("zzzzzzzz", {"train.lr"}).empty());
+}
+
+TEST_CASE("doubles print as the shortest text that reads back", "[core]") {
+  CHECK(trawl::format_double(0.001) == "0.001");
+  CHECK(trawl::format_double(1e-5) == "1e-05");
+  CHECK(trawl::format_double(0.1 + 0.2) == "0.30000000000000004");
+}
+
+TEST_CASE("globs match whole parameter names", "[core]") {
+  CHECK(trawl::glob_match("hidden.*", "hidden.0.weight"));
+  CHECK(trawl::glob_match("*.bias", "head.bias"));
+  CHECK_FALSE(trawl::glob_match("hidden.*", "head.weight"));
+}
+
+TEST_CASE("the stable hash is the same across runs and separates fields", "[core]") {
+  // XXH3-64 of "abc", as `xxhsum -H3` prints it.
+  CHECK(trawl::StableHash().add("abc").hex() == "78af5f94892f3950");
+  CHECK(trawl::checksum("abc") == 0x78af5f94892f3950ULL);
+  // FNV-1a of "abc": trawl 0.1's checksums stay readable.
+  CHECK(trawl::legacy_checksum("abc") == 0xe71fa2190541574bULL);
+  CHECK(trawl::StableHash().add("a").add("bc").hex() != trawl::StableHash().add("ab").add("c").hex());
+  CHECK(trawl::StableHash().add_field("ab").add_field("c").hex() !=
+        trawl::StableHash().add_field("a").add_field("bc").hex());
+}
+
+TEST_CASE("a file's hash is XXH3-64 of its bytes, streamed", "[core]") {
+  const std::string path = trawl::test::scratch_dir("core-hash") + "/abc.txt";
+  std::string big(3 << 20, 'x');  // more than one read buffer
+  {
+    std::ofstream(path, std::ios::binary) << "abc";
+  }
+  CHECK(trawl::hash_file(path) == "78af5f94892f3950");
+  {
+    std::ofstream(path, std::ios::binary) << big;
+  }
+  CHECK(trawl::hash_file(path) == trawl::StableHash().add(big).hex());
+  CHECK_THROWS_WITH(trawl::hash_file(path + ".missing"), Catch::Matchers::Contains("abc.txt.missing"));
+}
+
+TEST_CASE("numbers parse whole or not at all", "[core]") {
+  CHECK(trawl::parse_int64("42") == 42);
+  CHECK(trawl::parse_int64("-7") == -7);
+  CHECK(trawl::parse_int64("+7") == 7);
+  CHECK_FALSE(trawl::parse_int64(""));
+  CHECK_FALSE(trawl::parse_int64("12x"));
+  CHECK_FALSE(trawl::parse_int64("1.5"));
+  CHECK_FALSE(trawl::parse_int64("99999999999999999999"));
+  CHECK(trawl::parse_double("0.001") == 0.001);
+  CHECK(trawl::parse_double("1e-05") == 1e-5);
+  CHECK(std::isnan(*trawl::parse_double("nan")));
+  CHECK(std::isinf(*trawl::parse_double("-inf")));
+  CHECK_FALSE(trawl::parse_double("0.5s"));
+  CHECK_FALSE(trawl::parse_double(""));
+  // What format_double writes, parse_double reads back exactly.
+  for (double v : {0.1 + 0.2, 1e-300, -3.25, 6.02e23}) CHECK(*trawl::parse_double(trawl::format_double(v)) == v);
+}
