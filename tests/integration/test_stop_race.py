@@ -17,7 +17,6 @@ SWEEP = """
 [sweep]
 dir = "out"
 ranks_per_trial = 2
-seeds = {range = [0, 500]}
 [data]
 path = "blobs.h5"
 [model]
@@ -26,6 +25,8 @@ hidden = 8
 steps = 2
 batch_size = 8
 eval_every = 2
+[grid]
+train.warmup_steps = {range = [0, 300]}
 """
 
 TRIES = 24
@@ -52,44 +53,85 @@ def trawl_children(launcher):
     return sorted(pids)
 
 
+def catches_usr2(pid):
+    """Whether the process has installed its SIGUSR2 handler yet (before
+    that, while its shared libraries load, the signal's default kills it)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) & (1 << (signal.SIGUSR2 - 1)))
+    except FileNotFoundError:
+        pass
+    return False
+
+
+def ranks_ready(launcher, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline and launcher.poll() is None:
+        ranks = trawl_children(launcher)
+        if len(ranks) == 2 and all(catches_usr2(p) for p in ranks):
+            return ranks
+        time.sleep(0.01)
+    return []
+
+
 def statuses(path):
     with h5py.File(path, "r") as f:
         names = {v: k for k, v in h5py.check_enum_dtype(f["trials/status"].dtype).items()}
         return [names[s] for s in f["trials/status"][:]]
 
 
+def signal_one_rank(tmp_path, attempt, delay):
+    """Runs the sweep in a fresh dir and sends SIGUSR2 to one of the two
+    ranks `delay` seconds after both can catch it; returns (dir, exit, output)."""
+    d = tmp_path / f"try{attempt}"
+    d.mkdir()
+    write_blobs(d / "blobs.h5", rows=64)
+    (d / "s.toml").write_text(SWEEP)
+    launcher = subprocess.Popen(mpirun(2, trawl_bin(), "run", "s.toml", "--threads", "1"), cwd=d,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ranks = ranks_ready(launcher)
+    time.sleep(delay)
+    try:
+        os.kill(ranks[attempt % 2], signal.SIGUSR2)  # one rank only, alternating which
+    except (IndexError, ProcessLookupError):
+        pass  # it finished first: the exit code says so
+    try:
+        out, _ = launcher.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        launcher.kill()
+        out, _ = launcher.communicate()
+        pytest.fail(f"try {attempt} (signal {delay:.2f} s after start-up) hung:\n{out[-3000:]}")
+    return d, launcher.returncode, out
+
+
+def trawl_bin():
+    return os.environ["TRAWL_BIN"]
+
+
 def test_a_signal_to_one_rank_of_a_group_stops_the_group_at_any_moment(trawl, tmp_path):
-    write_blobs(tmp_path / "blobs.h5", rows=64)
-    (tmp_path / "s.toml").write_text(SWEEP)
-    cmd = mpirun(2, trawl, "run", "s.toml", "--threads", "1")
-    # Moments from before the first trial (start-up) to deep inside the sweep.
-    delays = [0.3 + 0.25 * k for k in range(TRIES)]
-    done_before = 0
-    for attempt, delay in enumerate(delays):
-        launcher = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        time.sleep(delay)
-        ranks = trawl_children(launcher)
-        if len(ranks) == 2:
-            os.kill(ranks[attempt % 2], signal.SIGUSR2)  # one rank only, alternating which
-        try:
-            out, _ = launcher.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            launcher.kill()
-            out, _ = launcher.communicate()
-            pytest.fail(f"try {attempt} (signal after {delay:.2f} s) hung:\n{out[-3000:]}")
-        if launcher.returncode == 0:
-            continue  # the sweep finished before the signal came
-        assert launcher.returncode == 3, f"try {attempt}: exit {launcher.returncode}\n{out[-3000:]}"
-        results = tmp_path / "out" / "results.h5"
+    # Moments from start-up (MPI, data, results file) to deep inside the sweep.
+    stopped = 0
+    for attempt in range(TRIES):
+        delay = 0.125 * attempt
+        d, code, out = signal_one_rank(tmp_path, attempt, delay)
+        assert code == 3, f"try {attempt} (signal {delay:.2f} s after start-up): exit {code}\n{out[-3000:]}"
+        stopped += 1
+        results = d / "out" / "results.h5"
         if results.exists():
             status = statuses(results)
             assert "running" not in status, f"try {attempt}: a trial was left running"
-            done = status.count("done")
-            assert done >= done_before, f"try {attempt}: done trials went from {done_before} to {done}"
-            done_before = done
-    # Whatever was stopped resumes: the sweep finishes with every trial done once.
-    run(cmd, cwd=tmp_path, timeout=900)
-    status = statuses(tmp_path / "out" / "results.h5")
+            with h5py.File(results, "r") as f:
+                steps = f["trials/steps"][:]
+            for trial, s in enumerate(status):
+                assert s in ("done", "pending"), f"try {attempt}: trial {trial} is {s}"
+                assert s != "done" or steps[trial] == 2
+    assert stopped == TRIES
+    # The last try resumes: the sweep finishes with every trial done once.
+    run(mpirun(2, trawl, "run", "s.toml", "--threads", "1"), cwd=d, timeout=900)
+    status = statuses(d / "out" / "results.h5")
     assert status == ["done"] * len(status)
-    with h5py.File(tmp_path / "out" / "results.h5", "r") as f:
+    with h5py.File(d / "out" / "results.h5", "r") as f:
         assert (f["trials/steps"][:] == 2).all()
+        assert (f["trials/attempts"][:] >= 1).all()
