@@ -5,7 +5,10 @@
 #include <cstdio>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace trawl {
 
@@ -67,63 +70,42 @@ std::string csv_field(const std::string& text) {
   return quoted + "\"";
 }
 
+// One table, one header line: what pandas.read_csv reads as it is.
 std::string render_csv(const std::vector<Table>& tables) {
+  if (tables.size() != 1)
+    throw InputError("a CSV file holds one table, not " + std::to_string(tables.size()) +
+                     ": pick one with --table");
+  const Table& table = tables.front();
   std::ostringstream out;
-  for (std::size_t t = 0; t < tables.size(); ++t) {
-    const Table& table = tables[t];
-    if (t) out << "\n";
-    out << "# " << table.name << "\n";
-    for (std::size_t c = 0; c < table.columns.size(); ++c) out << (c ? "," : "") << csv_field(table.columns[c]);
+  for (std::size_t c = 0; c < table.columns.size(); ++c) out << (c ? "," : "") << csv_field(table.columns[c]);
+  out << "\n";
+  for (const auto& row : table.rows) {
+    for (std::size_t c = 0; c < row.size(); ++c)
+      out << (c ? "," : "") << csv_field(row[c].number && row[c].text == "-" ? "" : row[c].text);
     out << "\n";
-    for (const auto& row : table.rows) {
-      for (std::size_t c = 0; c < row.size(); ++c)
-        out << (c ? "," : "") << csv_field(row[c].number && row[c].text == "-" ? "" : row[c].text);
-      out << "\n";
-    }
   }
   return out.str();
 }
 
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
+nlohmann::ordered_json json_cell(const Cell& cell) {
+  if (!cell.number) return cell.text;
+  if (auto i = parse_int64(cell.text)) return *i;
+  if (auto d = parse_double(cell.text); d && std::isfinite(*d)) return *d;
+  return nullptr;  // NaN ("-") and infinities: JSON has no such numbers
 }
 
 std::string render_json(const std::vector<Table>& tables) {
-  std::ostringstream out;
-  out << "{";
-  for (std::size_t t = 0; t < tables.size(); ++t) {
-    const Table& table = tables[t];
-    out << (t ? ",\n " : "\n ") << json_string(table.name) << ": [";
-    for (std::size_t r = 0; r < table.rows.size(); ++r) {
-      out << (r ? ",\n  {" : "\n  {");
-      for (std::size_t c = 0; c < table.columns.size(); ++c) {
-        const Cell& cell = table.rows[r][c];
-        out << (c ? ", " : "") << json_string(table.columns[c]) << ": "
-            << (cell.number ? (cell.text == "-" ? "null" : cell.text) : json_string(cell.text));
-      }
-      out << "}";
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& table : tables) {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (const auto& row : table.rows) {
+      nlohmann::ordered_json object = nlohmann::ordered_json::object();
+      for (std::size_t c = 0; c < table.columns.size(); ++c) object[table.columns[c]] = json_cell(row[c]);
+      rows.push_back(std::move(object));
     }
-    out << (table.rows.empty() ? "]" : "\n ]");
+    out[table.name] = std::move(rows);
   }
-  out << "\n}\n";
-  return out.str();
+  return out.dump(1) + "\n";
 }
 
 std::string markdown_text(const std::string& text) {

@@ -11,6 +11,7 @@ import time
 
 import h5py
 import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import mpirun, run, write_blobs
@@ -88,10 +89,20 @@ def test_report_formats_and_filters(trawl, finished):
     assert "Top 8 trials by val.accuracy" in text and "Parameter importance" in text
     md = report(trawl, finished, "--format", "markdown")
     assert "## Top 8 trials" in md and re.search(r"^\|---:\|", md, re.M)
-    sections = report(trawl, finished, "--format", "csv").split("\n\n")
-    top = [s for s in sections if s.startswith("# top")][0]
-    rows = list(csv.DictReader(io.StringIO(top.split("\n", 1)[1])))
-    assert len(rows) == 8
+    # A CSV holds one table, `top` unless --table picks another: pandas reads each as it is.
+    top = pd.read_csv(io.StringIO(report(trawl, finished, "--format", "csv")))
+    assert len(top) == 8 and list(top["rank"]) == list(range(1, 9))
+    marginals = pd.read_csv(io.StringIO(report(trawl, finished, "--format", "csv", "--table", "marginals")))
+    axes = set(marginals["axis"])
+    assert {"train.lr", "train.optimizer"} <= axes
+    assert marginals["done"].sum() == len(axes) * 8
+    for table in ["summary", "importance", "problems"]:
+        frame = pd.read_csv(io.StringIO(report(trawl, finished, "--format", "csv", "--table", table)))
+        assert len(frame.columns) >= 2, table
+    code, _, err = run([trawl, "report", str(finished), "--table", "everything"], check=False)
+    assert code == 2 and "summary, top, marginals, importance, problems" in err
+    code, _, err = run([trawl, "report", str(finished), "--filter", "train.optimizer=adam"], check=False)
+    assert code == 2 and "'adam' is not a value of train.optimizer" in err and "sgd" in err
     filtered = json.loads(report(trawl, finished, "--format", "json", "--filter", "train.optimizer=sgd",
                                  "--filter", "seed=2"))
     assert all(row["train.optimizer"] == "sgd" and row["seed"] == 2 for row in filtered["top"])

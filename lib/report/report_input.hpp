@@ -1,0 +1,43 @@
+// lib/report (internal): what every table of a report is computed from: the
+// results file's trials, the filters applied, and the done trials ranked.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "report/sweep_report.hpp"
+#include "report/table.hpp"
+#include "store/result_store.hpp"
+
+namespace trawl {
+
+// Every trial's parameters as text, one column per axis and "seed" last.
+struct ParameterColumns {
+  std::vector<std::string> names;
+  std::vector<std::vector<std::string>> texts;  // [column][trial]
+  std::vector<bool> numeric;                    // per column
+  Cell cell(std::size_t column, std::size_t trial) const { return Cell{texts[column][trial], numeric[column]}; }
+};
+
+struct ReportInput {
+  std::string path, metric;
+  bool maximize = false;
+  TrialTable trials;
+  std::vector<StoreEvent> events;
+  ParameterColumns params;
+  std::vector<bool> kept;          // by the filters
+  std::vector<std::size_t> ranked;  // done trials with a finite score, best first
+  std::map<TrialStatus, std::int64_t> counts;  // of kept trials
+  std::size_t matched = 0;
+
+  std::size_t size() const { return trials.status.size(); }
+  const std::vector<double>& score() const { return trials.best_metrics.at(metric); }
+};
+
+ReportInput load_report_input(const std::string& where, const ReportOptions& options);
+
+// The marginal.<axis> tables, then the importance ranking over the axes.
+std::vector<Table> marginal_tables(const ReportInput& in);
+
+}  // namespace trawl
