@@ -9,6 +9,8 @@
 #include <set>
 
 #include "grid/grid.hpp"
+#include "h5/io.hpp"
+#include "schedule/schedule.hpp"
 #include "store/result_store.hpp"
 #include "test_files.hpp"
 
@@ -133,4 +135,77 @@ TEST_CASE("the mkdir lock fallback serialises writers too", "[store]") {
   setenv("TRAWL_LOCK", "mkdir", 1);
   hammer("store-contention-mkdir");
   unsetenv("TRAWL_LOCK");
+}
+
+TEST_CASE("claims take the first claimable trial under the lock; leases renew only for their owner",
+          "[store][schedule]") {
+  std::string dir = trawl::test::scratch_dir("store-claims");
+  trawl::SweepSpec spec = store_spec(dir);
+  trawl::Grid grid(spec);
+  trawl::ResultStore store = trawl::ResultStore::open_or_create(spec, grid, metrics, "h");
+  auto first = [](const trawl::BoardRows& rows, double now) { return trawl::first_claimable(rows, now, false); };
+  const trawl::Claim a = store.claim(first, "worker-a", 60);
+  const trawl::Claim b = store.claim(first, "worker-b", 60);
+  REQUIRE(a.trial);
+  REQUIRE(b.trial);
+  CHECK(*a.trial == 0);
+  CHECK(*b.trial == 1);  // trial 0 is leased to worker-a
+  CHECK(store.renew(0, "worker-a", 60));
+  CHECK_FALSE(store.renew(0, "worker-b", 60));
+  const trawl::Claim expired = store.claim(first, "worker-c", -1);  // a lease that is over at once
+  REQUIRE(expired.trial);
+  CHECK(store.claim(first, "worker-d", 60).trial == *expired.trial);  // an expired lease is claimed again
+  const trawl::TrialTable table = store.read_trials();
+  CHECK(table.owner[static_cast<std::size_t>(*expired.trial)] == "worker-d");
+  CHECK(table.attempts[static_cast<std::size_t>(*expired.trial)] == 2);
+}
+
+TEST_CASE("repair replays each trial attempt by attempt, whatever the nodes' clocks said", "[store][journal]") {
+  std::string dir = trawl::test::scratch_dir("store-replay");
+  trawl::SweepSpec spec = store_spec(dir);
+  trawl::Grid grid(spec);
+  const std::string journals = dir + "/journals";
+  {
+    // Worker A (its clock ahead) claimed trial 5, reached step 10 and died.
+    trawl::Journal a(journals, "a");
+    a.append(trawl::encode({1000, trawl::StartRecord{5, "worker-a", 1, 1060.0}}));
+    a.append(trawl::encode({1001, trawl::EvalRecord{5, {0, 10, {{"val.loss", 0.9}}}}}));
+    // Worker B (its clock behind) claimed it after A's lease lapsed and finished it.
+    trawl::Journal b(journals, "b");
+    b.append(trawl::encode({500, trawl::StartRecord{5, "worker-b", 2, 560.0}}));
+    b.append(trawl::encode({501, trawl::EvalRecord{5, {0, 10, {{"val.loss", 0.8}}}}}));
+    b.append(trawl::encode({502, trawl::EvalRecord{5, {1, 20, {{"val.loss", 0.7}}}}}));
+    b.append(trawl::encode({503, trawl::FinishRecord{5, trawl::TrialStatus::done, 20, 20, 3.0,
+                                                     {{"val.loss", 0.7}}, {{"val.loss", 0.7}}}}));
+    b.append(trawl::encode({504, trawl::EventRecord{{504, 5, "note", "finished by b"}}}));
+  }
+  trawl::ResultStore store = trawl::ResultStore::open_or_create(spec, grid, metrics, "h");
+  CHECK(store.replay(trawl::read_journals(journals)) == 7);
+  const trawl::TrialTable table = store.read_trials();
+  CHECK(table.status[5] == trawl::TrialStatus::done);
+  CHECK(table.owner[5] == "worker-b");
+  CHECK(table.attempts[5] == 2);
+  CHECK(table.steps[5] == 20);
+  CHECK(table.final_metrics.at("val.loss")[5] == 0.7);
+  REQUIRE(store.read_events().size() == 1);
+
+  // A record about a trial the grid does not have is refused, naming it.
+  trawl::Journal(journals, "c").append(trawl::encode({1, trawl::InterruptRecord{99, 3}}));
+  CHECK_THROWS_WITH(store.replay(trawl::read_journals(journals)), Catch::Matchers::Contains("trial 99"));
+}
+
+TEST_CASE("a status outside the enum is reported as damage, not read as a status", "[store]") {
+  std::string dir = trawl::test::scratch_dir("store-bad-status");
+  trawl::SweepSpec spec = store_spec(dir);
+  trawl::Grid grid(spec);
+  const std::string path = trawl::ResultStore::open_or_create(spec, grid, metrics, "h").path();
+  {
+    trawl::h5::File file = trawl::h5::open_file(path, H5F_ACC_RDWR);
+    trawl::h5::Dataset status = trawl::h5::open_dataset(file.get(), "trials/status");
+    trawl::h5::Datatype type = trawl::h5::file_type(status);
+    std::int8_t bad = 9;
+    trawl::h5::write_rows(status, type.get(), 3, 1, &bad);
+  }
+  const trawl::ResultStore store = trawl::ResultStore::open_existing(path);
+  CHECK_THROWS_WITH(store.statuses(), Catch::Matchers::Contains("row 3 holds 9"));
 }

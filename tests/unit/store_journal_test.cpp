@@ -1,0 +1,101 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/hash.hpp"
+#include "store/journal.hpp"
+#include "store/record.hpp"
+#include "test_files.hpp"
+
+namespace {
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A trawl 0.1 journal record: length, FNV-1a, tab-separated payload.
+std::string version1_record(const std::string& payload) {
+  std::string out;
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((payload.size() >> (8 * i)) & 0xff));
+  const std::uint64_t hash = trawl::legacy_checksum(payload);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((hash >> (8 * i)) & 0xff));
+  return out + payload;
+}
+
+}  // namespace
+
+TEST_CASE("a journal numbers its records and survives a torn tail", "[store][journal]") {
+  const std::string dir = trawl::test::scratch_dir("journal-basic");
+  {
+    trawl::Journal journal(dir, "w0");
+    journal.append({"event", "1", "-1", "kind", "a\ttab and\na newline \\ backslash"});
+    journal.append({"interrupt", "2", "3", "40"});
+  }
+  {
+    trawl::Journal again(dir, "w0");  // the same name continues the numbering
+    again.append({"interrupt", "3", "4", "50"});
+  }
+  std::ofstream(dir + "/w0.journal", std::ios::binary | std::ios::app) << std::string("\x20\0\0\0garbage", 11);
+  std::size_t torn = 0;
+  const auto records = trawl::read_journals(dir, &torn);
+  CHECK(torn == 1);
+  REQUIRE(records.size() == 3);
+  CHECK(records[0].fields.back() == "a\ttab and\na newline \\ backslash");
+  for (std::size_t i = 0; i < records.size(); ++i) CHECK(records[i].sequence == i);
+  CHECK(records[2].fields == std::vector<std::string>({"interrupt", "3", "4", "50"}));
+  CHECK(read_bytes(dir + "/w0.journal").compare(0, 8, "TRAWLJ2\n") == 0);
+}
+
+TEST_CASE("trawl 0.1 journals are still read", "[store][journal]") {
+  const std::string dir = trawl::test::scratch_dir("journal-v1");
+  std::ofstream(dir + "/old.journal", std::ios::binary)
+      << version1_record("interrupt\t5\t2\t7") << version1_record("event\t6\t2\tnote\thi");
+  const auto records = trawl::read_journals(dir);
+  REQUIRE(records.size() == 2);
+  CHECK(records[1].sequence == 1);
+  CHECK(records[1].fields == std::vector<std::string>({"event", "6", "2", "note", "hi"}));
+  CHECK_THROWS_WITH(trawl::Journal(dir, "old"), Catch::Matchers::Contains("older format"));
+}
+
+TEST_CASE("every record kind round-trips through journal fields", "[store][record]") {
+  std::vector<trawl::Record> records{
+      {10.5, trawl::StartRecord{3, "a0.g0@host:1", 2, std::nullopt}},
+      {11, trawl::StartRecord{4, "owner with\ttab", 1, 99.25}},
+      {12, trawl::LeaseRecord{4, 120.5}},
+      {13, trawl::EvalRecord{3, trawl::EvalPoint{1, 200, {{"val.loss", 0.125}, {"train.loss", 1e-300}}}}},
+      {14, trawl::FinishRecord{3, trawl::TrialStatus::diverged, 250, 200, 4.5, {{"val.loss", 0.1}}, {}}},
+      {15, trawl::InterruptRecord{3, 120}},
+      {16, trawl::EventRecord{trawl::StoreEvent{16, -1, "repaired", "all\nfine"}}},
+  };
+  for (const auto& record : records) {
+    const trawl::Record back = trawl::decode(trawl::encode(record), "test");
+    CHECK(trawl::encode(back) == trawl::encode(record));
+    CHECK(back.body.index() == record.body.index());
+    CHECK(trawl::trial_of(back) == trawl::trial_of(record));
+  }
+  const auto finish = std::get<trawl::FinishRecord>(trawl::decode(trawl::encode(records[4]), "t").body);
+  CHECK(finish.status == trawl::TrialStatus::diverged);
+  CHECK(finish.final_metrics.at("val.loss") == 0.1);
+}
+
+TEST_CASE("a damaged record is an error naming where and what", "[store][record]") {
+  using Fields = std::vector<std::string>;
+  auto error = [](const Fields& fields) {
+    try {
+      trawl::decode(fields, "w0.journal record 7");
+    } catch (const trawl::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK(error({"interrupt", "1", "2", "40x"}) == "w0.journal record 7: field 4 '40x' is not an integer");
+  CHECK(error({"interrupt", "1", "2"}).find("too few") != std::string::npos);
+  CHECK(error({"interrupt", "1", "2", "4", "5"}).find("too many") != std::string::npos);
+  CHECK(error({"finish", "1", "2", "9", "1", "1", "1", "0", "0"}).find("status 9 is not a trial status") !=
+        std::string::npos);
+  CHECK(error({"frobnicate", "1", "2"}).find("unknown record kind 'frobnicate'") != std::string::npos);
+  CHECK(error({"lease", "1", "-5", "3"}).find("trial id -5") != std::string::npos);
+  CHECK(error({"eval", "1", "2", "0", "10", "99999"}).find("metric count") != std::string::npos);
+}
