@@ -18,6 +18,14 @@ void mpi_check(int code, const char* call, const char* file, int line) {
 MpiEnvironment::MpiEnvironment(int* argc, char*** argv) {
   int provided = 0;
   TRAWL_MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
+  // libtorch's threads never call MPI, but the main thread must be allowed to
+  // while they run: FUNNELED at least.
+  if (provided < MPI_THREAD_FUNNELED) {
+    MPI_Finalize();
+    throw MpiError("the MPI library gives thread level " + std::to_string(provided) +
+                   "; trawl needs MPI_THREAD_FUNNELED (" + std::to_string(MPI_THREAD_FUNNELED) +
+                   ") or higher: use an MPI built with thread support");
+  }
   TRAWL_MPI_CHECK(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN));
 }
 

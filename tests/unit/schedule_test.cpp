@@ -1,0 +1,97 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+#include <thread>
+
+#include "schedule/schedule.hpp"
+
+namespace {
+
+using trawl::TrialStatus;
+
+// The shared record as a schedule sees it, in memory.
+struct FakeBoard : trawl::TrialBoard {
+  std::vector<TrialStatus> status;
+  std::vector<double> lease;
+  std::vector<trawl::TrialId> started;
+  bool renewals_succeed = true;
+  int renewals = 0;
+
+  explicit FakeBoard(std::vector<TrialStatus> s)
+      : status(std::move(s)), lease(status.size(), std::numeric_limits<double>::quiet_NaN()) {}
+  std::vector<TrialStatus> statuses() const override { return status; }
+  void start(trawl::TrialId trial, const std::string&) override {
+    started.push_back(trial);
+    status[static_cast<std::size_t>(trial)] = TrialStatus::running;
+  }
+  trawl::Claim claim(const Pick& pick, const std::string&, double seconds) override {
+    trawl::Claim c = pick(trawl::BoardRows{status, lease}, 1000.0);
+    if (c.trial) {
+      status[static_cast<std::size_t>(*c.trial)] = TrialStatus::running;
+      lease[static_cast<std::size_t>(*c.trial)] = 1000.0 + seconds;
+    }
+    return c;
+  }
+  bool renew(trawl::TrialId, const std::string&, double) override {
+    ++renewals;
+    return renewals_succeed;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the static schedule runs its own unrecorded trials in order and counts the rest", "[schedule]") {
+  FakeBoard board({TrialStatus::pending, TrialStatus::done, TrialStatus::failed, TrialStatus::running,
+                   TrialStatus::pending, TrialStatus::diverged, TrialStatus::pending});
+  auto schedule = trawl::make_schedule({"static", "w1", 0, false}, board, 7, trawl::WorkerId{1, 2});
+  CHECK(schedule->describe() == "3 of 7 trials");  // trials 1, 3, 5
+  trawl::Assignment a = schedule->next();
+  REQUIRE(a.trial);
+  CHECK(*a.trial == 3);  // 1 is done; 3 was running (its worker died): resumed
+  CHECK(a.position == 2);
+  CHECK(a.count == 3);
+  CHECK(std::string(a.taken) == "started");
+  CHECK_FALSE(schedule->next().trial);  // 5 diverged: recorded
+  CHECK(schedule->skipped() == 2);
+  CHECK(board.started == std::vector<trawl::TrialId>({3}));
+
+  FakeBoard retry({TrialStatus::done, TrialStatus::failed});
+  auto again = trawl::make_schedule({"static", "w0", 0, true}, retry, 2, trawl::WorkerId{0, 1});
+  CHECK(again->next().trial == 1);  // --retry-failed
+}
+
+TEST_CASE("the dynamic schedule claims the first claimable trial and waits for leases", "[schedule]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  trawl::BoardRows rows{{TrialStatus::done, TrialStatus::running, TrialStatus::running, TrialStatus::failed},
+                        {nan, 1030.0, 1010.0, nan}};
+  trawl::Claim c = trawl::first_claimable(rows, 1000.0, false);
+  CHECK_FALSE(c.trial);
+  CHECK(c.wait == 10.0);  // the sooner of the two leases
+  CHECK(trawl::first_claimable(rows, 1020.0, false).trial == 2);  // its lease expired: its worker died
+  CHECK(trawl::first_claimable(rows, 1000.0, true).trial == 3);   // --retry-failed
+  rows.status[0] = TrialStatus::pending;
+  CHECK(trawl::first_claimable(rows, 1000.0, false).trial == 0);
+  rows.status = {TrialStatus::done};
+  rows.lease = {nan};
+  const trawl::Claim none = trawl::first_claimable(rows, 1000.0, false);
+  CHECK_FALSE(none.trial);
+  CHECK(none.wait == 0);  // nothing running elsewhere: finished
+}
+
+TEST_CASE("a dynamic worker renews its lease and gives the trial up once it is lost", "[schedule]") {
+  FakeBoard board({TrialStatus::pending, TrialStatus::pending});
+  auto schedule = trawl::make_schedule({"dynamic", "w", 0.003, false}, board, 2, trawl::WorkerId{});
+  trawl::Assignment a = schedule->next();
+  REQUIRE(a.trial == 0);
+  CHECK(std::string(a.taken) == "claimed");
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(schedule->still_ours(0));
+  CHECK(board.renewals == 1);
+  board.renewals_succeed = false;
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK_FALSE(schedule->still_ours(0));
+  CHECK_FALSE(schedule->still_ours(0));  // stays lost, asks no more
+  CHECK(board.renewals == 2);
+  CHECK_THROWS_AS(trawl::make_schedule({"random", "w", 1, false}, board, 2, trawl::WorkerId{}), trawl::InputError);
+}
