@@ -1,5 +1,6 @@
 // lib/spec: TOML sweep file → validated SweepSpec. Checks everything that
-// can be checked without opening the data (data.hpp checks the data).
+// can be checked without opening the data (lib/train data_check.hpp checks
+// the data).
 // Throws InputError "file:line:col: message" on the first problem.
 #pragma once
 
