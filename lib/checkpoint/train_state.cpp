@@ -90,6 +90,7 @@ std::string save_state(const TrainState& state) {
   torch::serialize::OutputArchive a, params, buffers, opt;
   a.write("format", c10::IValue(std::int64_t{1}));
   a.write("base", c10::IValue(state.base_hash));
+  a.write("identity", c10::IValue(state.identity));
   for (const auto& [name, p] : state.trainable) params.write(name, p.detach().cpu());
   for (const auto& [name, b] : state.buffers) buffers.write(name, b.cpu(), true);
   a.write("params", params);
@@ -106,7 +107,10 @@ std::string save_state(const TrainState& state) {
 void load_state(const std::string& payload, TrainState& state, torch::Device device) {
   torch::serialize::InputArchive a, opt;
   a.load_from(payload.data(), payload.size());
-  c10::IValue base;
+  c10::IValue base, identity;
+  if (!a.try_read("identity", identity)) throw Error("it does not say which trial it belongs to");
+  if (identity.toStringRef() != state.identity)
+    throw Error("it belongs to " + identity.toStringRef() + ", not to " + state.identity);
   a.read("base", base);
   if (base.toStringRef() != state.base_hash) throw Error("it was made from other base weights");
   read_tensors(a, state.trainable, state.buffers);

@@ -36,12 +36,14 @@ struct TrainState {
   at::Generator* data_generator = nullptr;
   LoopCounters* loop = nullptr;
   std::string base_hash;  // of the frozen base weights the trial starts from
+  std::string identity;   // the trial it belongs to: id, parameters, settings hash
 };
 
 std::string save_state(const TrainState& state);
 // Restores a payload into `state`, tensors moved to `device`. Throws Error
-// saying why when it does not fit (other base weights, a missing parameter or
-// one of another shape); `state` may then be partly written.
+// saying why when it does not fit (another trial's or other settings', other
+// base weights, a missing parameter or one of another shape); `state` may
+// then be partly written.
 void load_state(const std::string& payload, TrainState& state, torch::Device device);
 
 // An archive's bytes, as torch would write them to a file.

@@ -64,6 +64,11 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
   return " (did you mean '" + *best + "'?)";
 }
 
+std::string with_article(std::string_view word) {
+  const bool vowel = !word.empty() && std::string_view("aeiouAEIOU").find(word.front()) != std::string_view::npos;
+  return std::string(vowel ? "an " : "a ") + std::string(word);
+}
+
 std::optional<std::int64_t> parse_int64(std::string_view text) {
   std::int64_t value = 0;
   const char* end = text.data() + text.size();

@@ -22,6 +22,9 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
 std::optional<std::int64_t> parse_int64(std::string_view text);
 std::optional<double> parse_double(std::string_view text);
 
+// "an integer", "a float": the word with its indefinite article.
+std::string with_article(std::string_view word);
+
 // Shortest decimal text that reads back as the same double ("0.001", "1e-05").
 std::string format_double(double value);
 // A whole file's bytes; InputError "<path>: cannot read <what>" when it cannot be read.

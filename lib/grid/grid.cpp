@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace trawl {
 
@@ -89,6 +90,14 @@ Grid::Grid(const SweepSpec& spec) : seeds_(spec.seeds), dims_(spec.dimensions) {
   if (size_ == 0)
     throw input_error_at(spec.exclusions.front().pos,
                          "the [[exclude]] tables drop every point of the grid; no trial is left to run");
+  if (size_ > max_trials) {
+    std::vector<std::string> radices{std::to_string(seeds_.size()) + " seed(s)"};
+    for (const auto& dim : dims_) radices.push_back(std::to_string(dim.size()) + " " + dim.name);
+    throw input_error_at(dims_.empty() ? spec.seeds_pos : dims_.front().pos,
+                         "the grid has " + std::to_string(size_) + " trials (" + join(radices, " x ") +
+                             "); a sweep holds at most " + std::to_string(max_trials) +
+                             " (each trial has a row in results.h5): narrow an axis or split the sweep");
+  }
 }
 
 GridPosition Grid::position(TrialId id) const {

@@ -34,6 +34,8 @@ class Grid {
  public:
   explicit Grid(const SweepSpec& spec);
 
+  // The most trials one sweep may hold; a larger grid is an InputError.
+  static constexpr std::int64_t max_trials = 10'000'000;
   std::int64_t size() const { return size_; }
   // Points the product would have without exclusions (seeds included).
   std::int64_t full_size() const { return full_size_; }

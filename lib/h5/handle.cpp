@@ -15,6 +15,9 @@ void silence_automatic_printing() {
   std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
 }
 
+// And before any HDF5 call at all (H5Fis_hdf5 is not one that check() wraps).
+const bool silenced_at_start = (silence_automatic_printing(), true);
+
 herr_t collect_message(unsigned n, const H5E_error2_t* error, void* out) {
   auto* message = static_cast<std::string*>(out);
   if (error->desc && *error->desc) {

@@ -109,15 +109,52 @@ std::int64_t cluster_max_array_size() {
   return 1001;  // Slurm's default
 }
 
+namespace {
+
+// A value the job script holds (quoted) must not hold a control character:
+// a newline would end an #SBATCH comment and start a command of its own.
+void check_script_safe(const std::string& what, const std::string& value) {
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c < 0x20 || c == 0x7f)
+      throw InputError(what + " holds a control character (byte " + std::to_string(c) + " at position " +
+                       std::to_string(i) + "), which a job script cannot carry safely: rename it");
+  }
+}
+
+void check_counts(const SubmitOptions& o, const Grid& grid) {
+  auto at_least = [](const char* flag, std::int64_t value, std::int64_t least) {
+    if (value < least)
+      throw InputError(std::string(flag) + " must be at least " + std::to_string(least) + ", not " +
+                       std::to_string(value));
+  };
+  if (o.array_count != 0) at_least("--array-count", o.array_count, 1);
+  if (o.array_count > grid.size())
+    throw InputError("--array-count " + std::to_string(o.array_count) + " is more than the sweep's " +
+                     std::to_string(grid.size()) + " trials: at most " + std::to_string(grid.size()) +
+                     " array tasks can have work");
+  if (o.throttle != 0) at_least("--throttle", o.throttle, 1);
+  if (o.ranks != 0) at_least("--ranks", o.ranks, 1);
+  at_least("--cpus-per-rank", o.cpus_per_rank, 1);
+  at_least("--gpus-per-rank", o.gpus_per_rank, 0);
+  at_least("--grace", o.grace_seconds, 0);
+}
+
+}  // namespace
+
 SubmitPlan submit_sweep(const SweepSpec& spec, const Grid& grid, const SubmitOptions& options) {
+  check_counts(options, grid);
   const std::int64_t ranks_per_trial = spec.integer("sweep.ranks_per_trial");
   const std::int64_t ranks = options.ranks > 0 ? options.ranks : ranks_per_trial;
   if (ranks % ranks_per_trial != 0)
     throw InputError("--ranks " + std::to_string(ranks) + " must be a multiple of sweep.ranks_per_trial (" +
                      std::to_string(ranks_per_trial) + ")");
   const std::int64_t count = options.array_count > 0 ? options.array_count : std::min<std::int64_t>(grid.size(), 64);
-  if (options.throttle < 0) throw InputError("--throttle must not be negative");
   if (options.trawl_binary.empty()) throw Error("internal: no trawl binary for the job script");
+  check_script_safe("sweep.dir (" + spec.results_dir() + ")", spec.results_dir());
+  check_script_safe("the sweep file's path", fs::absolute(spec.path).string());
+  check_script_safe("the trawl binary's path", options.trawl_binary);
+  check_script_safe("sweep.name", spec.string("sweep.name"));
   std::int64_t max_size = options.max_array_size;
   if (max_size <= 0) {
     try {

@@ -1,6 +1,8 @@
 #include "spec/parse.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -25,6 +27,25 @@ const char* toml_type_name(toml::node_type type) {
     default: return "date/time";
   }
 }
+
+namespace {
+
+// Control characters shown as escapes, so a message stays on its line.
+std::string printable(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c >= 0x20 && c != 0x7f) {
+      out += static_cast<char>(c);
+      continue;
+    }
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\x%02x", c);
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace
 
 SweepSpec SweepParser::parse(const std::string& text) {
   spec_.text = text;
@@ -93,14 +114,16 @@ Value SweepParser::scalar(const toml::node& node, const KeySpec& key, const std:
   else if (auto v = node.as_floating_point()) value = v->get();
   else if (auto v = node.as_string()) value = v->get();
   else
-    fail(at(node), what + " must be a " + type_name(want) + ", not a " +
-                       toml_type_name(node.type()));
+    fail(at(node), what + " must be " + with_article(type_name(want)) + ", not " +
+                       with_article(toml_type_name(node.type())));
   if (want == ValueType::real && type_of(value) == ValueType::integer)
     value = static_cast<double>(std::get<std::int64_t>(value));
   if (type_of(value) != want)
-    fail(at(node), what + " must be a " + type_name(want) + ", not a " +
-                       type_name(type_of(value)) + " (" + to_string(value) + ")");
+    fail(at(node), what + " must be " + with_article(type_name(want)) + ", not " +
+                       with_article(type_name(type_of(value))) + " (" + to_string(value) + ")");
   check_choice(value, key, at(node), what);
+  // The same rule the trainer applies, so no trial fails on it later.
+  if (const std::string error = bounds_error(key, value); !error.empty()) fail(at(node), error);
   return value;
 }
 
@@ -126,8 +149,8 @@ void SweepParser::parse_section(const std::string& section, const toml::node& no
       continue;
     }
     if (value->is_table() || value->is_array())
-      fail(at(*value), key + " must be a " + key_type_name(spec->type) + ", not a " +
-                           toml_type_name(value->type()) +
+      fail(at(*value), key + " must be " + with_article(key_type_name(spec->type)) + ", not " +
+                           with_article(toml_type_name(value->type())) +
                            (value->is_array() ? " (to sweep it, put it under [grid])" : ""));
     spec_.settings[key] = Setting{scalar(*value, *spec, key), at(*value)};
   }
@@ -135,17 +158,17 @@ void SweepParser::parse_section(const std::string& section, const toml::node& no
 
 void SweepParser::parse_list(const std::string& key, const KeySpec& spec, const toml::node& node) {
   const toml::array* array = node.as_array();
-  if (!array) fail(at(node), key + " must be a " + key_type_name(spec.type));
+  if (!array) fail(at(node), key + " must be " + with_article(key_type_name(spec.type)));
   explicit_lists_.emplace_back(key, at(node));
   for (const auto& element : *array) {
     if (spec.type == KeyType::integer_list) {
       auto v = element.as_integer();
-      if (!v) fail(at(element), key + " must hold integers, not a " + toml_type_name(element.type()));
+      if (!v) fail(at(element), key + " must hold integers, not " + with_article(toml_type_name(element.type())));
       if (contains_seed(v->get())) fail(at(element), key + " lists seed " + std::to_string(v->get()) + " twice");
       spec_.seeds.push_back(v->get());
     } else {
       auto v = element.as_string();
-      if (!v) fail(at(element), key + " must hold strings, not a " + toml_type_name(element.type()));
+      if (!v) fail(at(element), key + " must hold strings, not " + with_article(toml_type_name(element.type())));
       spec_.freeze.push_back(v->get());
     }
   }
@@ -213,8 +236,20 @@ void SweepParser::fill_defaults() {
     spec_.seeds = {spec_.integer("train.seed")};
     spec_.seeds_pos = spec_.pos("train.seed");
   }
-  if (spec_.integer("sweep.ranks_per_trial") < 1)
-    fail(spec_.pos("sweep.ranks_per_trial"), "sweep.ranks_per_trial must be at least 1");
+  check_names();
+}
+
+// sweep.name names Slurm jobs and reaches job scripts: a safe character set
+// only. sweep.dir holds the results: never empty.
+void SweepParser::check_names() const {
+  const std::string& name = spec_.string("sweep.name");
+  const bool safe = !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+  if (!safe)
+    fail(spec_.pos("sweep.name"), "sweep.name may hold only letters, digits, '.', '_' and '-' (1 to 128 of them: "
+                                  "it names the Slurm job), not \"" + printable(name) + "\"");
+  if (spec_.string("sweep.dir").empty()) fail(spec_.pos("sweep.dir"), "sweep.dir must not be empty");
 }
 
 
@@ -226,6 +261,16 @@ SweepSpec parse_sweep_text(const std::string& text, const std::string& source_na
 SweepSpec parse_sweep_file(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
+  // Never read what is not a plain file of sane size (/dev/zero, a FIFO, a
+  // directory, a multi-GB file given by mistake).
+  const fs::file_status status = fs::status(path, ec);
+  if (!fs::exists(status)) throw InputError(path + ": no such sweep file");
+  if (!fs::is_regular_file(status))
+    throw InputError(path + ": a sweep file must be a regular file, not " +
+                     (fs::is_directory(status) ? std::string("a directory") : std::string("a device, pipe or socket")));
+  if (const auto size = fs::file_size(path, ec); !ec && size > max_sweep_file_bytes)
+    throw InputError(path + ": " + std::to_string(size) + " bytes; a sweep file is at most " +
+                     std::to_string(max_sweep_file_bytes) + " bytes");
   fs::path absolute = fs::absolute(path, ec);
   return parse_sweep_text(read_text_file(path, "the sweep file"), path, absolute.parent_path().string());
 }

@@ -54,7 +54,7 @@ Axis SweepParser::make_axis(const Leaf& leaf) {
   } else {
     fail(at(*leaf.node), "grid axis " + leaf.key + " must be a list of values or a table like " +
                              "{range = [start, stop, step]}, {linspace = [a, b, n]}, " +
-                             "{logspace = [a, b, n]}; got a " + toml_type_name(leaf.node->type()));
+                             "{logspace = [a, b, n]}; got " + with_article(toml_type_name(leaf.node->type())));
   }
   if (axis.values.empty()) fail(at(*leaf.node), "grid axis " + leaf.key + " has no values");
   return axis;
@@ -63,7 +63,7 @@ Axis SweepParser::make_axis(const Leaf& leaf) {
 double SweepParser::number(const toml::node& node, const std::string& what) const {
   if (auto v = node.as_integer()) return static_cast<double>(v->get());
   if (auto v = node.as_floating_point()) return v->get();
-  fail(at(node), what + " must be a number, not a " + toml_type_name(node.type()));
+  fail(at(node), what + " must be a number, not " + with_article(toml_type_name(node.type())));
 }
 
 std::vector<Value> SweepParser::generate(const Leaf& leaf, const KeySpec& key, const toml::table& table) {
@@ -126,6 +126,9 @@ std::vector<Value> SweepParser::generate(const Leaf& leaf, const KeySpec& key, c
                               " is an integer key");
     out.emplace_back(static_cast<std::int64_t>(rounded));
   }
+  for (const Value& v : out)
+    if (const std::string error = bounds_error(key, v); !error.empty())
+      fail(at(args_node), what + " gives " + to_string(v) + ": " + error);
   for (std::size_t i = 1; i < out.size(); ++i)
     if (same_value(out[i - 1], out[i]))
       fail(at(args_node), what + " gives " + to_string(out[i]) + " twice");

@@ -1,15 +1,26 @@
 #include "spec/schema.hpp"
 
 #include <algorithm>
+#include <cmath>
+
+#include "core/text.hpp"
 
 namespace trawl {
 
 namespace {
 
 KeySpec key(std::string name, KeyType type, std::optional<Value> def, bool sweepable,
-            std::vector<std::string> choices = {}) {
-  return KeySpec{std::move(name), type, std::move(def), std::move(choices), sweepable};
+            std::vector<std::string> choices = {}, Bounds bounds = {}) {
+  return KeySpec{std::move(name), type, std::move(def), std::move(choices), sweepable, bounds};
 }
+
+// The usual rules.
+const Bounds any{};
+const Bounds at_least_0{0.0};
+const Bounds at_least_1{1.0};
+const Bounds positive{0.0, std::nullopt, true};
+const Bounds unit_open{0.0, 1.0, false, true};  // [0, 1)
+const Bounds unit{0.0, 1.0};                    // [0, 1]
 
 std::vector<KeySpec> make_keys() {
   using K = KeyType;
@@ -20,19 +31,19 @@ std::vector<KeySpec> make_keys() {
       key("sweep.metric", K::string, Value(std::string("val.loss")), false),
       key("sweep.mode", K::string, std::nullopt, false, {"min", "max"}),
       key("sweep.seeds", K::integer_list, std::nullopt, false),
-      key("sweep.ranks_per_trial", K::integer, Value(I{1}), false),
+      key("sweep.ranks_per_trial", K::integer, Value(I{1}), false, {}, at_least_1),
       key("sweep.schedule", K::string, Value(std::string("static")), false, {"static", "dynamic"}),
-      key("sweep.lease_seconds", K::real, Value(300.0), false),
+      key("sweep.lease_seconds", K::real, Value(300.0), false, {}, positive),
 
       key("model.kind", K::string, Value(std::string("mlp")), false, {"mlp", "gpt", "torchscript"}),
       key("model.path", K::string, Value(std::string("")), false),
-      key("model.hidden", K::integer, Value(I{64}), true),
-      key("model.layers", K::integer, Value(I{2}), true),
-      key("model.dropout", K::real, Value(0.0), true),
+      key("model.hidden", K::integer, Value(I{64}), true, {}, at_least_1),
+      key("model.layers", K::integer, Value(I{2}), true, {}, at_least_0),
+      key("model.dropout", K::real, Value(0.0), true, {}, unit_open),
       key("model.activation", K::string, Value(std::string("relu")), true, {"relu", "gelu", "tanh"}),
-      key("model.d_model", K::integer, Value(I{64}), true),
-      key("model.heads", K::integer, Value(I{4}), true),
-      key("model.seq_len", K::integer, Value(I{64}), true),
+      key("model.d_model", K::integer, Value(I{64}), true, {}, at_least_1),
+      key("model.heads", K::integer, Value(I{4}), true, {}, at_least_1),
+      key("model.seq_len", K::integer, Value(I{64}), true, {}, at_least_1),
       key("model.init", K::string, Value(std::string("")), true),
       key("model.freeze", K::string_list, std::nullopt, false),
 
@@ -47,37 +58,70 @@ std::vector<KeySpec> make_keys() {
       key("data.task", K::string, std::nullopt, false, {"classification", "regression", "lm"}),
       key("data.shuffle", K::boolean, Value(true), false),
 
-      key("train.steps", K::integer, Value(I{1000}), true),
-      key("train.batch_size", K::integer, Value(I{32}), true),
-      key("train.lr", K::real, Value(1e-3), true),
+      key("train.steps", K::integer, Value(I{1000}), true, {}, at_least_1),
+      key("train.batch_size", K::integer, Value(I{32}), true, {}, at_least_1),
+      key("train.lr", K::real, Value(1e-3), true, {}, positive),
       key("train.optimizer", K::string, Value(std::string("adamw")), true, {"adamw", "sgd"}),
-      key("train.momentum", K::real, Value(0.9), true),
-      key("train.beta1", K::real, Value(0.9), true),
-      key("train.beta2", K::real, Value(0.999), true),
-      key("train.eps", K::real, Value(1e-8), true),
-      key("train.weight_decay", K::real, Value(0.0), true),
-      key("train.warmup_steps", K::integer, Value(I{0}), true),
+      key("train.momentum", K::real, Value(0.9), true, {}, unit_open),
+      key("train.beta1", K::real, Value(0.9), true, {}, unit_open),
+      key("train.beta2", K::real, Value(0.999), true, {}, unit_open),
+      key("train.eps", K::real, Value(1e-8), true, {}, positive),
+      key("train.weight_decay", K::real, Value(0.0), true, {}, at_least_0),
+      key("train.warmup_steps", K::integer, Value(I{0}), true, {}, at_least_0),
       key("train.schedule", K::string, Value(std::string("cosine")), true, {"cosine", "constant"}),
-      key("train.min_lr_ratio", K::real, Value(0.0), true),
-      key("train.grad_clip", K::real, Value(0.0), true),
-      key("train.eval_every", K::integer, Value(I{100}), true),
-      key("train.eval_batch_size", K::integer, Value(I{1024}), false),
-      key("train.grad_accum", K::integer, Value(I{1}), true),
-      key("train.label_smoothing", K::real, Value(0.0), true),
-      key("train.bucket_mb", K::real, Value(25.0), false),
+      key("train.min_lr_ratio", K::real, Value(0.0), true, {}, unit),
+      key("train.grad_clip", K::real, Value(0.0), true, {}, at_least_0),
+      key("train.eval_every", K::integer, Value(I{100}), true, {}, at_least_1),
+      key("train.eval_batch_size", K::integer, Value(I{1024}), false, {}, at_least_1),
+      key("train.grad_accum", K::integer, Value(I{1}), true, {}, at_least_1),
+      key("train.label_smoothing", K::real, Value(0.0), true, {}, unit_open),
+      key("train.bucket_mb", K::real, Value(25.0), false, {}, positive),
       key("train.device", K::string, Value(std::string("auto")), false, {"auto", "cpu", "cuda"}),
       key("train.precision", K::string, Value(std::string("fp32")), true, {"fp32", "bf16"}),
       key("train.seed", K::integer, Value(I{0}), false),
-      key("train.threads", K::integer, Value(I{0}), false),
+      key("train.threads", K::integer, Value(I{0}), false, {}, at_least_0),
 
-      key("checkpoint.every_steps", K::integer, Value(I{0}), false),
-      key("checkpoint.every_seconds", K::real, Value(300.0), false),
-      key("checkpoint.keep", K::integer, Value(I{2}), false),
-      key("checkpoint.deadline_margin", K::real, Value(60.0), false),
+      key("checkpoint.every_steps", K::integer, Value(I{0}), false, {}, at_least_0),
+      key("checkpoint.every_seconds", K::real, Value(300.0), false, {}, at_least_0),
+      key("checkpoint.keep", K::integer, Value(I{2}), false, {}, at_least_1),
+      key("checkpoint.deadline_margin", K::real, Value(60.0), false, {}, at_least_0),
   };
 }
 
+std::string number_text(double value) { return format_double(value); }
+
 }  // namespace
+
+bool Bounds::contains(double value) const {
+  if (!std::isfinite(value)) return false;
+  if (min && (min_open ? !(value > *min) : !(value >= *min))) return false;
+  if (max && (max_open ? !(value < *max) : !(value <= *max))) return false;
+  return true;
+}
+
+std::string Bounds::describe() const {
+  if (min && max)
+    return std::string("in ") + (min_open ? "(" : "[") + number_text(*min) + ", " + number_text(*max) +
+           (max_open ? ")" : "]");
+  if (min && *min == 0) return min_open ? "positive" : "at least 0";
+  if (min) return (min_open ? "more than " : "at least ") + number_text(*min);
+  if (max) return (max_open ? "less than " : "at most ") + number_text(*max);
+  return "a finite number";
+}
+
+std::string bounds_error(const KeySpec& key, const Value& value) {
+  if (type_of(value) != ValueType::integer && type_of(value) != ValueType::real) return "";
+  const double number = type_of(value) == ValueType::integer ? static_cast<double>(std::get<std::int64_t>(value))
+                                                             : std::get<double>(value);
+  if (key.bounds.contains(number)) return "";
+  const bool finite = std::isfinite(number);
+  return key.key + " must be " + (finite ? key.bounds.describe() : "a finite number") + ", not " + to_string(value);
+}
+
+std::string bounds_error(const std::string& key, double value) {
+  const KeySpec* spec = find_key(key);
+  return spec ? bounds_error(*spec, Value(value)) : "";
+}
 
 const std::vector<KeySpec>& known_keys() {
   static const std::vector<KeySpec> keys = make_keys();

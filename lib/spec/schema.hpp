@@ -3,6 +3,7 @@
 // docs/sweep-file.md documents the same table for users.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,13 +14,30 @@ namespace trawl {
 
 enum class KeyType { boolean, integer, real, string, integer_list, string_list };
 
+// The numbers a key accepts. Every float must also be finite.
+struct Bounds {
+  std::optional<double> min, max;
+  bool min_open = false, max_open = false;  // open: the bound itself is excluded
+
+  bool contains(double value) const;
+  // "positive", "at least 1", "in [0, 1)", ...
+  std::string describe() const;
+};
+
 struct KeySpec {
   std::string key;  // "section.name"
   KeyType type;
   std::optional<Value> default_value;  // none: required, or a list
   std::vector<std::string> choices;    // allowed strings; empty: any
   bool sweepable;                      // may be a grid axis
+  Bounds bounds;                       // for integers and floats
 };
+
+// The one place a key's numeric rule is checked, by the parser (fixed values,
+// grid axes, generated values) and the trainer alike: "" when `value` is
+// allowed, else "<key> must be <rule>, not <value>".
+std::string bounds_error(const KeySpec& key, const Value& value);
+std::string bounds_error(const std::string& key, double value);
 
 const std::vector<KeySpec>& known_keys();
 const KeySpec* find_key(const std::string& key);

@@ -41,7 +41,8 @@ bool same_value(const Value& a, const Value& b) {
   if (type_of(a) == ValueType::integer && type_of(b) == ValueType::integer) return a == b;
   if (is_number(a) && is_number(b)) {
     double x = as_double(a), y = as_double(b);
-    return x == y || std::fabs(x - y) <= 1e-9 * std::max(std::fabs(x), std::fabs(y));
+    // Infinities and NaN are never "close" to anything (inf - x is inf).
+    return x == y || (std::isfinite(x) && std::isfinite(y) && std::fabs(x - y) <= 1e-9 * std::max(std::fabs(x), std::fabs(y)));
   }
   return a == b;
 }

@@ -128,14 +128,36 @@ void create_layout(const std::string& path, const SweepSpec& spec, const Grid& g
 }
 
 // Opens a results file for reading, saying what to do when it is damaged.
+namespace {
+
+// A file beside a sweep's own copy of its sweep file or its journals is a
+// results file, damaged or not; anything else the user named by mistake.
+bool in_sweep_dir(const std::string& path) {
+  const std::string dir = fs::path(path).parent_path().string();
+  return fs::exists(sweep_copy_in(dir.empty() ? "." : dir)) || fs::exists(journal_dir(dir.empty() ? "." : dir));
+}
+
+}  // namespace
+
+[[noreturn]] void throw_damaged(const std::string& path, const std::string& why) {
+  const std::string dir = fs::path(path).parent_path().string();
+  throw DamagedResults(path + " is damaged and cannot be read (" + why +
+                       "); rebuild it from the journals with: trawl repair " + (dir.empty() ? "." : dir));
+}
+
 h5::File open_checked(const std::string& path) {
+  const bool ours = in_sweep_dir(path);
+  if (!ours && H5Fis_hdf5(path.c_str()) <= 0)
+    throw InputError(path + " is not a trawl results file (not an HDF5 file); give a sweep directory or its results.h5");
   try {
     h5::File file = h5::open_file(path, H5F_ACC_RDONLY);
+    if (!ours && !h5::exists(file.get(), "trials/status"))
+      throw InputError(path + " is an HDF5 file but not a trawl results file (it has no /trials/status)");
     h5::read_string_attribute(file.get(), "spec_hash");
     return file;
   } catch (const h5::H5Error& e) {
-    throw DamagedResults(path + " is damaged and cannot be read (" + e.what() + "); rebuild it from the journals with: trawl repair " +
-                         fs::path(path).parent_path().string());
+    if (!ours) throw InputError(path + " is not a trawl results file (" + e.what() + ")");
+    throw_damaged(path, e.what());
   }
 }
 

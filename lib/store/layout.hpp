@@ -20,7 +20,11 @@ void create_layout(const std::string& path, const SweepSpec& spec, const Grid& g
 
 // Opens a results file for reading; DamagedResults (saying to run `trawl
 // repair`) when HDF5 cannot read it.
+// InputError for a file that is no results file at all (one given by
+// mistake: a sweep file, a data file).
 h5::File open_checked(const std::string& path);
+// DamagedResults naming the file, why, and the repair command.
+[[noreturn]] void throw_damaged(const std::string& path, const std::string& why);
 
 // /trials/status, every value checked against the enum (DamagedResults-worthy
 // H5Error otherwise).

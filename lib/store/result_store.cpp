@@ -28,6 +28,18 @@ double now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// "3 journal(s) and trial files" when the dir holds a sweep's records.
+std::string recorded_files(const std::string& dir) {
+  std::error_code ec;
+  std::size_t journals = 0;
+  for (const auto& entry : fs::directory_iterator(journal_dir(dir), ec))
+    if (entry.path().extension() == ".journal") ++journals;
+  const bool trials = !fs::is_empty(dir + "/trials", ec) && !ec;
+  if (!journals && !trials) return "";
+  return (journals ? std::to_string(journals) + " journal(s)" : std::string()) + (journals && trials ? " and " : "") +
+         (trials ? "trial files (checkpoints, weights)" : "");
+}
+
 // Journals the record first (when there is a journal), then writes it.
 void commit(hid_t file, Journal* journal, const Record& record) {
   if (journal) journal->append(encode(record));
@@ -58,21 +70,14 @@ ResultStore ResultStore::open_or_create(const SweepSpec& spec, const Grid& grid,
   if (ec) throw Error("cannot create sweep directory '" + spec.results_dir() + "': " + ec.message());
   FileLock lock(lock_path_for(path), FileLock::Mode::exclusive);
   if (!fs::exists(path)) {
-    // Built under a temporary name and renamed, so a crash mid-way leaves no
-    // half-made results file behind.
-    std::string temporary = path + ".creating." + std::to_string(::getpid());
-    fs::remove(temporary, ec);
-    try {
-      create_layout(temporary, spec, grid, metrics, spec_hash);
-    } catch (...) {
-      fs::remove(temporary, ec);
-      throw;
-    }
-    fs::rename(temporary, path);
-    // The sweep file and where its relative paths point, for `trawl repair`.
-    write_file_durably(sweep_copy_in(spec.results_dir()), spec.text);
-    write_file_durably(sweep_copy_in(spec.results_dir()) + ".base", spec.base_dir);
-    return ResultStore(path, metrics, grid.size());
+    // Journals or trial files without their results file: the file was lost
+    // (deleted, or never copied along). Starting afresh would resume trials
+    // from checkpoints and lose the eval points recorded so far.
+    if (const std::string left = recorded_files(spec.results_dir()); !left.empty())
+      throw InputError(path + " is missing, but " + spec.results_dir() + " holds " + left +
+                       " of this sweep: rebuild the results file with `trawl repair " + spec.results_dir() +
+                       "`, or use another sweep.dir");
+    return create(spec, grid, metrics, spec_hash);
   }
   h5::File file = open_checked(path);
   const std::string recorded = h5::read_string_attribute(file.get(), "spec_hash");
@@ -102,6 +107,34 @@ ResultStore ResultStore::open_or_create(const SweepSpec& spec, const Grid& grid,
   refuse_other_sweep(path, recorded, spec, spec_hash, changes, refusal);
 }
 
+ResultStore ResultStore::rebuild(const SweepSpec& spec, const Grid& grid, const std::vector<std::string>& metrics,
+                                 const std::string& spec_hash) {
+  FileLock lock(lock_path_for(spec.results_file()), FileLock::Mode::exclusive);
+  if (fs::exists(spec.results_file())) throw Error(spec.results_file() + " exists: move it aside before rebuilding");
+  return create(spec, grid, metrics, spec_hash);
+}
+
+// Under the lock: the file, built under a temporary name and renamed, so a
+// crash mid-way leaves no half-made results file behind.
+ResultStore ResultStore::create(const SweepSpec& spec, const Grid& grid, const std::vector<std::string>& metrics,
+                                const std::string& spec_hash) {
+  const std::string path = spec.results_file();
+  std::error_code ec;
+  std::string temporary = path + ".creating." + std::to_string(::getpid());
+  fs::remove(temporary, ec);
+  try {
+    create_layout(temporary, spec, grid, metrics, spec_hash);
+  } catch (...) {
+    fs::remove(temporary, ec);
+    throw;
+  }
+  fs::rename(temporary, path);
+  // The sweep file and where its relative paths point, for `trawl repair`.
+  write_file_durably(sweep_copy_in(spec.results_dir()), spec.text);
+  write_file_durably(sweep_copy_in(spec.results_dir()) + ".base", spec.base_dir);
+  return ResultStore(path, metrics, grid.size());
+}
+
 ResultStore ResultStore::open_existing(const std::string& path) {
   if (!fs::exists(path)) throw InputError(path + ": no results file here");
   FileLock lock(lock_path_for(path), FileLock::Mode::shared);
@@ -122,7 +155,11 @@ void ResultStore::record(const Record& r) {
 
 std::vector<TrialStatus> ResultStore::statuses() const {
   Access access(path_, false);
-  return read_statuses(access.id());
+  try {
+    return read_statuses(access.id());
+  } catch (const h5::H5Error& e) {
+    throw_damaged(path_, e.what());
+  }
 }
 
 void ResultStore::start(TrialId trial, const std::string& owner) {

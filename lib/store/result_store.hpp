@@ -46,6 +46,12 @@ class ResultStore : public TrialBoard {
   // Throws InputError, saying what changed, for any other change.
   static ResultStore open_or_create(const SweepSpec& spec, const Grid& grid,
                                     const std::vector<std::string>& metrics, const std::string& spec_hash);
+  // When the file is missing but the sweep dir holds journals or trial files,
+  // throws InputError saying to run `trawl repair`.
+  //
+  // A new, empty file for `trawl repair` to replay journals into.
+  static ResultStore rebuild(const SweepSpec& spec, const Grid& grid, const std::vector<std::string>& metrics,
+                             const std::string& spec_hash);
   // An existing file, for readers; throws InputError when it is missing.
   static ResultStore open_existing(const std::string& path);
 
@@ -80,6 +86,8 @@ class ResultStore : public TrialBoard {
 
  private:
   ResultStore(std::string path, std::vector<std::string> metrics, std::int64_t trials);
+  static ResultStore create(const SweepSpec& spec, const Grid& grid, const std::vector<std::string>& metrics,
+                            const std::string& spec_hash);
   // Takes the lock, journals the record (when a journal is attached), writes it.
   void record(const Record& record);
   std::shared_ptr<Journal> journal_;

@@ -28,10 +28,8 @@ std::vector<Value> read_values(hid_t file, const std::string& path) {
   return values;
 }
 
-}  // namespace
-
-TrialTable ResultStore::read_trials() const {
-  Access access(path_, false);
+TrialTable read_table(const std::string& path, const std::vector<std::string>& metrics) {
+  Access access(path, false);
   hid_t f = access.id();
   TrialTable table;
   table.status = read_statuses(f);
@@ -45,15 +43,15 @@ TrialTable ResultStore::read_trials() const {
   table.started = h5::read<double>(f, "trials/started");
   table.finished = h5::read<double>(f, "trials/finished");
   table.wall_seconds = h5::read<double>(f, "trials/wall_seconds");
-  for (const auto& metric : metrics_) {
+  for (const auto& metric : metrics) {
     table.final_metrics[metric] = h5::read<double>(f, "trials/final/" + metric);
     table.best_metrics[metric] = h5::read<double>(f, "trials/best/" + metric);
   }
   return table;
 }
 
-std::vector<StoreEvent> ResultStore::read_events() const {
-  Access access(path_, false);
+std::vector<StoreEvent> read_event_log(const std::string& path) {
+  Access access(path, false);
   hid_t f = access.id();
   const std::vector<double> times = h5::read<double>(f, "events/time");
   const std::vector<std::int64_t> trials = h5::read<std::int64_t>(f, "events/trial");
@@ -63,6 +61,24 @@ std::vector<StoreEvent> ResultStore::read_events() const {
   for (std::size_t k = 0; k < times.size(); ++k)
     events.push_back(StoreEvent{times[k], trials.at(k), std::move(kinds.at(k)), std::move(messages.at(k))});
   return events;
+}
+
+}  // namespace
+
+TrialTable ResultStore::read_trials() const {
+  try {
+    return read_table(path_, metrics_);
+  } catch (const h5::H5Error& e) {
+    throw_damaged(path_, e.what());
+  }
+}
+
+std::vector<StoreEvent> ResultStore::read_events() const {
+  try {
+    return read_event_log(path_);
+  } catch (const h5::H5Error& e) {
+    throw_damaged(path_, e.what());
+  }
 }
 
 }  // namespace trawl

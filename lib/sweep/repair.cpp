@@ -37,8 +37,8 @@ RepairReport repair_sweep(const std::string& dir) {
       fs::rename(report.results, report.moved_aside);
     }
   }
-  ResultStore store = ResultStore::open_or_create(spec, grid, metric_names(spec.string("data.task"), shape.classes),
-                                                  spec_hash(spec));
+  ResultStore store = ResultStore::rebuild(spec, grid, metric_names(spec.string("data.task"), shape.classes),
+                                           spec_hash(spec));
   report.records = store.replay(read_journals(journal_dir(dir), &report.journals_torn));
   store.event(StoreEvent{std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(),
                          -1, "repaired",

@@ -87,6 +87,7 @@ void Worker::start() {
 void Worker::open_store(const DataShape& shape) {
   const std::vector<std::string> metrics = metric_names(spec_.string("data.task"), shape.classes);
   const std::string hash = spec_hash(spec_);
+  settings_hash_ = settings_hash(spec_);
   enum Outcome : int { ok, input_error, other_error };
   int outcome = ok;
   std::exception_ptr failure;
@@ -186,16 +187,25 @@ bool Worker::run_trial(const Assignment& assignment) {
   return true;
 }
 
+// What a checkpoint of this trial must say it belongs to: a checkpoint copied
+// from another trial, or made under other settings, is refused. Not the id:
+// a grown grid moves trials (and their checkpoints) to new ids.
+std::string Worker::trial_identity(TrialId id) const {
+  std::string params = Grid::identity(grid_.trial(id));
+  std::replace(params.begin(), params.end(), '\x1f', ' ');
+  return "the trial (" + params + ") of settings " + settings_hash_;
+}
+
 TrialOutcome Worker::train(TrialId id, TrialLog& log) {
   NoOutput quiet;
   try {
     const TrialSettings settings = trial_settings(spec_, grid_.trial(id));
     const CheckpointDir checkpoints(checkpoint_dir(spec_, id), static_cast<int>(spec_.integer("checkpoint.keep")));
-    const CheckpointPolicy policy{&checkpoints, spec_.integer("checkpoint.every_steps"),
-                                  spec_.real("checkpoint.every_seconds"), true,
-                                  [&](const std::string& kind, const std::string& message) {
-                                    note(id, kind, message, &log);
-                                  }};
+    CheckpointPolicy policy{&checkpoints, spec_.integer("checkpoint.every_steps"),
+                            spec_.real("checkpoint.every_seconds"), true, trial_identity(id),
+                            [&](const std::string& kind, const std::string& message) {
+                              note(id, kind, message, &log);
+                            }};
     return trainer_->train(settings, groups_.leader() ? static_cast<TrainingObserver&>(log) : quiet,
                            options_.save_final ? final_weights_path(spec_, id) : "", policy);
   } catch (const InputError& e) {

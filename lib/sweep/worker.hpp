@@ -41,6 +41,7 @@ class Worker {
   bool stop_agreed() const;
   bool run_trial(const Assignment& assignment);
   TrialOutcome train(TrialId id, TrialLog& log);
+  std::string trial_identity(TrialId id) const;
   void record_outcome(TrialId id, const TrialOutcome& outcome, TrialLog& log);
   void note(TrialId id, const std::string& kind, const std::string& message, TrialLog* log);
 
@@ -52,7 +53,7 @@ class Worker {
   std::optional<ResultStore> store_;
   std::unique_ptr<Schedule> schedule_;  // the leader's; other ranks follow it
   std::unique_ptr<Trainer> trainer_;
-  std::string owner_, prefix_;
+  std::string owner_, prefix_, settings_hash_;
   bool live_ = false;
   RunSummary summary_;
 };

@@ -1,6 +1,7 @@
 #include "train/data_check.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <vector>
 
@@ -14,15 +15,6 @@ struct Array {
   std::vector<hsize_t> shape;
   H5T_class_t type_class;
 };
-
-Array describe(hid_t file, const std::string& data_path, const std::string& key, const std::string& dataset,
-               const SourcePos& pos) {
-  if (!h5::exists(file, dataset))
-    throw input_error_at(pos, key + ": dataset '" + dataset + "' is not in " + data_path);
-  h5::Dataset d = h5::open_dataset(file, dataset);
-  h5::Datatype type = h5::file_type(d);
-  return Array{h5::shape(d), H5Tget_class(type.get())};
-}
 
 }  // namespace
 
@@ -53,6 +45,127 @@ DataShape inspect_text(const SweepSpec& spec) {
   return shape;
 }
 
+namespace {
+
+// The HDF5 data file of a sweep, with every failure an InputError that names
+// the key (file:line:col), the file and the dataset.
+class DataFile {
+ public:
+  DataFile(const SweepSpec& spec, std::string path, h5::File file)
+      : spec_(spec), path_(std::move(path)), file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const std::string& key, const std::string& message) const {
+    throw input_error_at(spec_.pos(key), key + " ('" + spec_.string(key) + "' in " + path_ + "): " + message);
+  }
+
+  Array describe(const std::string& key) const {
+    const std::string& name = spec_.string(key);
+    if (!h5::exists(file_.get(), name))
+      throw input_error_at(spec_.pos(key), key + ": dataset '" + name + "' is not in " + path_);
+    H5O_info_t info;
+    if (H5Oget_info_by_name(file_.get(), name.c_str(), &info, H5P_DEFAULT) < 0 || info.type != H5O_TYPE_DATASET)
+      fail(key, "is a group, not a dataset");
+    h5::Dataset d = h5::open_dataset(file_.get(), name);
+    h5::Datatype type = h5::file_type(d);
+    return Array{h5::shape(d), H5Tget_class(type.get())};
+  }
+
+  template <typename T>
+  std::vector<T> read(const std::string& key, hid_t memory_type) const {
+    h5::Dataset d = h5::open_dataset(file_.get(), spec_.string(key));
+    std::vector<hsize_t> dims = h5::shape(d);
+    std::size_t n = 1;
+    for (hsize_t dim : dims) n *= dim;
+    std::vector<T> values(n);
+    if (n) h5::read_all(d, memory_type, values.data());
+    return values;
+  }
+
+  // NaN or infinite features (or regression targets) make every trial diverge.
+  void check_finite(const std::string& key, std::size_t row_width) const {
+    const std::vector<float> values = read<float>(key, H5T_NATIVE_FLOAT);
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (!std::isfinite(values[i]))
+        fail(key, "row " + std::to_string(i / std::max<std::size_t>(1, row_width)) + " holds " +
+                      (std::isnan(values[i]) ? "NaN" : "an infinite value") + "; clean the data first");
+  }
+
+ private:
+  const SweepSpec& spec_;
+  std::string path_;
+  h5::File file_;
+};
+
+void check_shapes(const DataFile& data, const Array& train_x, const Array& val_x, const Array& train_y,
+                  const Array& val_y, bool classification) {
+  for (const auto* key : {"data.train_x", "data.val_x"}) {
+    const Array& x = std::string(key) == "data.train_x" ? train_x : val_x;
+    if (x.shape.size() != 2) data.fail(key, "must be 2-D [rows, features], not " + std::to_string(x.shape.size()) + "-D");
+    if (x.type_class != H5T_FLOAT) data.fail(key, "must hold floats (float32)");
+    if (x.shape[0] == 0) data.fail(key, "has no rows");
+  }
+  if (train_x.shape[1] != val_x.shape[1])
+    data.fail("data.val_x", "has " + std::to_string(val_x.shape[1]) + " features but data.train_x has " +
+                                std::to_string(train_x.shape[1]));
+  for (const auto* key : {"data.train_y", "data.val_y"}) {
+    const bool train = std::string(key) == "data.train_y";
+    const Array& y = train ? train_y : val_y;
+    const Array& x = train ? train_x : val_x;
+    if (y.shape.empty() || y.shape[0] != x.shape[0])
+      data.fail(key, "has " + std::to_string(y.shape.empty() ? 0 : y.shape[0]) + " rows but its x has " +
+                         std::to_string(x.shape[0]));
+    if (classification && (y.shape.size() != 1 || y.type_class != H5T_INTEGER))
+      data.fail(key, "must be 1-D integer class ids (int64) for a classification task");
+    if (!classification && (y.shape.size() > 2 || y.type_class != H5T_FLOAT))
+      data.fail(key, "must be float32 targets [rows] or [rows, targets] for a regression task");
+  }
+  if (!classification && train_y.shape.size() != val_y.shape.size())
+    data.fail("data.val_y", "has a different shape from data.train_y");
+}
+
+// Class ids: 0..C-1 in training; validation labels must be classes the
+// model is trained on (a stray 99 would silently make a 100-class task).
+int check_labels(const DataFile& data) {
+  const std::vector<std::int64_t> train = data.read<std::int64_t>("data.train_y", H5T_NATIVE_INT64);
+  auto [lo, hi] = std::minmax_element(train.begin(), train.end());
+  if (*lo < 0)
+    data.fail("data.train_y", "row " + std::to_string(lo - train.begin()) + " holds class id " + std::to_string(*lo) +
+                                  "; class ids start at 0");
+  if (*hi < 1) data.fail("data.train_y", "holds only one class");
+  const std::vector<std::int64_t> val = data.read<std::int64_t>("data.val_y", H5T_NATIVE_INT64);
+  for (std::size_t row = 0; row < val.size(); ++row)
+    if (val[row] < 0 || val[row] > *hi)
+      data.fail("data.val_y", "row " + std::to_string(row) + " holds class id " + std::to_string(val[row]) +
+                                  ", outside the training labels' range 0.." + std::to_string(*hi));
+  return static_cast<int>(*hi + 1);
+}
+
+DataShape inspect_hdf5(const SweepSpec& spec, const DataFile& data) {
+  const bool classification = spec.string("data.task") == "classification";
+  const Array train_x = data.describe("data.train_x"), train_y = data.describe("data.train_y");
+  const Array val_x = data.describe("data.val_x"), val_y = data.describe("data.val_y");
+  check_shapes(data, train_x, val_x, train_y, val_y, classification);
+  DataShape shape;
+  shape.train_rows = static_cast<std::int64_t>(train_x.shape[0]);
+  shape.val_rows = static_cast<std::int64_t>(val_x.shape[0]);
+  shape.features = static_cast<std::int64_t>(train_x.shape[1]);
+  for (const char* key : {"data.train_x", "data.val_x"}) data.check_finite(key, train_x.shape[1]);
+  if (!classification) {
+    const std::size_t targets = train_y.shape.size() == 2 ? train_y.shape[1] : 1;
+    for (const char* key : {"data.train_y", "data.val_y"}) data.check_finite(key, targets);
+    shape.outputs = static_cast<std::int64_t>(targets);
+    return shape;
+  }
+  shape.classes = check_labels(data);
+  if (spec.string("sweep.metric") == "val.auc" && shape.classes != 2)
+    throw input_error_at(spec.pos("sweep.metric"), "sweep.metric val.auc needs two classes; the data has " +
+                                                       std::to_string(shape.classes));
+  shape.outputs = shape.classes;
+  return shape;
+}
+
+}  // namespace
+
 DataShape inspect_data(const SweepSpec& spec) {
   check_init_files(spec);
   if (spec.string("model.kind") == "torchscript") {
@@ -63,69 +176,14 @@ DataShape inspect_data(const SweepSpec& spec) {
   if (spec.string("data.kind") == "text") return inspect_text(spec);
   const std::string path = spec.resolve_path(spec.string("data.path"));
   const SourcePos& where = spec.pos("data.path");
-  if (!std::filesystem::exists(path)) throw input_error_at(where, "data.path: no such file: " + path);
+  if (!std::filesystem::is_regular_file(path)) throw input_error_at(where, "data.path: no such file: " + path);
   if (H5Fis_hdf5(path.c_str()) <= 0) throw input_error_at(where, "data.path: not an HDF5 file: " + path);
-  h5::File file = h5::open_file(path, H5F_ACC_RDONLY);
-  const bool classification = spec.string("data.task") == "classification";
-
-  auto get = [&](const std::string& key) {
-    return describe(file.get(), path, key, spec.string(key), spec.pos(key));
-  };
-  Array train_x = get("data.train_x"), train_y = get("data.train_y");
-  Array val_x = get("data.val_x"), val_y = get("data.val_y");
-
-  auto fail = [&](const std::string& key, const std::string& message) {
-    throw input_error_at(spec.pos(key), key + " ('" + spec.string(key) + "' in " + path + "): " + message);
-  };
-  for (const auto* key : {"data.train_x", "data.val_x"}) {
-    const Array& x = std::string(key) == "data.train_x" ? train_x : val_x;
-    if (x.shape.size() != 2) fail(key, "must be 2-D [rows, features], not " + std::to_string(x.shape.size()) + "-D");
-    if (x.type_class != H5T_FLOAT) fail(key, "must hold floats (float32)");
+  try {
+    return inspect_hdf5(spec, DataFile(spec, path, h5::open_file(path, H5F_ACC_RDONLY)));
+  } catch (const h5::H5Error& e) {
+    // A file HDF5 recognises but cannot read through: truncated, or damaged.
+    throw input_error_at(where, "data.path: cannot read " + path + " (truncated or damaged?): " + e.what());
   }
-  if (train_x.shape[1] != val_x.shape[1])
-    fail("data.val_x", "has " + std::to_string(val_x.shape[1]) + " features but data.train_x has " +
-                           std::to_string(train_x.shape[1]));
-  for (const auto* key : {"data.train_y", "data.val_y"}) {
-    bool train = std::string(key) == "data.train_y";
-    const Array& y = train ? train_y : val_y;
-    const Array& x = train ? train_x : val_x;
-    if (y.shape.empty() || y.shape[0] != x.shape[0])
-      fail(key, "has " + std::to_string(y.shape.empty() ? 0 : y.shape[0]) + " rows but its x has " +
-                    std::to_string(x.shape[0]));
-    if (classification && (y.shape.size() != 1 || y.type_class != H5T_INTEGER))
-      fail(key, "must be 1-D integer class ids (int64) for a classification task");
-    if (!classification && (y.shape.size() > 2 || y.type_class != H5T_FLOAT))
-      fail(key, "must be float32 targets [rows] or [rows, targets] for a regression task");
-  }
-  if (!classification && train_y.shape.size() != val_y.shape.size())
-    fail("data.val_y", "has a different shape from data.train_y");
-
-  DataShape shape;
-  shape.train_rows = static_cast<std::int64_t>(train_x.shape[0]);
-  shape.val_rows = static_cast<std::int64_t>(val_x.shape[0]);
-  shape.features = static_cast<std::int64_t>(train_x.shape[1]);
-  if (shape.train_rows == 0) fail("data.train_x", "has no rows");
-  if (shape.val_rows == 0) fail("data.val_x", "has no rows");
-  if (classification) {
-    std::int64_t highest = 0;
-    for (const auto* key : {"data.train_y", "data.val_y"}) {
-      h5::Dataset y = h5::open_dataset(file.get(), spec.string(key));
-      std::vector<std::int64_t> labels(h5::shape(y)[0]);
-      h5::read_all(y, H5T_NATIVE_INT64, labels.data());
-      auto [lo, hi] = std::minmax_element(labels.begin(), labels.end());
-      if (*lo < 0) fail(key, "holds class id " + std::to_string(*lo) + "; class ids start at 0");
-      highest = std::max(highest, *hi);
-    }
-    if (highest < 1) fail("data.train_y", "holds only one class");
-    shape.classes = static_cast<int>(highest + 1);
-    if (spec.string("sweep.metric") == "val.auc" && shape.classes != 2)
-      throw input_error_at(spec.pos("sweep.metric"), "sweep.metric val.auc needs two classes; the data has " +
-                                                         std::to_string(shape.classes));
-    shape.outputs = shape.classes;
-  } else {
-    shape.outputs = train_y.shape.size() == 2 ? static_cast<std::int64_t>(train_y.shape[1]) : 1;
-  }
-  return shape;
 }
 
 }  // namespace trawl

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "spec/schema.hpp"
 
 namespace trawl {
 
@@ -17,27 +18,33 @@ void require(bool ok, const std::string& message) {
 
 void check_settings(const TrialSettings& t, std::int64_t examples, int ranks) {
   const auto& tr = t.train;
-  require(tr.steps >= 1, "train.steps must be at least 1, not " + std::to_string(tr.steps));
-  require(tr.batch_size >= 1, "train.batch_size must be at least 1, not " + std::to_string(tr.batch_size));
+  const auto& m = t.model;
+  // Each value against its key's rule in lib/spec's table, the one the
+  // parser applied at validate (a trial built another way is checked too).
+  const std::pair<const char*, double> values[] = {
+      {"train.steps", static_cast<double>(tr.steps)}, {"train.batch_size", static_cast<double>(tr.batch_size)},
+      {"train.grad_accum", static_cast<double>(tr.grad_accum)}, {"train.eval_every", static_cast<double>(tr.eval_every)},
+      {"train.eval_batch_size", static_cast<double>(tr.eval_batch_size)}, {"train.lr", tr.lr},
+      {"train.warmup_steps", static_cast<double>(tr.warmup_steps)}, {"train.weight_decay", tr.weight_decay},
+      {"train.grad_clip", tr.grad_clip}, {"train.momentum", tr.momentum}, {"train.beta1", tr.beta1},
+      {"train.beta2", tr.beta2}, {"train.eps", tr.eps}, {"train.min_lr_ratio", tr.min_lr_ratio},
+      {"train.label_smoothing", tr.label_smoothing}, {"train.bucket_mb", tr.bucket_mb},
+      {"model.dropout", m.dropout}, {"model.hidden", static_cast<double>(m.hidden)},
+      {"model.layers", static_cast<double>(m.layers)}, {"model.d_model", static_cast<double>(m.d_model)},
+      {"model.heads", static_cast<double>(m.heads)}, {"model.seq_len", static_cast<double>(m.seq_len)},
+  };
+  for (const auto& [key, value] : values) {
+    const std::string error = bounds_error(key, value);
+    require(error.empty(), error);
+  }
+  // Rules between keys, and against the data.
   require(tr.batch_size <= examples, "train.batch_size " + std::to_string(tr.batch_size) +
                                          " is larger than the training set (" + std::to_string(examples) +
                                          " examples)");
-  require(tr.grad_accum >= 1, "train.grad_accum must be at least 1");
   require(tr.batch_size >= tr.grad_accum * ranks,
           "train.batch_size " + std::to_string(tr.batch_size) + " is smaller than train.grad_accum (" +
               std::to_string(tr.grad_accum) + ") x ranks_per_trial (" + std::to_string(ranks) +
               "): some rank would get no examples");
-  require(tr.eval_every >= 1, "train.eval_every must be at least 1");
-  require(tr.eval_batch_size >= 1, "train.eval_batch_size must be at least 1");
-  require(tr.lr > 0 && std::isfinite(tr.lr), "train.lr must be positive");
-  require(tr.warmup_steps >= 0, "train.warmup_steps must not be negative");
-  require(tr.weight_decay >= 0, "train.weight_decay must not be negative");
-  require(tr.grad_clip >= 0, "train.grad_clip must not be negative (0 turns clipping off)");
-  require(tr.momentum >= 0 && tr.momentum < 1, "train.momentum must be in [0, 1)");
-  require(tr.beta1 >= 0 && tr.beta1 < 1 && tr.beta2 >= 0 && tr.beta2 < 1, "train.beta1 and beta2 must be in [0, 1)");
-  require(tr.min_lr_ratio >= 0 && tr.min_lr_ratio <= 1, "train.min_lr_ratio must be in [0, 1]");
-  require(tr.label_smoothing >= 0 && tr.label_smoothing < 1, "train.label_smoothing must be in [0, 1)");
-  require(t.model.dropout >= 0 && t.model.dropout < 1, "model.dropout must be in [0, 1)");
 }
 
 }  // namespace trawl

@@ -57,7 +57,8 @@ struct TrialRun {
   at::Generator generator;
   LoopCounters loop;
   TrialOutcome outcome;
-  std::string base;  // base_hash, when it checkpoints
+  std::string base;      // base_hash, when it checkpoints
+  std::string identity;  // CheckpointPolicy::identity
   Clock::time_point started = Clock::now(), window_start = Clock::now(), last_checkpoint = Clock::now();
 
   TrialRun(const TrialSettings& t, const LoadedData& data)
@@ -68,7 +69,7 @@ struct TrialRun {
     NamedTensors trainable;
     for (auto& [name, p] : model->named_parameters())
       if (p.requires_grad()) trainable.emplace_back(name, p);
-    return TrainState{trainable, model->named_buffers(), optimizer.get(), &generator, &loop, base};
+    return TrainState{trainable, model->named_buffers(), optimizer.get(), &generator, &loop, base, identity};
   }
 };
 
@@ -272,8 +273,12 @@ void Trainer::Impl::check_replicas(Model& model) const {
 TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& observer,
                                   const std::string& save_path, const CheckpointPolicy& policy) {
   std::unique_ptr<TrialRun> run = prepare(trial, policy.dir != nullptr);
+  run->identity = policy.identity;
   // Start over rather than resume from a checkpoint that does not fit.
-  if (policy.dir && policy.resume && !resume(*run, policy)) run = prepare(trial, true);
+  if (policy.dir && policy.resume && !resume(*run, policy)) {
+    run = prepare(trial, true);
+    run->identity = policy.identity;
+  }
   TrialRun& r = *run;
   LoopCounters& s = r.loop;
   TrialOutcome& outcome = r.outcome;

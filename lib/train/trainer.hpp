@@ -36,6 +36,7 @@ struct CheckpointPolicy {
   std::int64_t every_steps = 0;        // 0: not by steps
   double every_seconds = 0;            // 0: not by time
   bool resume = true;                  // start from the newest good checkpoint
+  std::string identity;                // the trial's: a checkpoint of another is refused
   std::function<void(const std::string& kind, const std::string& message)> on_event;  // for /events
 };
 

@@ -51,7 +51,7 @@ def bad(tmp_path, text):
 def test_spec_errors_exit_2_with_file_line_column(trawl, tmp_path, blobs):
     cases = [
         (GOOD.replace("steps = 5", "stepz = 5"), r"bad\.toml:6:1: unknown key 'train\.stepz' \(did you mean 'train\.steps'\?\)"),
-        (GOOD.replace("steps = 5", "steps = \"5\""), r"bad\.toml:6:9: train\.steps must be a integer"),
+        (GOOD.replace("steps = 5", "steps = \"5\""), r"bad\.toml:6:9: train\.steps must be an integer, not a string"),
         (GOOD.replace("[0.1, 0.01]", "[]"), r"bad\.toml:8:12: grid axis train\.lr has no values"),
         (GOOD + "[[exclude]]\ntrain.lr = 0.5\n", r"bad\.toml:10:12: exclusion value 0\.5 is not on grid axis train\.lr"),
         (GOOD + "[[exclude]]\ntrain.lr = [0.1, 0.01]\n", r"bad\.toml:9:1: the \[\[exclude\]\] tables drop every point"),

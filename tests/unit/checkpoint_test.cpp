@@ -95,7 +95,7 @@ TEST_CASE("the training state payload restores parameters, optimizer, RNGs and c
     for (auto& p : layer->named_parameters()) params.emplace_back(p.key(), p.value());
     return params;
   };
-  trawl::TrainState state{named(), {}, &optimizer, &data, &loop, "base-hash"};
+  trawl::TrainState state{named(), {}, &optimizer, &data, &loop, "base-hash", "trial (lr=0.1)"};
   const std::string payload = trawl::save_state(state);
 
   // Where an uninterrupted run goes next ...
@@ -105,7 +105,7 @@ TEST_CASE("the training state payload restores parameters, optimizer, RNGs and c
 
   // ... a restored one goes too.
   trawl::LoopCounters restored;
-  trawl::TrainState into{named(), {}, &optimizer, &data, &restored, "base-hash"};
+  trawl::TrainState into{named(), {}, &optimizer, &data, &restored, "base-hash", "trial (lr=0.1)"};
   trawl::load_state(payload, into, torch::kCPU);
   CHECK(restored.step == 1);
   CHECK(restored.best == 0.5);
@@ -115,12 +115,15 @@ TEST_CASE("the training state payload restores parameters, optimizer, RNGs and c
   CHECK(torch::equal(layer->weight, expected_weight));
   CHECK(torch::equal(torch::randperm(8, data, torch::kLong), expected_draw));
 
-  trawl::TrainState other{named(), {}, &optimizer, &data, &restored, "other-base"};
+  trawl::TrainState other_trial{named(), {}, &optimizer, &data, &restored, "base-hash", "trial (lr=0.2)"};
+  CHECK_THROWS_WITH(trawl::load_state(payload, other_trial, torch::kCPU),
+                    Catch::Matchers::Contains("it belongs to trial (lr=0.1), not to trial (lr=0.2)"));
+  trawl::TrainState other{named(), {}, &optimizer, &data, &restored, "other-base", "trial (lr=0.1)"};
   CHECK_THROWS_WITH(trawl::load_state(payload, other, torch::kCPU), Catch::Matchers::Contains("other base weights"));
   torch::nn::Linear wider(5, 3);
   trawl::NamedTensors wrong;
   for (auto& p : wider->named_parameters()) wrong.emplace_back(p.key(), p.value());
-  trawl::TrainState mismatched{wrong, {}, &optimizer, &data, &restored, "base-hash"};
+  trawl::TrainState mismatched{wrong, {}, &optimizer, &data, &restored, "base-hash", "trial (lr=0.1)"};
   CHECK_THROWS_WITH(trawl::load_state(payload, mismatched, torch::kCPU),
                     Catch::Matchers::Contains("no parameter 'weight' of this shape"));
 }

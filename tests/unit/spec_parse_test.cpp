@@ -39,8 +39,8 @@ TEST_CASE("unknown keys name file, line, column and a suggestion", "[spec]") {
 }
 
 TEST_CASE("wrong types are errors at the value", "[spec]") {
-  CHECK_THAT(parse_error(data + "[train]\nsteps = \"ten\"\n"), StartsWith("sweep.toml:4:9: train.steps must be a integer"));
-  CHECK_THAT(parse_error(data + "[train]\nsteps = 1.5\n"), Contains("train.steps must be a integer, not a float"));
+  CHECK_THAT(parse_error(data + "[train]\nsteps = \"ten\"\n"), StartsWith("sweep.toml:4:9: train.steps must be an integer"));
+  CHECK_THAT(parse_error(data + "[train]\nsteps = 1.5\n"), Contains("train.steps must be an integer, not a float"));
   CHECK_THAT(parse_error(data + "[train]\nlr = [0.1, 0.2]\n"), Contains("to sweep it, put it under [grid]"));
   CHECK_THAT(parse_error(data + "[train]\noptimizer = \"adam\"\n"), Contains("did you mean 'adamw'"));
   // An integer is a fine float.
@@ -98,7 +98,7 @@ TEST_CASE("grid errors name the axis and its position", "[spec][grid]") {
   CHECK_THAT(parse_error(data + "[grid]\ntrain.lr = []\n"), Contains("grid axis train.lr has no values"));
   CHECK_THAT(parse_error(data + "[grid]\ndata.path = [\"a\", \"b\"]\n"), Contains("cannot be a grid axis"));
   CHECK_THAT(parse_error(data + "[grid]\nmodel.hidden = [1, 2.5]\n"), StartsWith("sweep.toml:4:"));
-  CHECK_THAT(parse_error(data + "[grid]\nmodel.hidden = [1, 2.5]\n"), Contains("must be a integer"));
+  CHECK_THAT(parse_error(data + "[grid]\nmodel.hidden = [1, 2.5]\n"), Contains("must be an integer"));
   CHECK_THAT(parse_error(data + "[grid]\nmodel.hidden = {linspace = [1, 2, 3]}\n"), Contains("integer key"));
   CHECK_THAT(parse_error(data + "[grid]\ntrain.lr = {logspace = [0, 1, 3]}\n"), Contains("must be positive"));
   CHECK_THAT(parse_error(data + "[grid]\ntrain.lr = [0.1, 0.1]\n"), Contains("lists 0.1 twice"));
