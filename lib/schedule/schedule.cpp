@@ -1,53 +1,109 @@
 #include "schedule/schedule.hpp"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace trawl {
 
 namespace {
 
-bool runnable(TrialStatus status, bool retry_failed) {
-  return status == TrialStatus::pending || status == TrialStatus::running ||
-         (retry_failed && (status == TrialStatus::failed || status == TrialStatus::diverged));
-}
+// Renews the lease on the trial being trained every third of the lease, and
+// remembers once a renewal failed (the trial went to another worker).
+class LeaseKeeper {
+ public:
+  void taken() {
+    last_renewal_ = std::chrono::steady_clock::now();
+    held_ = true;
+  }
+  bool still_ours(TrialBoard& board, TrialId trial, const ScheduleOptions& options) {
+    const auto now = std::chrono::steady_clock::now();
+    if (held_ && std::chrono::duration<double>(now - last_renewal_).count() >= options.lease_seconds / 3) {
+      held_ = board.renew(trial, options.owner, options.lease_seconds);
+      last_renewal_ = now;
+    }
+    return held_;
+  }
+
+ private:
+  bool held_ = false;
+  std::chrono::steady_clock::time_point last_renewal_{};
+};
 
 class StaticSchedule : public Schedule {
  public:
   StaticSchedule(const ScheduleOptions& options, TrialBoard& board, std::int64_t trials, WorkerId worker)
-      : options_(options), board_(board), trials_(trials), mine_(trials, worker), statuses_(board.statuses()) {}
+      : options_(options), board_(board), trials_(trials), mine_(trials, worker) {}
 
   Assignment next() override {
-    for (; k_ < mine_.size(); ++k_) {
-      const TrialId id = mine_[k_];
-      if (!runnable(statuses_.at(static_cast<std::size_t>(id)), options_.retry_failed)) {
-        ++skipped_;
-        continue;
-      }
-      board_.start(id, options_.owner);
-      Assignment a;
-      a.trial = id;
-      a.position = ++k_;
+    Assignment a;
+    static_cast<Claim&>(a) = board_.claim([this](const BoardRows& rows, double now) { return pick(rows, now); },
+                                          options_.owner, options_.lease_seconds);
+    if (a.trial) {
+      a.position = taken_position_;
       a.count = mine_.size();
       a.taken = "started";
-      return a;
+      lease_.taken();
     }
-    return Assignment{};
+    return a;
   }
 
+  bool still_ours(TrialId trial) override { return lease_.still_ours(board_, trial, options_); }
   std::int64_t skipped() const override { return skipped_; }
   std::string describe() const override {
     return std::to_string(mine_.size()) + " of " + std::to_string(trials_) + " trials";
   }
 
  private:
+  // Under the board's lock: trials held by a live worker wait their turn
+  // (their positions are kept); recorded ones are passed over for good.
+  Claim pick(const BoardRows& rows, double now) {
+    Claim claim;
+    auto decide = [&](std::int64_t k) {
+      const Take take = can_take(rows, mine_[k], now, options_.retry_failed);
+      if (take == Take::no) ++skipped_;
+      if (take == Take::yes) {
+        claim.trial = mine_[k];
+        taken_position_ = k + 1;
+      }
+      if (take == Take::wait) {
+        const double left = rows.lease[static_cast<std::size_t>(mine_[k])] - now;
+        claim.wait = claim.wait == 0 ? left : std::min(claim.wait, left);
+      }
+      return take;
+    };
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+      const Take take = decide(*it);
+      if (take == Take::wait) {
+        ++it;
+        continue;
+      }
+      it = waiting_.erase(it);
+      if (take == Take::yes) return claim;
+    }
+    for (; cursor_ < mine_.size(); ++cursor_) {
+      const Take take = decide(cursor_);
+      if (take == Take::wait) waiting_.push_back(cursor_);
+      if (take == Take::yes) {
+        ++cursor_;
+        return claim;
+      }
+    }
+    return claim;
+  }
+
   ScheduleOptions options_;
   TrialBoard& board_;
   std::int64_t trials_;
   StaticPartition mine_;
-  std::vector<TrialStatus> statuses_;  // as recorded when the run started
-  std::int64_t k_ = 0, skipped_ = 0;
+  std::int64_t cursor_ = 0, skipped_ = 0, taken_position_ = 0;
+  std::vector<std::int64_t> waiting_;  // positions held by live workers when last seen
+  LeaseKeeper lease_;
 };
 
 class DynamicSchedule : public Schedule {
@@ -63,21 +119,12 @@ class DynamicSchedule : public Schedule {
     if (a.trial) {
       a.position = ++claimed_;
       a.taken = "claimed";
-      last_renewal_ = std::chrono::steady_clock::now();
-      held_ = true;
+      lease_.taken();
     }
     return a;
   }
 
-  // Renews every third of the lease; once a renewal fails, the trial is gone.
-  bool still_ours(TrialId trial) override {
-    const auto now = std::chrono::steady_clock::now();
-    if (held_ && std::chrono::duration<double>(now - last_renewal_).count() >= options_.lease_seconds / 3) {
-      held_ = board_.renew(trial, options_.owner, options_.lease_seconds);
-      last_renewal_ = now;
-    }
-    return held_;
-  }
+  bool still_ours(TrialId trial) override { return lease_.still_ours(board_, trial, options_); }
 
   std::string describe() const override { return "claims trials as it goes"; }
 
@@ -85,23 +132,45 @@ class DynamicSchedule : public Schedule {
   ScheduleOptions options_;
   TrialBoard& board_;
   std::int64_t claimed_ = 0;
-  bool held_ = false;
-  std::chrono::steady_clock::time_point last_renewal_{};
+  LeaseKeeper lease_;
 };
 
 }  // namespace
 
+bool holder_known_dead(const std::string& owner) {
+  // "<label>@<host>:<pid>[ job ...]"
+  const auto at = owner.find('@'), colon = owner.find(':', at == std::string::npos ? 0 : at);
+  if (at == std::string::npos || colon == std::string::npos) return false;
+  const std::string host = owner.substr(at + 1, colon - at - 1);
+  const auto pid = parse_int64(owner.substr(colon + 1, owner.find(' ', colon) - colon - 1));
+  char name[256] = {};
+  gethostname(name, sizeof name - 1);
+  if (!pid || *pid <= 0 || host != name) return false;
+  return ::kill(static_cast<pid_t>(*pid), 0) != 0 && errno == ESRCH;
+}
+
+Take can_take(const BoardRows& rows, TrialId trial, double now, bool retry_failed) {
+  const auto k = static_cast<std::size_t>(trial);
+  switch (rows.status[k]) {
+    case TrialStatus::pending: return Take::yes;
+    case TrialStatus::running:
+      if (!(rows.lease[k] > now)) return Take::yes;  // expired, or never leased (trawl 0.1)
+      return rows.owner && holder_known_dead(rows.owner(trial)) ? Take::yes : Take::wait;
+    case TrialStatus::failed:
+    case TrialStatus::diverged: return retry_failed ? Take::yes : Take::no;
+    default: return Take::no;
+  }
+}
+
 Claim first_claimable(const BoardRows& rows, double now, bool retry_failed) {
   Claim claim;
   for (std::size_t k = 0; k < rows.status.size(); ++k) {
-    const TrialStatus status = rows.status[k];
-    const bool expired = status == TrialStatus::running && !(rows.lease[k] > now);
-    const bool retry = retry_failed && (status == TrialStatus::failed || status == TrialStatus::diverged);
-    if (status == TrialStatus::pending || expired || retry) {
+    const Take take = can_take(rows, static_cast<TrialId>(k), now, retry_failed);
+    if (take == Take::yes) {
       claim.trial = static_cast<TrialId>(k);
       return claim;
     }
-    if (status == TrialStatus::running) {
+    if (take == Take::wait) {
       const double left = rows.lease[k] - now;
       claim.wait = claim.wait == 0 ? left : std::min(claim.wait, left);
     }

@@ -2,7 +2,9 @@
 // group's leader asks; the Worker (lib/sweep) agrees the answer with the
 // group before anyone acts on it.
 //   static:  worker w of W owns trials w, w+W, ... and runs those not yet
-//            recorded; no coordination between workers.
+//            recorded, each taken under the results file's lock with a
+//            lease, so a second run of the same sweep never trains a trial
+//            twice at once.
 //   dynamic: the next pending trial (or one whose worker's lease expired) is
 //            claimed under the results file's lock; leases are renewed while
 //            training, and a worker whose lease lapsed gives the trial up.
@@ -47,9 +49,19 @@ struct ScheduleOptions {
 std::unique_ptr<Schedule> make_schedule(const ScheduleOptions& options, TrialBoard& board, std::int64_t trials,
                                         WorkerId worker);
 
-// The dynamic schedule's choice: the first trial that is pending, running
-// with an expired lease (its worker died) or, with retry_failed, failed or
-// diverged; else the wait until the first running trial's lease expires.
+// Whether a worker may take a trial now: `yes` when it is pending, running
+// under an expired lease or held by a process known dead (on this host, gone:
+// a run killed and started again), or, with retry_failed, failed or diverged;
+// `wait` while another live worker holds it; `no` once it is recorded.
+enum class Take { yes, wait, no };
+Take can_take(const BoardRows& rows, TrialId trial, double now, bool retry_failed);
+
+// The dynamic schedule's choice: the first trial it can take; else the wait
+// until the first running trial's lease expires (0: none is running).
 Claim first_claimable(const BoardRows& rows, double now, bool retry_failed);
+
+// Whether `owner` ("a0.g1@host:pid ...", as workers record themselves) is a
+// process on this host that no longer exists.
+bool holder_known_dead(const std::string& owner);
 
 }  // namespace trawl

@@ -13,10 +13,12 @@
 
 namespace trawl {
 
-// Every trial's status and lease expiry (Unix seconds; NaN: never leased).
+// Every trial's status and lease expiry (Unix seconds; NaN: never leased),
+// and, asked one trial at a time, who holds a running trial.
 struct BoardRows {
   std::vector<TrialStatus> status;
   std::vector<double> lease;
+  std::function<std::string(TrialId)> owner;  // none: unknown
 };
 
 // A schedule's answer: a trial to run, or none with how long until one may
@@ -31,8 +33,6 @@ class TrialBoard {
   virtual ~TrialBoard() = default;
 
   virtual std::vector<TrialStatus> statuses() const = 0;
-  // Records `trial` running for `owner` as a new attempt, with no lease.
-  virtual void start(TrialId trial, const std::string& owner) = 0;
   // Under one exclusive lock over every worker's claims: `pick` chooses from
   // the rows as they are at `now`; the trial it names is recorded running for
   // `owner`, leased until now + lease_seconds, before the lock is released.

@@ -148,9 +148,17 @@ std::string ResultStore::attribute(const std::string& name) const {
   return h5::read_string_attribute(access.id(), name);
 }
 
-void ResultStore::record(const Record& r) {
+bool ResultStore::record(const Record& r) {
   Access access(path_, true);
+  const TrialId trial = trial_of(r);
+  if (!writer_.empty() && trial >= 0 && !std::holds_alternative<EventRecord>(r.body)) {
+    const auto row = static_cast<hsize_t>(trial);
+    const auto status = static_cast<TrialStatus>(h5::read_enum_one(access.id(), "trials/status", row, trial_status_names()));
+    if (status != TrialStatus::running || h5::read_one<std::string>(access.id(), "trials/owner", row) != writer_)
+      return false;
+  }
   commit(access.id(), journal_.get(), r);
+  return true;
 }
 
 std::vector<TrialStatus> ResultStore::statuses() const {
@@ -162,15 +170,11 @@ std::vector<TrialStatus> ResultStore::statuses() const {
   }
 }
 
-void ResultStore::start(TrialId trial, const std::string& owner) {
-  Access access(path_, true);
-  commit(access.id(), journal_.get(), Record{now(), StartRecord{trial, owner, next_attempt(access.id(), trial), {}}});
-}
-
 Claim ResultStore::claim(const Pick& pick, const std::string& owner, double lease_seconds) {
   Access access(path_, true);
   const hid_t f = access.id();
-  const BoardRows rows{read_statuses(f), h5::read<double>(f, "trials/lease")};
+  const BoardRows rows{read_statuses(f), h5::read<double>(f, "trials/lease"),
+                       [f](TrialId t) { return h5::read_one<std::string>(f, "trials/owner", static_cast<hsize_t>(t)); }};
   const double t = now();
   Claim claim = pick(rows, t);
   if (claim.trial)
@@ -189,15 +193,17 @@ bool ResultStore::renew(TrialId trial, const std::string& owner, double lease_se
   return true;
 }
 
-void ResultStore::eval_point(TrialId trial, const EvalPoint& point) { record(Record{now(), EvalRecord{trial, point}}); }
+bool ResultStore::eval_point(TrialId trial, const EvalPoint& point) {
+  return record(Record{now(), EvalRecord{trial, point}});
+}
 
-void ResultStore::trial_finished(TrialId trial, const TrialOutcome& outcome, double time) {
-  record(Record{time, FinishRecord{trial, outcome.status, outcome.steps, outcome.best_step, outcome.wall_seconds,
+bool ResultStore::trial_finished(TrialId trial, const TrialOutcome& outcome, double time) {
+  return record(Record{time, FinishRecord{trial, outcome.status, outcome.steps, outcome.best_step, outcome.wall_seconds,
                                    outcome.final_metrics, outcome.best_metrics}});
 }
 
-void ResultStore::trial_interrupted(TrialId trial, std::int64_t steps) {
-  record(Record{now(), InterruptRecord{trial, steps}});
+bool ResultStore::trial_interrupted(TrialId trial, std::int64_t steps) {
+  return record(Record{now(), InterruptRecord{trial, steps}});
 }
 
 void ResultStore::event(const StoreEvent& event) { record(Record{event.time, EventRecord{event}}); }

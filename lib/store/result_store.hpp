@@ -62,6 +62,11 @@ class ResultStore : public TrialBoard {
 
   // From now on every write is first appended to this journal (see journal.hpp).
   void attach_journal(std::shared_ptr<Journal> journal) { journal_ = std::move(journal); }
+  // From now on eval points, outcomes and interruptions are written only
+  // while the trial is running under this owner's claim: a worker whose trial
+  // went to another (its lease lapsed) cannot overwrite it, and a done trial
+  // never goes back. The writes below then return false when refused.
+  void write_as(std::string owner) { writer_ = std::move(owner); }
   // Applies journal records (from read_journals) as `trawl repair` does after
   // recreating the file; returns how many it applied. Each trial's records
   // are applied attempt by attempt (the attempt numbers its starts and claims
@@ -71,14 +76,13 @@ class ResultStore : public TrialBoard {
 
   // TrialBoard
   std::vector<TrialStatus> statuses() const override;
-  void start(TrialId trial, const std::string& owner) override;
   Claim claim(const Pick& pick, const std::string& owner, double lease_seconds) override;
   bool renew(TrialId trial, const std::string& owner, double lease_seconds) override;
 
-  void eval_point(TrialId trial, const EvalPoint& point);
-  void trial_finished(TrialId trial, const TrialOutcome& outcome, double time);
+  bool eval_point(TrialId trial, const EvalPoint& point);
+  bool trial_finished(TrialId trial, const TrialOutcome& outcome, double time);
   // Back to pending after an early stop: the next run resumes it.
-  void trial_interrupted(TrialId trial, std::int64_t steps);
+  bool trial_interrupted(TrialId trial, std::int64_t steps);
   void event(const StoreEvent& event);
 
   TrialTable read_trials() const;
@@ -88,9 +92,11 @@ class ResultStore : public TrialBoard {
   ResultStore(std::string path, std::vector<std::string> metrics, std::int64_t trials);
   static ResultStore create(const SweepSpec& spec, const Grid& grid, const std::vector<std::string>& metrics,
                             const std::string& spec_hash);
-  // Takes the lock, journals the record (when a journal is attached), writes it.
-  void record(const Record& record);
+  // Takes the lock, journals the record (when a journal is attached), writes
+  // it; false when write_as's guard refuses a trial's record.
+  bool record(const Record& record);
   std::shared_ptr<Journal> journal_;
+  std::string writer_;
   std::string path_;
   std::vector<std::string> metrics_;
   std::int64_t trials_;

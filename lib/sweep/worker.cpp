@@ -74,6 +74,7 @@ void Worker::start() {
   // Everything this worker records goes to its own journal first (for repair).
   store_->attach_journal(std::make_shared<Journal>(journal_dir(spec_.results_dir()),
                                                    label + "-" + host_name() + "-" + std::to_string(::getpid())));
+  store_->write_as(owner_);
   schedule_ = make_schedule(ScheduleOptions{spec_.string("sweep.schedule"), owner_, spec_.real("sweep.lease_seconds"),
                                             options_.retry_failed},
                             *store_, grid_.size(), worker);
@@ -225,12 +226,17 @@ TrialOutcome Worker::train(TrialId id, TrialLog& log) {
 }
 
 void Worker::record_outcome(TrialId id, const TrialOutcome& outcome, TrialLog& log) {
+  if (!store_->trial_finished(id, outcome, now())) {
+    // Our lease lapsed while we trained and another worker took the trial.
+    note(id, "not-recorded", "its outcome (" + to_string(outcome.status) + ") was not recorded: the trial is " +
+                                 "another worker's now", &log);
+    return;
+  }
   switch (outcome.status) {
     case TrialStatus::done: ++summary_.done; break;
     case TrialStatus::diverged: ++summary_.diverged; break;
     default: ++summary_.failed; break;
   }
-  store_->trial_finished(id, outcome, now());
   if (outcome.status != TrialStatus::done)
     store_->event(StoreEvent{now(), id, to_string(outcome.status), outcome.message});
   const std::string& metric = spec_.string("sweep.metric");

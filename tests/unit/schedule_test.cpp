@@ -4,6 +4,9 @@
 #include <limits>
 #include <thread>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "schedule/schedule.hpp"
 
 namespace {
@@ -20,14 +23,13 @@ struct FakeBoard : trawl::TrialBoard {
 
   explicit FakeBoard(std::vector<TrialStatus> s)
       : status(std::move(s)), lease(status.size(), std::numeric_limits<double>::quiet_NaN()) {}
+  std::vector<std::string> owner;
   std::vector<TrialStatus> statuses() const override { return status; }
-  void start(trawl::TrialId trial, const std::string&) override {
-    started.push_back(trial);
-    status[static_cast<std::size_t>(trial)] = TrialStatus::running;
-  }
   trawl::Claim claim(const Pick& pick, const std::string&, double seconds) override {
-    trawl::Claim c = pick(trawl::BoardRows{status, lease}, 1000.0);
+    owner.resize(status.size());
+    trawl::Claim c = pick(trawl::BoardRows{status, lease, [&](trawl::TrialId t) { return owner[static_cast<std::size_t>(t)]; }}, 1000.0);
     if (c.trial) {
+      started.push_back(*c.trial);
       status[static_cast<std::size_t>(*c.trial)] = TrialStatus::running;
       lease[static_cast<std::size_t>(*c.trial)] = 1000.0 + seconds;
     }
@@ -64,7 +66,8 @@ TEST_CASE("the static schedule runs its own unrecorded trials in order and count
 TEST_CASE("the dynamic schedule claims the first claimable trial and waits for leases", "[schedule]") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   trawl::BoardRows rows{{TrialStatus::done, TrialStatus::running, TrialStatus::running, TrialStatus::failed},
-                        {nan, 1030.0, 1010.0, nan}};
+                        {nan, 1030.0, 1010.0, nan},
+                        {}};
   trawl::Claim c = trawl::first_claimable(rows, 1000.0, false);
   CHECK_FALSE(c.trial);
   CHECK(c.wait == 10.0);  // the sooner of the two leases
@@ -94,4 +97,41 @@ TEST_CASE("a dynamic worker renews its lease and gives the trial up once it is l
   CHECK_FALSE(schedule->still_ours(0));  // stays lost, asks no more
   CHECK(board.renewals == 2);
   CHECK_THROWS_AS(trawl::make_schedule({"random", "w", 1, false}, board, 2, trawl::WorkerId{}), trawl::InputError);
+}
+
+namespace {
+
+std::string this_host() {
+  char name[256] = {};
+  gethostname(name, sizeof name - 1);
+  return name;
+}
+
+pid_t a_dead_pid() {
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  int status = 0;
+  waitpid(child, &status, 0);
+  return child;
+}
+
+}  // namespace
+
+TEST_CASE("a trial held by a live worker waits; one held by a process now gone is taken", "[schedule]") {
+  FakeBoard board({TrialStatus::running, TrialStatus::pending});
+  board.owner = {"a0.g0@" + this_host() + ":" + std::to_string(getpid()), ""};
+  board.lease[0] = 2000.0;  // valid: the board's clock says 1000
+  auto schedule = trawl::make_schedule({"static", "w", 300, false}, board, 2, trawl::WorkerId{0, 1});
+  CHECK(schedule->next().trial == 1);  // trial 0 is held by this live process: passed over for now
+  const trawl::Assignment wait = schedule->next();
+  CHECK_FALSE(wait.trial);
+  CHECK(wait.wait == 1000.0);  // until its lease expires
+  board.owner[0] = "a0.g0@" + this_host() + ":" + std::to_string(a_dead_pid()) + " job 12_3";
+  CHECK(schedule->next().trial == 0);  // its holder died: a rerun takes it at once
+  CHECK(schedule->skipped() == 0);
+
+  CHECK(trawl::holder_known_dead("a0.g0@" + this_host() + ":" + std::to_string(a_dead_pid())));
+  CHECK_FALSE(trawl::holder_known_dead("a0.g0@" + this_host() + ":" + std::to_string(getpid())));
+  CHECK_FALSE(trawl::holder_known_dead("a0.g0@another-host-entirely:1"));  // cannot know: its lease decides
+  CHECK_FALSE(trawl::holder_known_dead("garbage"));
 }

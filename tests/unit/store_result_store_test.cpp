@@ -50,7 +50,8 @@ TEST_CASE("trial records round-trip through the file", "[store]") {
   trawl::Grid grid(spec);
   trawl::ResultStore store = trawl::ResultStore::open_or_create(spec, grid, metrics, "h");
   const double before = static_cast<double>(std::time(nullptr)) - 1;
-  store.start(3, "a0.g0@host:1");
+  store.claim([](const trawl::BoardRows&, double) { return trawl::Claim{trawl::TrialId{3}, 0.0}; }, "a0.g0@host:1",
+              60);
   store.eval_point(3, trawl::EvalPoint{0, 50, {{"val.accuracy", 0.5}, {"val.loss", 1.0}, {"train.loss", 2.0}}});
   store.eval_point(3, trawl::EvalPoint{1, 100, {{"val.accuracy", 0.75}, {"val.loss", 0.5}, {"train.loss", 1.0}}});
   trawl::TrialOutcome outcome;
@@ -208,4 +209,28 @@ TEST_CASE("a status outside the enum is reported as damage, not read as a status
   }
   const trawl::ResultStore store = trawl::ResultStore::open_existing(path);
   CHECK_THROWS_WITH(store.statuses(), Catch::Matchers::Contains("row 3 holds 9"));
+}
+
+TEST_CASE("a writer's records land only while the trial is running under its claim", "[store]") {
+  std::string dir = trawl::test::scratch_dir("store-writer-guard");
+  trawl::SweepSpec spec = store_spec(dir);
+  trawl::Grid grid(spec);
+  trawl::ResultStore a = trawl::ResultStore::open_or_create(spec, grid, metrics, "h");
+  trawl::ResultStore b = trawl::ResultStore::open_existing(a.path());
+  a.write_as("worker-a");
+  b.write_as("worker-b");
+  auto take = [](trawl::TrialId t) {
+    return [t](const trawl::BoardRows&, double) { return trawl::Claim{t, 0.0}; };
+  };
+  a.claim(take(2), "worker-a", -1);  // a lease over at once: a is paused, say
+  b.claim(take(2), "worker-b", 60);  // and b takes the trial over
+  CHECK_FALSE(a.eval_point(2, trawl::EvalPoint{0, 10, {{"val.loss", 9.0}}}));
+  trawl::TrialOutcome outcome;
+  outcome.steps = 20;
+  CHECK(b.trial_finished(2, outcome, 1.0));
+  CHECK_FALSE(a.trial_finished(2, outcome, 2.0));   // a stale worker cannot finish it again
+  CHECK_FALSE(a.trial_interrupted(2, 5));           // nor send it back to pending
+  CHECK_FALSE(b.trial_interrupted(2, 5));           // a done trial never goes back
+  CHECK(a.read_trials().status[2] == trawl::TrialStatus::done);
+  CHECK(a.read_trials().owner[2] == "worker-b");
 }
