@@ -22,6 +22,7 @@
 #include "sweep/run.hpp"
 #include "sweep/status.hpp"
 #include "train/data_check.hpp"
+#include "train/model_check.hpp"
 
 namespace {
 
@@ -60,6 +61,7 @@ int validate(const Options& o) {
   trawl::SweepSpec spec = trawl::parse_sweep_file(o.file);
   trawl::Grid grid(spec);
   trawl::DataShape data = trawl::inspect_data(spec);
+  trawl::check_models(spec, grid, data);
   std::cout << spec.path << ": ok, " << grid.size() << " trials over " << grid.axis_names().size() << " axes and "
             << grid.seeds().size() << " seed(s); data ";
   if (spec.string("data.kind") == "text")

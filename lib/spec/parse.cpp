@@ -172,6 +172,7 @@ void SweepParser::parse_list(const std::string& key, const KeySpec& spec, const 
       spec_.freeze.push_back(v->get());
     }
   }
+  if (spec.type == KeyType::string_list) spec_.freeze_pos = at(node);
   if (spec.type == KeyType::integer_list) {
     spec_.seeds_pos = at(node);
     if (spec_.seeds.empty()) fail(at(node), key + " is empty: give at least one seed");

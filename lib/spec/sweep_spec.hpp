@@ -49,6 +49,7 @@ struct SweepSpec {
   std::vector<std::int64_t> seeds;          // grid dimension 0
   SourcePos seeds_pos;
   std::vector<std::string> freeze;  // model.freeze patterns
+  SourcePos freeze_pos;             // where model.freeze is written
   std::vector<Dimension> dimensions;
   std::vector<Exclusion> exclusions;
 

@@ -141,7 +141,8 @@ Record decode(const std::vector<std::string>& fields, const std::string& where) 
     r.point.metrics = in.metrics();
     record.body = r;
   } else if (kind == "finish") {
-    FinishRecord r{trial};
+    FinishRecord r;
+    r.trial = trial;
     r.status = in.status();
     r.steps = in.integer();
     r.wall_seconds = in.real();

@@ -110,3 +110,18 @@ def test_bad_data_is_named_with_its_dataset_and_row(trawl, tmp_path):
         code, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)
         assert code == 2 and re.search(pattern, err), (kwargs.keys(), err)
         assert "HDF5-DIAG" not in err
+
+
+def test_models_that_cannot_be_built_loaded_or_frozen_are_refused_at_validate(trawl, tmp_path):
+    write_blobs(tmp_path / "blobs.h5", features=8)
+    (tmp_path / "notweights.pt").write_text("not a torch archive")
+    sweep = BASE + "model.layers = [1, 3]\n"
+    cases = [
+        ("[grid]", "[model]\ninit = \"notweights.pt\"\n[grid]", r"8:8: model\.init: .*notweights\.pt is not a weights file"),
+        ("[grid]", "[model]\nfreeze = [\"hidden.2.*\"]\n[grid]",
+         r"8:10: model\.freeze: pattern 'hidden\.2\.\*' matches no parameter.*\(trial 0: seed=0 model\.layers=1"),
+    ]
+    for old, new, pattern in cases:
+        (tmp_path / "bad.toml").write_text(sweep.replace(old, new, 1))
+        code, _, err = run([trawl, "validate", "bad.toml"], cwd=tmp_path, check=False)
+        assert code == 2 and re.search(pattern, err), (pattern, err)

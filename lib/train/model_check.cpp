@@ -1,0 +1,53 @@
+#include "train/model_check.hpp"
+
+#include <set>
+
+#include "core/error.hpp"
+#include "grid/trial_settings.hpp"
+#include "train/model.hpp"
+#include "train/weights.hpp"
+
+namespace trawl {
+
+namespace {
+
+// The model.* values of a trial: trials with the same key build the same model.
+std::string model_key(const Trial& trial) {
+  std::string key;
+  for (const auto& [name, value] : trial.params)
+    if (name.rfind("model.", 0) == 0) key += name + "=" + to_string(value) + "\x1f";
+  return key;
+}
+
+void build_and_freeze(const SweepSpec& spec, const Trial& trial, const DataShape& shape) {
+  const TrialSettings settings = trial_settings(spec, trial);
+  std::unique_ptr<Model> model = make_model(settings, shape);
+  if (!settings.model.init.empty()) load_weights(*model, settings.model.init);
+  if (apply_freeze(*model, settings.model.freeze).empty())
+    throw InputError("model.freeze leaves no parameter to train");
+}
+
+}  // namespace
+
+void check_models(const SweepSpec& spec, const Grid& grid, const DataShape& shape, std::int64_t max_scanned) {
+  std::set<std::string> seen;
+  const std::int64_t scanned = std::min(grid.size(), max_scanned);
+  for (TrialId id = 0; id < scanned; ++id) {
+    const Trial trial = grid.trial(id);
+    if (!seen.insert(model_key(trial)).second) continue;
+    try {
+      build_and_freeze(spec, trial, shape);
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      const std::string key = what.rfind("model.init", 0) == 0 ? "model.init" : "model.freeze";
+      const Axis* axis = spec.find_axis(key);
+      const SourcePos& pos = axis ? axis->pos : key == "model.init" ? spec.pos(key) : spec.freeze_pos;
+      std::string params = Grid::identity(trial);
+      for (auto& c : params) c = c == '\x1f' ? ' ' : c;
+      throw input_error_at(pos.known() ? pos : spec.pos("model.kind"),
+                           what + " (trial " + std::to_string(id) + ": " + params + ")");
+    }
+  }
+}
+
+}  // namespace trawl
