@@ -1,9 +1,14 @@
 #include "store/layout.hpp"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 
+#include "core/env.hpp"
 #include "core/version.hpp"
 #include "grid/outcome.hpp"
 #include "h5/io.hpp"
@@ -168,8 +173,39 @@ std::vector<TrialStatus> read_statuses(hid_t file) {
   return statuses;
 }
 
+namespace {
+
+void ensure_room(const std::string& path) {
+  const std::string dir = fs::path(path).parent_path().string();
+  struct statvfs fs_stat {};
+  if (::statvfs(dir.empty() ? "." : dir.c_str(), &fs_stat) != 0) return;  // unknown: let the write say
+  const auto free = static_cast<std::int64_t>(fs_stat.f_bavail) * static_cast<std::int64_t>(fs_stat.f_frsize);
+  const std::int64_t needed = env_integer("TRAWL_MIN_FREE_BYTES").value_or(default_min_free_bytes);
+  if (free < needed)
+    throw StoreWriteError(path + ": No space left on device (ENOSPC): " + std::to_string(free) +
+                          " bytes free where a results write needs " + std::to_string(needed) +
+                          "; nothing was written. Free some space and run again to resume.");
+}
+
+h5::File open_for(const std::string& path, bool write) {
+  if (write) ensure_room(path);
+  return h5::open_file(path, write ? H5F_ACC_RDWR : H5F_ACC_RDONLY);
+}
+
+}  // namespace
+
 Access::Access(const std::string& path, bool write)
-    : lock(lock_path_for(path), write ? FileLock::Mode::exclusive : FileLock::Mode::shared),
-      file(h5::open_file(path, write ? H5F_ACC_RDWR : H5F_ACC_RDONLY)) {}
+    : path_(path), lock_(lock_path_for(path), write ? FileLock::Mode::exclusive : FileLock::Mode::shared),
+      file_(open_for(path, write)) {}
+
+void Access::finish() {
+  try {
+    h5::check(H5Fflush(file_.get(), H5F_SCOPE_LOCAL), "flush " + path_);
+  } catch (const h5::H5Error& e) {
+    throw StoreWriteError(path_ + ": the write could not be completed (" + e.what() + ": " + std::strerror(errno) +
+                          "); run `trawl repair` on the sweep dir once the cause is fixed");
+  }
+  file_.reset();
+}
 
 }  // namespace trawl

@@ -2,6 +2,7 @@
 // creating it, and opening it under the sidecar lock for one read or write.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "h5/handle.hpp"
 #include "spec/sweep_spec.hpp"
 #include "store/file_lock.hpp"
+#include "store/result_store.hpp"
 
 namespace trawl {
 
@@ -30,12 +32,24 @@ h5::File open_checked(const std::string& path);
 // H5Error otherwise).
 std::vector<TrialStatus> read_statuses(hid_t file);
 
-// Holds the sidecar lock and the open file for one read or write.
-struct Access {
-  FileLock lock;
-  h5::File file;
+// The free space a write needs on the results file's file system: HDF5 fails
+// a full disk only when it flushes at close, leaving the file unreadable, so
+// a write is refused before it starts instead (TRAWL_MIN_FREE_BYTES overrides).
+constexpr std::int64_t default_min_free_bytes = 4 << 20;
+
+// Holds the sidecar lock and the open file for one read or write. A write
+// access checks the free space first (StoreWriteError) and its finish()
+// flushes and closes the file, checked, before the lock is released.
+class Access {
+ public:
   Access(const std::string& path, bool write);
-  hid_t id() const { return file.get(); }
+  hid_t id() const { return file_.get(); }
+  void finish();
+
+ private:
+  std::string path_;
+  FileLock lock_;
+  h5::File file_;
 };
 
 }  // namespace trawl

@@ -41,9 +41,20 @@ std::string recorded_files(const std::string& dir) {
 }
 
 // Journals the record first (when there is a journal), then writes it.
-void commit(hid_t file, Journal* journal, const Record& record) {
-  if (journal) journal->append(encode(record));
-  apply(file, record);
+// A journal that cannot be written (a full disk) stops the write before the
+// results file is touched; the results file is flushed and closed, checked.
+void commit(Access& access, Journal* journal, const Record& record) {
+  if (journal) {
+    try {
+      journal->append(encode(record));
+    } catch (const StoreWriteError&) {
+      throw;
+    } catch (const Error& e) {
+      throw StoreWriteError(std::string(e.what()) + "; nothing was written to the results file");
+    }
+  }
+  apply(access.id(), record);
+  access.finish();
 }
 
 // The file's text for a results file made by this sweep file, or the reason not.
@@ -157,7 +168,7 @@ bool ResultStore::record(const Record& r) {
     if (status != TrialStatus::running || h5::read_one<std::string>(access.id(), "trials/owner", row) != writer_)
       return false;
   }
-  commit(access.id(), journal_.get(), r);
+  commit(access, journal_.get(), r);
   return true;
 }
 
@@ -178,7 +189,8 @@ Claim ResultStore::claim(const Pick& pick, const std::string& owner, double leas
   const double t = now();
   Claim claim = pick(rows, t);
   if (claim.trial)
-    commit(f, journal_.get(), Record{t, StartRecord{*claim.trial, owner, next_attempt(f, *claim.trial), t + lease_seconds}});
+    commit(access, journal_.get(),
+           Record{t, StartRecord{*claim.trial, owner, next_attempt(f, *claim.trial), t + lease_seconds}});
   return claim;
 }
 
@@ -189,7 +201,7 @@ bool ResultStore::renew(TrialId trial, const std::string& owner, double lease_se
   const auto status = static_cast<TrialStatus>(h5::read_enum_one(f, "trials/status", row, trial_status_names()));
   if (status != TrialStatus::running || h5::read_one<std::string>(f, "trials/owner", row) != owner) return false;
   const double t = now();
-  commit(f, journal_.get(), Record{t, LeaseRecord{trial, t + lease_seconds}});
+  commit(access, journal_.get(), Record{t, LeaseRecord{trial, t + lease_seconds}});
   return true;
 }
 
@@ -250,6 +262,7 @@ std::size_t ResultStore::replay(const std::vector<JournalRecord>& records) {
   std::stable_sort(placed.begin(), placed.end(), [&](const Placed& a, const Placed& b) { return key(a) < key(b); });
   Access access(path_, true);
   for (const auto& p : placed) apply(access.id(), p.record);
+  access.finish();
   return placed.size();
 }
 

@@ -26,6 +26,14 @@ class DamagedResults : public Error {
   using Error::Error;
 };
 
+// A write to the results file (or its journal) that could not be made: the
+// disk is full, or the file system refused. The worker must stop; the file
+// is left as it was before the write.
+class StoreWriteError : public Error {
+ public:
+  using Error::Error;
+};
+
 // What the file says about every trial (the /trials columns trawl reads back).
 struct TrialTable {
   std::vector<std::int64_t> seed;

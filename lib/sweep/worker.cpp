@@ -209,6 +209,8 @@ TrialOutcome Worker::train(TrialId id, TrialLog& log) {
                             }};
     return trainer_->train(settings, groups_.leader() ? static_cast<TrainingObserver&>(log) : quiet,
                            options_.save_final ? final_weights_path(spec_, id) : "", policy);
+  } catch (const StoreWriteError&) {
+    throw;  // nothing can be recorded: stop the worker (exit 1), the file as it was
   } catch (const InputError& e) {
     // A trial that cannot train is a result, not a crash: record it and go on.
     // Its settings fail alike on every rank of the group, so all go on together.
