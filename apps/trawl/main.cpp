@@ -97,10 +97,15 @@ int report(const Options& o) {
 
 int repair(const Options& o) {
   trawl::RepairReport r = trawl::repair_sweep(o.file);
-  std::cout << "rebuilt " << r.results << " from " << r.records << " journal records";
-  if (r.journals_torn) std::cout << " (" << r.journals_torn << " journal(s) ended in a torn record, ignored)";
-  std::cout << "\n";
-  if (!r.moved_aside.empty()) std::cout << "the damaged file is kept as " << r.moved_aside << "\n";
+  std::cout << "rebuilt " << r.results << " from " << r.records << " journal records\n";
+  if (r.journals_torn) std::cout << r.journals_torn << " journal(s) ended in a torn record (a writer died mid-append)\n";
+  if (r.damaged_stretches)
+    std::cout << r.damaged_stretches << " damaged stretch(es) of journal skipped; the records after them were read\n";
+  if (r.old_was_readable)
+    std::cout << "the old file was readable: " << r.merged << " trial(s) it held further along were kept, and it is "
+              << "kept as " << r.moved_aside << "\n";
+  else if (!r.moved_aside.empty())
+    std::cout << "the damaged file is kept as " << r.moved_aside << "\n";
   return 0;
 }
 

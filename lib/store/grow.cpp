@@ -47,25 +47,39 @@ void scatter(hid_t from, hid_t to, const std::string& path, hid_t type, const st
   h5::read_all(h5::open_dataset(from, path), type, old.data());
   h5::Dataset target = h5::open_dataset(to, path);
   h5::read_all(target, type, now.data());
-  for (std::size_t i = 0; i < moved.size(); ++i) now[static_cast<std::size_t>(moved[i])] = old[i];
+  for (std::size_t i = 0; i < moved.size(); ++i)
+    if (moved[i] >= 0) now[static_cast<std::size_t>(moved[i])] = old[i];
   h5::write_rows(target, type, 0, static_cast<hsize_t>(rows), now.data());
 }
 
+// Rows of a 2-D table: the target keeps its own rows where moved[i] < 0,
+// and grows to the wider of the two tables.
 template <typename T>
 void scatter_table(hid_t from, hid_t to, const std::string& path, hid_t type, const std::vector<std::int64_t>& moved,
                    std::int64_t rows, T fill) {
-  h5::Dataset source = h5::open_dataset(from, path);
-  const hsize_t columns = h5::shape(source)[1];
-  std::vector<T> old(moved.size() * columns), now(static_cast<std::size_t>(rows) * columns, fill);
+  h5::Dataset source = h5::open_dataset(from, path), target = h5::open_dataset(to, path);
+  const hsize_t old_columns = h5::shape(source)[1], own_columns = h5::shape(target)[1];
+  const hsize_t columns = std::max(old_columns, own_columns);
+  std::vector<T> old(moved.size() * old_columns), own(static_cast<std::size_t>(rows) * own_columns);
+  std::vector<T> now(static_cast<std::size_t>(rows) * columns, fill);
   if (!old.empty()) h5::read_all(source, type, old.data());
-  for (std::size_t i = 0; i < moved.size(); ++i)
-    std::copy_n(old.begin() + static_cast<std::ptrdiff_t>(i * columns), columns,
-                now.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(moved[i]) * columns));
-  h5::write_matrix(h5::open_dataset(to, path), type, static_cast<hsize_t>(rows), columns, now.data());
+  if (!own.empty()) h5::read_all(target, type, own.data());
+  for (std::size_t r = 0; r < static_cast<std::size_t>(rows); ++r)
+    std::copy_n(own.begin() + static_cast<std::ptrdiff_t>(r * own_columns), own_columns,
+                now.begin() + static_cast<std::ptrdiff_t>(r * columns));
+  for (std::size_t i = 0; i < moved.size(); ++i) {
+    if (moved[i] < 0) continue;
+    const auto row = now.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(moved[i]) * columns);
+    std::fill(row, row + static_cast<std::ptrdiff_t>(columns), fill);
+    std::copy_n(old.begin() + static_cast<std::ptrdiff_t>(i * old_columns), old_columns, row);
+  }
+  h5::write_matrix(target, type, static_cast<hsize_t>(rows), columns, now.data());
 }
 
-void scatter_rows(hid_t a, hid_t b, const std::vector<std::string>& metrics, const std::vector<std::int64_t>& moved,
-                  std::int64_t rows) {
+}  // namespace
+
+void copy_trial_rows(hid_t a, hid_t b, const std::vector<std::string>& metrics, const std::vector<std::int64_t>& moved,
+                     std::int64_t rows) {
   h5::Datatype status = h5::enum_type(trial_status_names());
   scatter<std::int8_t>(a, b, "trials/status", status.get(), moved, rows);
   for (const char* c : {"trials/attempts", "trials/steps", "trials/best_step"})
@@ -78,8 +92,11 @@ void scatter_rows(hid_t a, hid_t b, const std::vector<std::string>& metrics, con
   }
   for (const auto& c : columns) scatter<double>(a, b, c, H5T_NATIVE_DOUBLE, moved, rows);
   const std::vector<std::string> owners = h5::read<std::string>(a, "trials/owner");
+  const std::vector<std::string> own = h5::read<std::string>(b, "trials/owner");
   std::vector<const char*> next(static_cast<std::size_t>(rows), "");
-  for (std::size_t i = 0; i < moved.size(); ++i) next[static_cast<std::size_t>(moved[i])] = owners[i].c_str();
+  for (std::size_t r = 0; r < own.size() && r < next.size(); ++r) next[r] = own[r].c_str();
+  for (std::size_t i = 0; i < moved.size(); ++i)
+    if (moved[i] >= 0) next[static_cast<std::size_t>(moved[i])] = owners[i].c_str();
   h5::Datatype text = h5::string_type();
   h5::write_rows(h5::open_dataset(b, "trials/owner"), text.get(), 0, static_cast<hsize_t>(rows), next.data());
   for (const auto& m : metrics)
@@ -87,6 +104,8 @@ void scatter_rows(hid_t a, hid_t b, const std::vector<std::string>& metrics, con
                           std::numeric_limits<double>::quiet_NaN());
   scatter_table<std::int64_t>(a, b, "curves/step", H5T_NATIVE_INT64, moved, rows, -1);
 }
+
+namespace {
 
 void copy_events(hid_t a, hid_t b, const std::vector<std::int64_t>& moved) {
   std::vector<double> times = h5::read<double>(a, "events/time");
@@ -154,7 +173,7 @@ void grow_results(const std::string& path, const SweepSpec& spec, const Grid& gr
       throw InputError(path + ": trials are running; stop the sweep's workers before growing its grid");
     create_layout(temporary, spec, grid, metrics, hash);
     h5::File now = h5::open_file(temporary, H5F_ACC_RDWR);
-    scatter_rows(old.get(), now.get(), metrics, moved, grid.size());
+    copy_trial_rows(old.get(), now.get(), metrics, moved, grid.size());
     copy_events(old.get(), now.get(), moved);
   }
   move_journals(dir, moved);

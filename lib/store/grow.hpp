@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <hdf5.h>
+
 #include "grid/grid.hpp"
 #include "spec/sweep_spec.hpp"
 
@@ -21,5 +23,11 @@ std::string growth_mapping(const SweepSpec& before, const Grid& now, std::vector
 void grow_results(const std::string& path, const SweepSpec& spec, const Grid& grid,
                   const std::vector<std::string>& metrics, const std::string& hash,
                   const std::vector<std::int64_t>& moved);
+
+// Copies trial i's row and curves of file `from` to row moved[i] of file `to`
+// (moved[i] < 0: row left as `to` has it), for every /trials column and
+// /curves table; `to` has `rows` trials.
+void copy_trial_rows(hid_t from, hid_t to, const std::vector<std::string>& metrics,
+                     const std::vector<std::int64_t>& moved, std::int64_t rows);
 
 }  // namespace trawl

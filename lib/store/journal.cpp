@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -56,27 +57,53 @@ std::uint64_t little_endian(const std::string& bytes, std::size_t at, int size) 
   return v;
 }
 
-// The intact records of one journal's bytes; false when it ends torn.
-bool read_records(const std::string& bytes, const std::string& source, std::vector<JournalRecord>& records) {
+// The record starting at `at`, if one does: its length fits and its checksum
+// (and, format 2, its sequence number) verify. Advances `at` past it.
+std::optional<JournalRecord> record_at(const std::string& bytes, std::size_t& at, bool v2, const std::string& source,
+                                       std::uint64_t index) {
+  if (at + 12 > bytes.size()) return std::nullopt;
+  const auto length = static_cast<std::size_t>(little_endian(bytes, at, 4));
+  if (at + 12 + length > bytes.size()) return std::nullopt;
+  const std::string payload = bytes.substr(at + 12, length);
+  if ((v2 ? checksum(payload) : legacy_checksum(payload)) != little_endian(bytes, at + 4, 8)) return std::nullopt;
+  JournalRecord record{unescape_fields(payload), source, index};
+  if (v2) {
+    const auto sequence = parse_int64(record.fields.front());
+    if (!sequence || *sequence < 0) return std::nullopt;
+    record.sequence = static_cast<std::uint64_t>(*sequence);
+    record.fields.erase(record.fields.begin());
+  }
+  at += 12 + length;
+  return record;
+}
+
+// The intact records of one journal's bytes. A damaged stretch in the middle
+// is skipped to the next record that verifies (counted in `damaged`); a torn
+// end (its writer died mid-append) is counted in `torn`.
+void read_records(const std::string& bytes, const std::string& source, std::vector<JournalRecord>& records,
+                  JournalDamage& damage) {
   const bool v2 = bytes.compare(0, magic.size(), magic) == 0;
   std::size_t at = v2 ? magic.size() : 0;
-  for (std::uint64_t index = 0; at + 12 <= bytes.size(); ++index) {
-    const auto length = static_cast<std::size_t>(little_endian(bytes, at, 4));
-    const std::uint64_t hash = little_endian(bytes, at + 4, 8);
-    if (at + 12 + length > bytes.size()) break;
-    std::string payload = bytes.substr(at + 12, length);
-    if ((v2 ? checksum(payload) : legacy_checksum(payload)) != hash) break;
-    JournalRecord record{unescape_fields(payload), source, index};
-    if (v2) {
-      auto sequence = parse_int64(record.fields.front());
-      if (!sequence || *sequence < 0) break;
-      record.sequence = static_cast<std::uint64_t>(*sequence);
-      record.fields.erase(record.fields.begin());
+  std::uint64_t index = 0;
+  while (at < bytes.size()) {
+    if (auto record = record_at(bytes, at, v2, source, index)) {
+      records.push_back(std::move(*record));
+      ++index;
+      continue;
     }
-    records.push_back(std::move(record));
-    at += 12 + length;
+    std::size_t next = at + 1;
+    std::optional<JournalRecord> found;
+    for (; next + 12 <= bytes.size() && !found; ++next) {
+      std::size_t probe = next;
+      found = record_at(bytes, probe, v2, source, index);
+    }
+    if (!found) {
+      ++damage.torn;
+      return;
+    }
+    ++damage.damaged;
+    at = next - 1;  // the loop above went one past the record that verifies
   }
-  return at == bytes.size();
 }
 
 }  // namespace
@@ -92,7 +119,8 @@ Journal::Journal(const std::string& dir, const std::string& name) : path_(dir + 
   const std::string bytes = fs::file_size(path_, ec) > 0 ? read_text_file(path_, "journal") : std::string();
   if (!bytes.empty() && bytes.compare(0, magic.size(), magic) != 0)
     throw Error("journal '" + path_ + "' is of an older format; move it aside or run `trawl repair` first");
-  read_records(bytes, path_, earlier);
+  JournalDamage ignored;
+  read_records(bytes, path_, earlier, ignored);
   next_sequence_ = earlier.empty() ? 0 : earlier.back().sequence + 1;
   if (bytes.empty()) write_all(fd_, std::string(magic), path_);
 }
@@ -115,9 +143,9 @@ void Journal::append(const std::vector<std::string>& fields) {
   ++next_sequence_;
 }
 
-std::vector<JournalRecord> read_journals(const std::string& dir, std::size_t* torn) {
+std::vector<JournalRecord> read_journals(const std::string& dir, JournalDamage* damage) {
   std::vector<JournalRecord> records;
-  if (torn) *torn = 0;
+  JournalDamage found;
   std::error_code ec;
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(dir, ec))
@@ -127,8 +155,9 @@ std::vector<JournalRecord> read_journals(const std::string& dir, std::size_t* to
     std::ifstream in(file, std::ios::binary);
     std::ostringstream buffer;
     buffer << in.rdbuf();
-    if (!read_records(buffer.str(), file.string(), records) && torn) ++*torn;
+    read_records(buffer.str(), file.string(), records, found);
   }
+  if (damage) *damage = found;
   return records;
 }
 

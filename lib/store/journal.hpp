@@ -39,8 +39,14 @@ struct JournalRecord {
   std::uint64_t sequence = 0;       // its writer's sequence number
 };
 
-// Every intact record of every journal in `dir`; `torn` counts the journals
-// that ended in a torn record.
-std::vector<JournalRecord> read_journals(const std::string& dir, std::size_t* torn = nullptr);
+struct JournalDamage {
+  std::size_t torn = 0;     // journals that ended in a torn record (a writer died mid-append)
+  std::size_t damaged = 0;  // damaged stretches skipped to the next record that verifies
+};
+
+// Every intact record of every journal in `dir`. A damaged stretch in the
+// middle of a journal costs only the records it hit: reading goes on at the
+// next record whose checksum verifies.
+std::vector<JournalRecord> read_journals(const std::string& dir, JournalDamage* damage = nullptr);
 
 }  // namespace trawl

@@ -150,6 +150,20 @@ bool in_sweep_dir(const std::string& path) {
                        "); rebuild it from the journals with: trawl repair " + (dir.empty() ? "." : dir));
 }
 
+// HDF5 trims a file to its end of allocation when it closes it cleanly, and
+// every writer closes before it lets go of the lock: under the lock, a file
+// longer than its recorded allocation was left mid-write by a killed writer
+// (its superblock never caught up), and writing to it would fail.
+void check_closed_cleanly(const h5::File& file, const std::string& path) {
+  haddr_t eoa = 0;
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec || H5Fget_eoa(file.get(), &eoa) < 0) return;
+  if (size != eoa)
+    throw_damaged(path, "its writer was stopped mid-write: the file is " + std::to_string(size) +
+                            " bytes, its allocation ends at " + std::to_string(eoa));
+}
+
 h5::File open_checked(const std::string& path) {
   const bool ours = in_sweep_dir(path);
   if (!ours && H5Fis_hdf5(path.c_str()) <= 0)
@@ -159,6 +173,7 @@ h5::File open_checked(const std::string& path) {
     if (!ours && !h5::exists(file.get(), "trials/status"))
       throw InputError(path + " is an HDF5 file but not a trawl results file (it has no /trials/status)");
     h5::read_string_attribute(file.get(), "spec_hash");
+    if (ours) check_closed_cleanly(file, path);
     return file;
   } catch (const h5::H5Error& e) {
     if (!ours) throw InputError(path + " is not a trawl results file (" + e.what() + ")");
@@ -196,7 +211,9 @@ h5::File open_for(const std::string& path, bool write) {
 
 Access::Access(const std::string& path, bool write)
     : path_(path), lock_(lock_path_for(path), write ? FileLock::Mode::exclusive : FileLock::Mode::shared),
-      file_(open_for(path, write)) {}
+      file_(open_for(path, write)) {
+  check_closed_cleanly(file_, path_);
+}
 
 void Access::finish() {
   try {

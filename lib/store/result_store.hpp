@@ -82,6 +82,13 @@ class ResultStore : public TrialBoard {
   // node is compared with another's. Throws Error naming a damaged record.
   std::size_t replay(const std::vector<JournalRecord>& records);
 
+  // After a rebuild: takes from the results file at `old_path` (readable,
+  // of this grid) every trial it holds further along than the rebuild does
+  // (a recorded outcome against none, or more eval points) and every event the
+  // rebuild lacks, so nothing the old file held is lost. Returns how many
+  // trials it took; 0 when the old file is of another grid size.
+  std::size_t merge_from(const std::string& old_path);
+
   // TrialBoard
   std::vector<TrialStatus> statuses() const override;
   Claim claim(const Pick& pick, const std::string& owner, double lease_seconds) override;

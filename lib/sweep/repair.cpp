@@ -19,6 +19,22 @@ namespace trawl {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// Whether the file can be read through (open, and every trial status valid).
+bool readable(const std::string& path) {
+  try {
+    ResultStore::open_existing(path).statuses();
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+double now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
+
+}  // namespace
+
 RepairReport repair_sweep(const std::string& dir) {
   const std::string copy = sweep_copy_in(dir);
   const char* what = "the sweep's copy of its sweep file (is this a trawl sweep directory?)";
@@ -29,21 +45,28 @@ RepairReport repair_sweep(const std::string& dir) {
   const DataShape shape = inspect_data(spec);
   RepairReport report;
   report.results = spec.results_file();
+  report.old_was_readable = fs::exists(report.results) && readable(report.results);
   {
     FileLock lock(lock_path_for(report.results), FileLock::Mode::exclusive);
     if (fs::exists(report.results)) {
       const auto stamp = std::chrono::system_clock::now().time_since_epoch() / std::chrono::seconds(1);
-      report.moved_aside = report.results + ".damaged-" + std::to_string(stamp);
+      report.moved_aside = report.results + (report.old_was_readable ? ".replaced-" : ".damaged-") +
+                           std::to_string(stamp);
       fs::rename(report.results, report.moved_aside);
     }
   }
   ResultStore store = ResultStore::rebuild(spec, grid, metric_names(spec.string("data.task"), shape.classes),
                                            spec_hash(spec));
-  report.records = store.replay(read_journals(journal_dir(dir), &report.journals_torn));
-  store.event(StoreEvent{std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(),
-                         -1, "repaired",
+  JournalDamage damage;
+  report.records = store.replay(read_journals(journal_dir(dir), &damage));
+  report.journals_torn = damage.torn;
+  report.damaged_stretches = damage.damaged;
+  if (report.old_was_readable) report.merged = store.merge_from(report.moved_aside);
+  store.event(StoreEvent{now(), -1, "repaired",
                          "rebuilt from " + std::to_string(report.records) + " journal records" +
-                             (report.moved_aside.empty() ? "" : "; the damaged file is " + report.moved_aside)});
+                             (report.merged ? " and " + std::to_string(report.merged) + " trials of the replaced file"
+                                            : std::string()) +
+                             (report.moved_aside.empty() ? "" : "; the old file is " + report.moved_aside)});
   return report;
 }
 

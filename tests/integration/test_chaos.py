@@ -76,6 +76,28 @@ def test_a_damaged_results_file_is_detected_and_rebuilt(trawl, tmp_path):
     assert np.array_equal(snapshot(results)["curves/val.loss"], before["curves/val.loss"])
 
 
+def test_repair_of_a_healthy_file_with_a_damaged_journal_loses_nothing(trawl, tmp_path):
+    d = sweep_dir(tmp_path, "healthy")
+    run(mpirun(2, trawl, "run", "s.toml", "--threads", "1"), cwd=d)
+    results = d / "out" / "results.h5"
+    before = snapshot(results)
+    journal = sorted((d / "out" / "journal").glob("*.journal"))[0]
+    data = bytearray(journal.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 16] = b"\xff" * 16
+    journal.write_bytes(bytes(data))
+    _, out, _ = run([trawl, "repair", "out"], cwd=d)
+    assert "1 damaged stretch(es) of journal skipped" in out, out
+    assert "the old file was readable" in out and "results.h5.replaced-" in out, out
+    after = snapshot(results)
+    for key in COMPARED:
+        assert np.array_equal(after[key], before[key]), key
+    assert after["status"] == ["done"] * 8
+    assert list((d / "out").glob("results.h5.replaced-*"))
+    _, out, _ = run(mpirun(2, trawl, "run", "s.toml", "--threads", "1"), cwd=d)
+    assert "0 done" in out and "8 skipped" in out  # nothing retrained
+
+
 def test_chaos_random_sigkills_lose_nothing(trawl, tmp_path):
     clean = sweep_dir(tmp_path, "clean")
     run(mpirun(2, trawl, "run", "s.toml", "--threads", "1"), cwd=clean)

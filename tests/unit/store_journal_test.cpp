@@ -38,9 +38,10 @@ TEST_CASE("a journal numbers its records and survives a torn tail", "[store][jou
     again.append({"interrupt", "3", "4", "50"});
   }
   std::ofstream(dir + "/w0.journal", std::ios::binary | std::ios::app) << std::string("\x20\0\0\0garbage", 11);
-  std::size_t torn = 0;
-  const auto records = trawl::read_journals(dir, &torn);
-  CHECK(torn == 1);
+  trawl::JournalDamage damage;
+  const auto records = trawl::read_journals(dir, &damage);
+  CHECK(damage.torn == 1);
+  CHECK(damage.damaged == 0);
   REQUIRE(records.size() == 3);
   CHECK(records[0].fields.back() == "a\ttab and\na newline \\ backslash");
   for (std::size_t i = 0; i < records.size(); ++i) CHECK(records[i].sequence == i);
@@ -98,4 +99,24 @@ TEST_CASE("a damaged record is an error naming where and what", "[store][record]
   CHECK(error({"frobnicate", "1", "2"}).find("unknown record kind 'frobnicate'") != std::string::npos);
   CHECK(error({"lease", "1", "-5", "3"}).find("trial id -5") != std::string::npos);
   CHECK(error({"eval", "1", "2", "0", "10", "99999"}).find("metric count") != std::string::npos);
+}
+
+TEST_CASE("a damaged stretch in the middle of a journal costs only the records it hit", "[store][journal]") {
+  const std::string dir = trawl::test::scratch_dir("journal-resync");
+  {
+    trawl::Journal journal(dir, "w");
+    for (int i = 0; i < 20; ++i) journal.append({"interrupt", std::to_string(i), "1", std::to_string(i)});
+  }
+  std::string bytes = read_bytes(dir + "/w.journal");
+  const std::size_t middle = bytes.size() / 2;
+  for (std::size_t i = 0; i < 16; ++i) bytes[middle + i] = '\xff';
+  std::ofstream(dir + "/w.journal", std::ios::binary | std::ios::trunc) << bytes;
+  trawl::JournalDamage damage;
+  const auto records = trawl::read_journals(dir, &damage);
+  CHECK(damage.damaged == 1);
+  CHECK(damage.torn == 0);
+  CHECK(records.size() >= 17);  // 16 bytes hit at most two records of ~26 bytes
+  CHECK(records.size() < 20);
+  CHECK(records.back().sequence == 19);  // the records after the damage were read
+  for (std::size_t i = 1; i < records.size(); ++i) CHECK(records[i].sequence > records[i - 1].sequence);
 }

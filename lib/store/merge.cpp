@@ -1,0 +1,82 @@
+// ResultStore::merge_from: what `trawl repair` keeps of a readable file it replaces.
+#include <set>
+#include <tuple>
+
+#include "h5/io.hpp"
+#include "h5/typed.hpp"
+#include "store/grow.hpp"
+#include "store/layout.hpp"
+#include "store/result_store.hpp"
+
+namespace trawl {
+
+namespace {
+
+// How far a trial got: recorded outcome > running > pending; then eval points.
+std::pair<int, std::int64_t> progress(TrialStatus status, const std::vector<std::int64_t>& steps, std::size_t row,
+                                      std::size_t columns) {
+  const int stage = status == TrialStatus::pending ? 0 : status == TrialStatus::running ? 1 : 2;
+  std::int64_t points = 0;
+  for (std::size_t c = 0; c < columns; ++c) points += steps[row * columns + c] >= 0 ? 1 : 0;
+  return {stage, points};
+}
+
+std::vector<std::int64_t> curve_steps(hid_t file, std::size_t& columns) {
+  h5::Dataset d = h5::open_dataset(file, "curves/step");
+  const auto shape = h5::shape(d);
+  columns = shape.at(1);
+  std::vector<std::int64_t> steps(shape.at(0) * columns);
+  if (!steps.empty()) h5::read_all(d, H5T_NATIVE_INT64, steps.data());
+  return steps;
+}
+
+using EventKey = std::tuple<double, std::int64_t, std::string, std::string>;
+
+void append_missing_events(hid_t from, hid_t to) {
+  std::set<EventKey> have;
+  const auto times = h5::read<double>(to, "events/time");
+  const auto trials = h5::read<std::int64_t>(to, "events/trial");
+  const auto kinds = h5::read<std::string>(to, "events/kind");
+  const auto messages = h5::read<std::string>(to, "events/message");
+  for (std::size_t i = 0; i < times.size(); ++i) have.emplace(times[i], trials[i], kinds[i], messages[i]);
+  const auto old_times = h5::read<double>(from, "events/time");
+  const auto old_trials = h5::read<std::int64_t>(from, "events/trial");
+  const auto old_kinds = h5::read<std::string>(from, "events/kind");
+  const auto old_messages = h5::read<std::string>(from, "events/message");
+  h5::Datatype text = h5::string_type();
+  for (std::size_t i = 0; i < old_times.size(); ++i) {
+    if (have.count({old_times[i], old_trials[i], old_kinds[i], old_messages[i]})) continue;
+    const char* kind = old_kinds[i].c_str();
+    const char* message = old_messages[i].c_str();
+    h5::append_rows(h5::open_dataset(to, "events/time"), H5T_NATIVE_DOUBLE, 1, &old_times[i]);
+    h5::append_rows(h5::open_dataset(to, "events/trial"), H5T_NATIVE_INT64, 1, &old_trials[i]);
+    h5::append_rows(h5::open_dataset(to, "events/kind"), text.get(), 1, &kind);
+    h5::append_rows(h5::open_dataset(to, "events/message"), text.get(), 1, &message);
+  }
+}
+
+}  // namespace
+
+std::size_t ResultStore::merge_from(const std::string& old_path) {
+  h5::File old = h5::open_file(old_path, H5F_ACC_RDONLY);
+  if (h5::read_integer_attribute(old.get(), "grid_size") != trials_) return 0;
+  Access access(path_, true);
+  const hid_t now = access.id();
+  const std::vector<TrialStatus> old_status = read_statuses(old.get()), new_status = read_statuses(now);
+  std::size_t old_columns = 0, new_columns = 0;
+  const auto old_steps = curve_steps(old.get(), old_columns), new_steps = curve_steps(now, new_columns);
+  std::vector<std::int64_t> moved(static_cast<std::size_t>(trials_), -1);
+  std::size_t taken = 0;
+  for (std::size_t i = 0; i < moved.size(); ++i) {
+    if (progress(old_status[i], old_steps, i, old_columns) <= progress(new_status[i], new_steps, i, new_columns))
+      continue;
+    moved[i] = static_cast<std::int64_t>(i);
+    ++taken;
+  }
+  if (taken) copy_trial_rows(old.get(), now, metrics_, moved, trials_);
+  append_missing_events(old.get(), now);
+  access.finish();
+  return taken;
+}
+
+}  // namespace trawl
