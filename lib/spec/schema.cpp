@@ -33,7 +33,7 @@ std::vector<KeySpec> make_keys() {
       key("sweep.seeds", K::integer_list, std::nullopt, false),
       key("sweep.ranks_per_trial", K::integer, Value(I{1}), false, {}, at_least_1),
       key("sweep.schedule", K::string, Value(std::string("static")), false, {"static", "dynamic"}),
-      key("sweep.lease_seconds", K::real, Value(300.0), false, {}, positive),
+      key("sweep.lease_seconds", K::real, Value(300.0), false, {}, at_least_1),
 
       key("model.kind", K::string, Value(std::string("mlp")), false, {"mlp", "gpt", "torchscript"}),
       key("model.path", K::string, Value(std::string("")), false),

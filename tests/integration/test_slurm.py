@@ -129,6 +129,8 @@ def test_srun_pmix_with_two_ranks_per_trial(trawl, cluster, tmp_path):
 
 def test_dry_run_matches_the_checked_in_script(trawl, tmp_path):
     make(tmp_path)
+    # 3,200 trials: enough for 2,500 array tasks (more tasks than trials is refused).
+    (tmp_path / "s.toml").write_text((tmp_path / "s.toml").read_text() + "train.warmup_steps = {range = [0, 400]}\n")
     _, out, _ = run([trawl, "submit", "s.toml", "--array-count", "2500", "--throttle", "8", "--dry-run",
                      "--", "--partition=gpu", "--comment=it's $(whoami)"], cwd=tmp_path)
     expected = open(os.path.join(HERE, "expected", "submit-dry-run.txt")).read()

@@ -37,7 +37,8 @@ BAD_VALUES = [
     ("[grid]", "[model]\nhidden = 0\n[grid]", r"model\.hidden must be at least 1, not 0"),
     ("[grid]", "[model]\ndropout = 1.5\n[grid]", r"model\.dropout must be in \[0, 1\), not 1\.5"),
     ("[grid]", "[checkpoint]\nevery_steps = -1\n[grid]", r"checkpoint\.every_steps must be at least 0, not -1"),
-    ("[sweep]", "[sweep]\nlease_seconds = -5", r"sweep\.lease_seconds must be positive, not -5"),
+    ("[sweep]", "[sweep]\nlease_seconds = -5", r"sweep\.lease_seconds must be at least 1, not -5"),
+    ("[sweep]", "[sweep]\nlease_seconds = 0.001", r"sweep\.lease_seconds must be at least 1, not 0\.001"),
     ("[sweep]", "[sweep]\ndir = \"\"", r"sweep\.dir must not be empty"),
     ("train.lr = [0.1, 0.01]", "train.lr = {logspace = [-1, 1, 3]}", r"a and b must be positive"),
     ("train.lr = [0.1, 0.01]", "train.warmup_steps = {range = [-2, 2]}", r"gives -2: train\.warmup_steps must be at least 0"),
@@ -125,3 +126,25 @@ def test_models_that_cannot_be_built_loaded_or_frozen_are_refused_at_validate(tr
         (tmp_path / "bad.toml").write_text(sweep.replace(old, new, 1))
         code, _, err = run([trawl, "validate", "bad.toml"], cwd=tmp_path, check=False)
         assert code == 2 and re.search(pattern, err), (pattern, err)
+
+
+def test_a_signal_during_start_up_is_honoured(trawl, tmp_path):
+    import signal
+    import subprocess
+    import time
+    write_blobs(tmp_path / "blobs.h5")
+    (tmp_path / "big.toml").write_text(BASE.replace("train.lr = [0.1, 0.01]\n",
+                                                    "train.warmup_steps = {range = [0, 30000]}\n"
+                                                    "train.eval_every = {range = [1, 101]}\n")
+                                       .replace("[sweep]", "[sweep]\ndir = \"out\""))
+    proc = subprocess.Popen([trawl, "run", "big.toml", "--threads", "1"], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None and not list((tmp_path / "out").glob("results.h5.creating.*")):
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGTERM)  # while the 3*10^6-row results file is being made
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 3, out
+    with h5py.File(tmp_path / "out" / "results.h5", "r") as f:  # complete, and nothing ran
+        assert len(f["trials/status"]) == 3_000_000
+        assert (f["trials/attempts"][:] == 0).all()
