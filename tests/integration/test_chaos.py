@@ -4,6 +4,7 @@ again, ends with every trial done once and the curves of an undisturbed run;
 a full disk stops a worker cleanly; and two runs of one sweep at once (a
 double submit, a stale job, a static and a dynamic run on one sweep dir)
 train every trial once."""
+import os
 import random
 import signal
 import subprocess
@@ -11,6 +12,7 @@ import time
 
 import h5py
 import numpy as np
+import pytest
 
 from conftest import mpirun, run, write_blobs
 
@@ -168,8 +170,6 @@ def statuses(path):
 
 
 def test_a_full_disk_stops_the_worker_cleanly_and_loses_nothing(trawl, tmp_path):
-    import os
-    import pytest
     full = tmp_path / "full"
     full.mkdir()
     if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(full)]).returncode:
