@@ -26,7 +26,7 @@ steps = 2
 batch_size = 8
 eval_every = 2
 [grid]
-train.warmup_steps = {range = [0, 300]}
+train.warmup_steps = {range = [0, 3000]}
 """
 
 TRIES = 24
