@@ -1,5 +1,7 @@
 #include "core/env.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -14,6 +16,12 @@ std::optional<std::int64_t> env_integer(const char* name) {
   const auto value = parse_int64(text);
   if (!value) throw InputError(std::string("environment variable ") + name + "='" + text + "' is not an integer");
   return value;
+}
+
+std::string host_name() {
+  char name[256] = {};
+  gethostname(name, sizeof name - 1);
+  return name;
 }
 
 }  // namespace trawl

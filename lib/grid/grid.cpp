@@ -158,6 +158,12 @@ std::string Grid::identity(const Trial& trial) {
   return text;
 }
 
+std::string Grid::label(const Trial& trial) {
+  std::string text = identity(trial);
+  std::replace(text.begin(), text.end(), '\x1f', ' ');
+  return text;
+}
+
 std::vector<std::string> Grid::axis_names() const {
   std::vector<std::string> names;
   for (const auto& dim : dims_)

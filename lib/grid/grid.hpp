@@ -46,6 +46,8 @@ class Grid {
   // grid (seed and key=value pairs in key order): what "the same trial"
   // means when a grid grows.
   static std::string identity(const Trial& trial);
+  // The same for people: "seed=0 train.lr=0.01" (identity, spaced).
+  static std::string label(const Trial& trial);
 
   const std::vector<std::int64_t>& seeds() const { return seeds_; }
   const std::vector<Dimension>& dimensions() const { return dims_; }

@@ -6,12 +6,19 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "core/env.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
 
 namespace trawl {
 
 namespace {
+
+// A claim's wait is until the soonest lease of the trials it waits for ends.
+void wait_for_lease(Claim& claim, const BoardRows& rows, TrialId trial, double now) {
+  const double left = rows.lease[static_cast<std::size_t>(trial)] - now;
+  claim.wait = claim.wait == 0 ? left : std::min(claim.wait, left);
+}
 
 // Renews the lease on the trial being trained every third of the lease, and
 // remembers once a renewal failed (the trial went to another worker).
@@ -71,10 +78,7 @@ class StaticSchedule : public Schedule {
         claim.trial = mine_[k];
         taken_position_ = k + 1;
       }
-      if (take == Take::wait) {
-        const double left = rows.lease[static_cast<std::size_t>(mine_[k])] - now;
-        claim.wait = claim.wait == 0 ? left : std::min(claim.wait, left);
-      }
+      if (take == Take::wait) wait_for_lease(claim, rows, mine_[k], now);
       return take;
     };
     for (auto it = waiting_.begin(); it != waiting_.end();) {
@@ -137,15 +141,16 @@ class DynamicSchedule : public Schedule {
 
 }  // namespace
 
+std::string owner_of_this_process(const std::string& label, const std::string& suffix) {
+  return label + "@" + host_name() + ":" + std::to_string(::getpid()) + (suffix.empty() ? "" : " " + suffix);
+}
+
 bool holder_known_dead(const std::string& owner) {
-  // "<label>@<host>:<pid>[ job ...]"
   const auto at = owner.find('@'), colon = owner.find(':', at == std::string::npos ? 0 : at);
   if (at == std::string::npos || colon == std::string::npos) return false;
   const std::string host = owner.substr(at + 1, colon - at - 1);
   const auto pid = parse_int64(owner.substr(colon + 1, owner.find(' ', colon) - colon - 1));
-  char name[256] = {};
-  gethostname(name, sizeof name - 1);
-  if (!pid || *pid <= 0 || host != name) return false;
+  if (!pid || *pid <= 0 || host != host_name()) return false;
   return ::kill(static_cast<pid_t>(*pid), 0) != 0 && errno == ESRCH;
 }
 
@@ -170,10 +175,7 @@ Claim first_claimable(const BoardRows& rows, double now, bool retry_failed) {
       claim.trial = static_cast<TrialId>(k);
       return claim;
     }
-    if (take == Take::wait) {
-      const double left = rows.lease[k] - now;
-      claim.wait = claim.wait == 0 ? left : std::min(claim.wait, left);
-    }
+    if (take == Take::wait) wait_for_lease(claim, rows, static_cast<TrialId>(k), now);
   }
   return claim;
 }

@@ -60,8 +60,11 @@ Take can_take(const BoardRows& rows, TrialId trial, double now, bool retry_faile
 // until the first running trial's lease expires (0: none is running).
 Claim first_claimable(const BoardRows& rows, double now, bool retry_failed);
 
-// Whether `owner` ("a0.g1@host:pid ...", as workers record themselves) is a
-// process on this host that no longer exists.
+// How this process records itself as the owner of the trials it takes:
+// "<label>@<host>:<pid>", then " <suffix>" when one is given (a Slurm job).
+std::string owner_of_this_process(const std::string& label, const std::string& suffix);
+// Whether `owner` (as owner_of_this_process wrote it) is a process on this
+// host that no longer exists.
 bool holder_known_dead(const std::string& owner);
 
 }  // namespace trawl

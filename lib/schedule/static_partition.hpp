@@ -1,6 +1,6 @@
 // lib/schedule: the static schedule. Worker w of W runs trials w, w+W, w+2W...
 // so every trial runs exactly once for any W, and workers beyond the number
-// of trials run none. No coordination between workers is needed.
+// of trials run none (schedule.hpp takes each under the results file's lock).
 #pragma once
 
 #include <cstdint>

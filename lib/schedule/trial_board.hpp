@@ -32,7 +32,6 @@ class TrialBoard {
  public:
   virtual ~TrialBoard() = default;
 
-  virtual std::vector<TrialStatus> statuses() const = 0;
   // Under one exclusive lock over every worker's claims: `pick` chooses from
   // the rows as they are at `now`; the trial it names is recorded running for
   // `owner`, leased until now + lease_seconds, before the lock is released.

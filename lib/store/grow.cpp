@@ -29,9 +29,7 @@ std::string growth_mapping(const SweepSpec& before, const Grid& now, std::vector
   for (std::int64_t i = 0; i < old.size(); ++i) {
     auto it = ids.find(Grid::identity(old.trial(i)));
     if (it == ids.end()) {
-      std::string who = Grid::identity(old.trial(i));
-      std::replace(who.begin(), who.end(), '\x1f', ' ');
-      return "trial " + std::to_string(i) + " (" + who + ") is not in the new grid";
+      return "trial " + std::to_string(i) + " (" + Grid::label(old.trial(i)) + ") is not in the new grid";
     }
     moved[static_cast<std::size_t>(i)] = it->second;
   }
@@ -107,17 +105,18 @@ void copy_trial_rows(hid_t a, hid_t b, const std::vector<std::string>& metrics, 
 
 namespace {
 
+// All of them, appended in one write per column (a log may be long).
 void copy_events(hid_t a, hid_t b, const std::vector<std::int64_t>& moved) {
-  std::vector<double> times = h5::read<double>(a, "events/time");
-  if (times.empty()) return;
-  std::vector<std::int64_t> trials = h5::read<std::int64_t>(a, "events/trial");
-  for (auto& t : trials) t = t >= 0 ? moved.at(static_cast<std::size_t>(t)) : t;
-  const auto kinds = h5::read<std::string>(a, "events/kind");
-  const auto messages = h5::read<std::string>(a, "events/message");
+  const std::vector<StoreEvent> events = read_event_rows(a);
+  if (events.empty()) return;
+  std::vector<double> times;
+  std::vector<std::int64_t> trials;
   std::vector<const char*> k, m;
-  for (std::size_t i = 0; i < kinds.size(); ++i) {
-    k.push_back(kinds[i].c_str());
-    m.push_back(messages[i].c_str());
+  for (const auto& e : events) {
+    times.push_back(e.time);
+    trials.push_back(e.trial >= 0 ? moved.at(static_cast<std::size_t>(e.trial)) : e.trial);
+    k.push_back(e.kind.c_str());
+    m.push_back(e.message.c_str());
   }
   h5::Datatype text = h5::string_type();
   const auto n = static_cast<hsize_t>(times.size());

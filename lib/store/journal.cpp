@@ -8,8 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/durable_file.hpp"
 #include "core/error.hpp"
@@ -152,10 +150,7 @@ std::vector<JournalRecord> read_journals(const std::string& dir, JournalDamage* 
     if (entry.path().extension() == ".journal") files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   for (const auto& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    read_records(buffer.str(), file.string(), records, found);
+    read_records(read_text_file(file.string(), "journal"), file.string(), records, found);
   }
   if (damage) *damage = found;
   return records;

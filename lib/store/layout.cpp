@@ -188,6 +188,17 @@ std::vector<TrialStatus> read_statuses(hid_t file) {
   return statuses;
 }
 
+std::vector<StoreEvent> read_event_rows(hid_t file) {
+  const std::vector<double> times = h5::read<double>(file, "events/time");
+  const std::vector<std::int64_t> trials = h5::read<std::int64_t>(file, "events/trial");
+  std::vector<std::string> kinds = h5::read<std::string>(file, "events/kind");
+  std::vector<std::string> messages = h5::read<std::string>(file, "events/message");
+  std::vector<StoreEvent> events;
+  for (std::size_t k = 0; k < times.size(); ++k)
+    events.push_back(StoreEvent{times[k], trials.at(k), std::move(kinds.at(k)), std::move(messages.at(k))});
+  return events;
+}
+
 namespace {
 
 void ensure_room(const std::string& path) {

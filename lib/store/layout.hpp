@@ -31,6 +31,8 @@ h5::File open_checked(const std::string& path);
 // /trials/status, every value checked against the enum (DamagedResults-worthy
 // H5Error otherwise).
 std::vector<TrialStatus> read_statuses(hid_t file);
+// Every row of /events, oldest first.
+std::vector<StoreEvent> read_event_rows(hid_t file);
 
 // The free space a write needs on the results file's file system: HDF5 fails
 // a full disk only when it flushes at close, leaving the file unreadable, so

@@ -4,6 +4,7 @@
 
 #include "h5/io.hpp"
 #include "h5/typed.hpp"
+#include "store/apply.hpp"
 #include "store/grow.hpp"
 #include "store/layout.hpp"
 #include "store/result_store.hpp"
@@ -32,27 +33,13 @@ std::vector<std::int64_t> curve_steps(hid_t file, std::size_t& columns) {
 
 using EventKey = std::tuple<double, std::int64_t, std::string, std::string>;
 
+EventKey key_of(const StoreEvent& e) { return {e.time, e.trial, e.kind, e.message}; }
+
 void append_missing_events(hid_t from, hid_t to) {
   std::set<EventKey> have;
-  const auto times = h5::read<double>(to, "events/time");
-  const auto trials = h5::read<std::int64_t>(to, "events/trial");
-  const auto kinds = h5::read<std::string>(to, "events/kind");
-  const auto messages = h5::read<std::string>(to, "events/message");
-  for (std::size_t i = 0; i < times.size(); ++i) have.emplace(times[i], trials[i], kinds[i], messages[i]);
-  const auto old_times = h5::read<double>(from, "events/time");
-  const auto old_trials = h5::read<std::int64_t>(from, "events/trial");
-  const auto old_kinds = h5::read<std::string>(from, "events/kind");
-  const auto old_messages = h5::read<std::string>(from, "events/message");
-  h5::Datatype text = h5::string_type();
-  for (std::size_t i = 0; i < old_times.size(); ++i) {
-    if (have.count({old_times[i], old_trials[i], old_kinds[i], old_messages[i]})) continue;
-    const char* kind = old_kinds[i].c_str();
-    const char* message = old_messages[i].c_str();
-    h5::append_rows(h5::open_dataset(to, "events/time"), H5T_NATIVE_DOUBLE, 1, &old_times[i]);
-    h5::append_rows(h5::open_dataset(to, "events/trial"), H5T_NATIVE_INT64, 1, &old_trials[i]);
-    h5::append_rows(h5::open_dataset(to, "events/kind"), text.get(), 1, &kind);
-    h5::append_rows(h5::open_dataset(to, "events/message"), text.get(), 1, &message);
-  }
+  for (const auto& e : read_event_rows(to)) have.insert(key_of(e));
+  for (const auto& e : read_event_rows(from))
+    if (!have.count(key_of(e))) apply(to, Record{e.time, EventRecord{e}});
 }
 
 }  // namespace

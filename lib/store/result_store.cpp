@@ -41,6 +41,13 @@ std::string recorded_files(const std::string& dir) {
 }
 
 // Journals the record first (when there is a journal), then writes it.
+// Whether `trial` is running under `owner`'s claim (read under the lock).
+bool held_by(hid_t file, TrialId trial, const std::string& owner) {
+  const auto row = static_cast<hsize_t>(trial);
+  const auto status = static_cast<TrialStatus>(h5::read_enum_one(file, "trials/status", row, trial_status_names()));
+  return status == TrialStatus::running && h5::read_one<std::string>(file, "trials/owner", row) == owner;
+}
+
 // A journal that cannot be written (a full disk) stops the write before the
 // results file is touched; the results file is flushed and closed, checked.
 void commit(Access& access, Journal* journal, const Record& record) {
@@ -57,7 +64,8 @@ void commit(Access& access, Journal* journal, const Record& record) {
   access.finish();
 }
 
-// The file's text for a results file made by this sweep file, or the reason not.
+// The refusal of a results file made by another sweep file: what changed, and
+// why the grid could not simply grow.
 [[noreturn]] void refuse_other_sweep(const std::string& path, const std::string& recorded, const SweepSpec& spec,
                                      const std::string& spec_hash, const std::string& changes,
                                      const std::string& refusal) {
@@ -162,12 +170,8 @@ std::string ResultStore::attribute(const std::string& name) const {
 bool ResultStore::record(const Record& r) {
   Access access(path_, true);
   const TrialId trial = trial_of(r);
-  if (!writer_.empty() && trial >= 0 && !std::holds_alternative<EventRecord>(r.body)) {
-    const auto row = static_cast<hsize_t>(trial);
-    const auto status = static_cast<TrialStatus>(h5::read_enum_one(access.id(), "trials/status", row, trial_status_names()));
-    if (status != TrialStatus::running || h5::read_one<std::string>(access.id(), "trials/owner", row) != writer_)
-      return false;
-  }
+  const bool guarded = !writer_.empty() && trial >= 0 && !std::holds_alternative<EventRecord>(r.body);
+  if (guarded && !held_by(access.id(), trial, writer_)) return false;
   commit(access, journal_.get(), r);
   return true;
 }
@@ -196,10 +200,7 @@ Claim ResultStore::claim(const Pick& pick, const std::string& owner, double leas
 
 bool ResultStore::renew(TrialId trial, const std::string& owner, double lease_seconds) {
   Access access(path_, true);
-  const hid_t f = access.id();
-  const auto row = static_cast<hsize_t>(trial);
-  const auto status = static_cast<TrialStatus>(h5::read_enum_one(f, "trials/status", row, trial_status_names()));
-  if (status != TrialStatus::running || h5::read_one<std::string>(f, "trials/owner", row) != owner) return false;
+  if (!held_by(access.id(), trial, owner)) return false;
   const double t = now();
   commit(access, journal_.get(), Record{t, LeaseRecord{trial, t + lease_seconds}});
   return true;

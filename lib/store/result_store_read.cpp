@@ -50,19 +50,6 @@ TrialTable read_table(const std::string& path, const std::vector<std::string>& m
   return table;
 }
 
-std::vector<StoreEvent> read_event_log(const std::string& path) {
-  Access access(path, false);
-  hid_t f = access.id();
-  const std::vector<double> times = h5::read<double>(f, "events/time");
-  const std::vector<std::int64_t> trials = h5::read<std::int64_t>(f, "events/trial");
-  std::vector<std::string> kinds = h5::read<std::string>(f, "events/kind");
-  std::vector<std::string> messages = h5::read<std::string>(f, "events/message");
-  std::vector<StoreEvent> events;
-  for (std::size_t k = 0; k < times.size(); ++k)
-    events.push_back(StoreEvent{times[k], trials.at(k), std::move(kinds.at(k)), std::move(messages.at(k))});
-  return events;
-}
-
 }  // namespace
 
 TrialTable ResultStore::read_trials() const {
@@ -75,7 +62,8 @@ TrialTable ResultStore::read_trials() const {
 
 std::vector<StoreEvent> ResultStore::read_events() const {
   try {
-    return read_event_log(path_);
+    Access access(path_, false);
+    return read_event_rows(access.id());
   } catch (const h5::H5Error& e) {
     throw_damaged(path_, e.what());
   }

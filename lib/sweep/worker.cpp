@@ -25,12 +25,6 @@ double now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string host_name() {
-  char name[256] = {};
-  gethostname(name, sizeof name - 1);
-  return name;
-}
-
 std::string checkpoint_dir(const SweepSpec& spec, TrialId trial) {
   return trial_dir(spec.results_dir(), trial) + "/checkpoints";
 }
@@ -65,8 +59,7 @@ void Worker::start() {
   trainer_ = std::make_unique<Trainer>(spec_, shape,
                                        TrainerContext{&groups_.group, local_rank, threads, &stop_requested});
   const std::string label = "a" + std::to_string(array.index) + ".g" + std::to_string(groups_.group_index);
-  owner_ = label + "@" + host_name() + ":" + std::to_string(::getpid());
-  if (!slurm_job_label().empty()) owner_ += " job " + slurm_job_label();
+  owner_ = owner_of_this_process(label, slurm_job_label().empty() ? "" : "job " + slurm_job_label());
   prefix_ = "[trawl " + label + " r" + std::to_string(world_.rank()) + "]";
   // mpirun gives ranks a terminal too, but their redrawn lines would mix.
   live_ = isatty(STDOUT_FILENO) == 1 && world_.size() == 1;
@@ -192,9 +185,7 @@ bool Worker::run_trial(const Assignment& assignment) {
 // from another trial, or made under other settings, is refused. Not the id:
 // a grown grid moves trials (and their checkpoints) to new ids.
 std::string Worker::trial_identity(TrialId id) const {
-  std::string params = Grid::identity(grid_.trial(id));
-  std::replace(params.begin(), params.end(), '\x1f', ' ');
-  return "the trial (" + params + ") of settings " + settings_hash_;
+  return "the trial (" + Grid::label(grid_.trial(id)) + ") of settings " + settings_hash_;
 }
 
 TrialOutcome Worker::train(TrialId id, TrialLog& log) {

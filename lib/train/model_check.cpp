@@ -42,10 +42,8 @@ void check_models(const SweepSpec& spec, const Grid& grid, const DataShape& shap
       const std::string key = what.rfind("model.init", 0) == 0 ? "model.init" : "model.freeze";
       const Axis* axis = spec.find_axis(key);
       const SourcePos& pos = axis ? axis->pos : key == "model.init" ? spec.pos(key) : spec.freeze_pos;
-      std::string params = Grid::identity(trial);
-      for (auto& c : params) c = c == '\x1f' ? ' ' : c;
       throw input_error_at(pos.known() ? pos : spec.pos("model.kind"),
-                           what + " (trial " + std::to_string(id) + ": " + params + ")");
+                           what + " (trial " + std::to_string(id) + ": " + Grid::label(trial) + ")");
     }
   }
 }

@@ -96,7 +96,7 @@ struct Trainer::Impl {
   int rank() const { return task.rank(); }
   bool lm() const { return task.task == "lm"; }
 
-  std::unique_ptr<TrialRun> prepare(const TrialSettings& trial, bool checkpoints);
+  std::unique_ptr<TrialRun> prepare(const TrialSettings& trial, const CheckpointPolicy& policy);
   bool resume(TrialRun& run, const CheckpointPolicy& policy) const;
   bool step(TrialRun& run) const;
   void eval_point(TrialRun& run, TrainingObserver& observer, double lr) const;
@@ -117,7 +117,7 @@ void event(const CheckpointPolicy& policy, int rank, const std::string& kind, co
 
 // Builds the trial's model (seeded, base weights loaded, frozen as asked),
 // its optimizer and, in a group, its gradient buckets.
-std::unique_ptr<TrialRun> Trainer::Impl::prepare(const TrialSettings& trial, bool checkpoints) {
+std::unique_ptr<TrialRun> Trainer::Impl::prepare(const TrialSettings& trial, const CheckpointPolicy& policy) {
   auto run = std::make_unique<TrialRun>(trial, data);
   task.tokens_per_example = lm() ? trial.model.seq_len : 1;
   check_settings(trial, run->view.train_examples(), ranks());
@@ -132,7 +132,8 @@ std::unique_ptr<TrialRun> Trainer::Impl::prepare(const TrialSettings& trial, boo
   run->optimizer = make_optimizer(trial.train, run->params);
   if (reduce) run->buckets = std::make_unique<GradientBuckets>(run->params, trial.train.bucket_mb, *reduce);
   run->model->train(true);
-  if (checkpoints) run->base = base_hash(trial);
+  if (policy.dir) run->base = base_hash(trial);
+  run->identity = policy.identity;
   return run;
 }
 
@@ -272,13 +273,9 @@ void Trainer::Impl::check_replicas(Model& model) const {
 
 TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& observer,
                                   const std::string& save_path, const CheckpointPolicy& policy) {
-  std::unique_ptr<TrialRun> run = prepare(trial, policy.dir != nullptr);
-  run->identity = policy.identity;
+  std::unique_ptr<TrialRun> run = prepare(trial, policy);
   // Start over rather than resume from a checkpoint that does not fit.
-  if (policy.dir && policy.resume && !resume(*run, policy)) {
-    run = prepare(trial, true);
-    run->identity = policy.identity;
-  }
+  if (policy.dir && policy.resume && !resume(*run, policy)) run = prepare(trial, policy);
   TrialRun& r = *run;
   LoopCounters& s = r.loop;
   TrialOutcome& outcome = r.outcome;

@@ -24,7 +24,6 @@ struct FakeBoard : trawl::TrialBoard {
   explicit FakeBoard(std::vector<TrialStatus> s)
       : status(std::move(s)), lease(status.size(), std::numeric_limits<double>::quiet_NaN()) {}
   std::vector<std::string> owner;
-  std::vector<TrialStatus> statuses() const override { return status; }
   trawl::Claim claim(const Pick& pick, const std::string&, double seconds) override {
     owner.resize(status.size());
     trawl::Claim c = pick(trawl::BoardRows{status, lease, [&](trawl::TrialId t) { return owner[static_cast<std::size_t>(t)]; }}, 1000.0);
