@@ -15,9 +15,8 @@ KeySpec key(std::string name, KeyType type, std::optional<Value> def, bool sweep
 }
 
 // The usual rules.
-const Bounds any{};
-const Bounds at_least_0{0.0};
-const Bounds at_least_1{1.0};
+const Bounds at_least_0{0.0, std::nullopt};
+const Bounds at_least_1{1.0, std::nullopt};
 const Bounds positive{0.0, std::nullopt, true};
 const Bounds unit_open{0.0, 1.0, false, true};  // [0, 1)
 const Bounds unit{0.0, 1.0};                    // [0, 1]
