@@ -2,14 +2,17 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/file_glob.hpp"
 
 namespace trawl {
 
@@ -62,6 +65,25 @@ std::string hash_file(const std::string& path) {
   }
   if (in.bad()) throw Error("cannot read '" + path + "': " + std::strerror(errno));
   return to_hex(XXH3_64bits_digest(state.get()));
+}
+
+std::string hash_files(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(path) && !has_glob_characters(path)) return hash_file(path);
+  std::vector<std::string> files;
+  if (fs::is_directory(path)) {
+    for (const auto& entry : fs::directory_iterator(path))
+      if (entry.is_regular_file()) files.push_back(entry.path().string());
+    std::sort(files.begin(), files.end());
+  } else {
+    files = expand_glob(path);
+  }
+  StableHash hash;
+  for (const auto& file : files) {
+    hash.add_field(fs::path(file).filename().string());
+    hash.add_field(hash_file(file));
+  }
+  return hash.hex();
 }
 
 }  // namespace trawl

@@ -31,5 +31,9 @@ class StableHash {
 // XXH3-64 of a whole file's bytes, streamed, as 16 hex digits (what
 // `xxhsum -H3` prints); throws Error when it cannot be read.
 std::string hash_file(const std::string& path);
+// What a sweep names as one input: a file, a directory (a Hugging Face model:
+// each regular file in it, by name) or a glob of files (token shards), as
+// one hash of the names and contents in sorted order.
+std::string hash_files(const std::string& path);
 
 }  // namespace trawl

@@ -19,6 +19,7 @@ class Layered {
   const std::string& text(const std::string& key) const { return std::get<std::string>(get(key)); }
   std::int64_t integer(const std::string& key) const { return std::get<std::int64_t>(get(key)); }
   double real(const std::string& key) const { return std::get<double>(get(key)); }
+  bool boolean(const std::string& key) const { return std::get<bool>(get(key)); }
 
  private:
   const SweepSpec& spec_;
@@ -26,6 +27,11 @@ class Layered {
 };
 
 }  // namespace
+
+const std::vector<std::string>& default_lora_targets() {
+  static const std::vector<std::string> all{"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  return all;
+}
 
 TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial) {
   Layered s(spec, trial);
@@ -42,6 +48,10 @@ TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial) {
   t.model.heads = s.integer("model.heads");
   t.model.seq_len = s.integer("model.seq_len");
   t.model.path = spec.resolve_path(s.text("model.path"));
+  t.model.lora_rank = s.integer("model.lora.rank");
+  t.model.lora_alpha = s.real("model.lora.alpha");
+  t.model.lora_dropout = s.real("model.lora.dropout");
+  t.model.lora_targets = spec.lora_targets.empty() ? default_lora_targets() : spec.lora_targets;
 
   t.data.kind = s.text("data.kind");
   t.data.path = spec.resolve_path(s.text("data.path"));
@@ -52,7 +62,7 @@ TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial) {
   t.data.train_file = spec.resolve_path(s.text("data.train_file"));
   t.data.val_file = spec.resolve_path(s.text("data.val_file"));
   t.data.task = s.text("data.task");
-  t.data.shuffle = std::get<bool>(s.get("data.shuffle"));
+  t.data.shuffle = s.boolean("data.shuffle");
 
   auto& tr = t.train;
   tr.steps = s.integer("train.steps");
@@ -77,6 +87,8 @@ TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial) {
   tr.device = s.text("train.device");
   tr.precision = s.text("train.precision");
   tr.threads = s.integer("train.threads");
+  tr.eval_at_start = s.boolean("train.eval_at_start");
+  tr.activation_checkpointing = s.boolean("train.activation_checkpointing");
 
   t.metric = spec.string("sweep.metric");
   t.maximize = spec.string("sweep.mode") == "max";

@@ -20,14 +20,18 @@ struct ModelSettings {
   std::string init;  // absolute path of base weights, or ""
   std::vector<std::string> freeze;
   std::int64_t d_model = 0, heads = 0, seq_len = 0;  // gpt (seq_len also for text data)
-  std::string path;                                  // torchscript module, absolute
+  std::string path;  // torchscript module or Hugging Face model directory, absolute
+  // causal_lm: LoRA adapters (rank 0: full fine-tuning) on the named modules.
+  std::int64_t lora_rank = 0;
+  double lora_alpha = 0, lora_dropout = 0;
+  std::vector<std::string> lora_targets;
 };
 
 struct DataSettings {
   std::string kind;
   std::string path;  // hdf5 file, absolute
   std::string train_x, train_y, val_x, val_y;
-  std::string train_file, val_file;  // text, absolute
+  std::string train_file, val_file;  // text or tokens (a path or glob), absolute
   std::string task;
   bool shuffle = true;
 };
@@ -42,6 +46,8 @@ struct TrainSettings {
   double label_smoothing = 0, bucket_mb = 25;
   std::string device, precision;
   std::int64_t threads = 0;
+  bool eval_at_start = false;             // an eval point at step 0, before any update
+  bool activation_checkpointing = false;  // recompute each block in backward
 };
 
 struct TrialSettings {
@@ -54,5 +60,7 @@ struct TrialSettings {
 };
 
 TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial);
+// model.lora.targets when the sweep file does not say: every linear projection.
+const std::vector<std::string>& default_lora_targets();
 
 }  // namespace trawl

@@ -4,7 +4,7 @@ namespace trawl {
 
 std::vector<std::string> metric_names(const std::string& task, int classes) {
   if (task == "regression") return {"train.loss", "val.loss", "val.mae"};
-  if (task == "lm") return {"train.loss", "val.loss", "val.perplexity"};
+  if (task == "lm") return {"train.loss", "val.loss", "val.perplexity", "val.accuracy"};
   std::vector<std::string> names{"train.loss", "val.loss", "val.accuracy"};
   if (classes == 2) names.push_back("val.auc");
   return names;

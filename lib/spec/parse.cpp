@@ -142,6 +142,10 @@ void SweepParser::parse_section(const std::string& section, const toml::node& no
   for (const auto& [key_node, value] : ordered(*table)) {
     std::string key = section + "." + std::string(key_node->str());
     const KeySpec* spec = find_key(key);
+    if (!spec && value->is_table() && !keys_of_section(key).empty()) {  // [model.lora], lora.rank = ...
+      parse_section(key, *value);
+      continue;
+    }
     if (!spec)
       fail(at(*key_node), "unknown key '" + key + "'" + did_you_mean(key, keys_of_section(section)));
     if (spec->type == KeyType::integer_list || spec->type == KeyType::string_list) {
@@ -169,10 +173,10 @@ void SweepParser::parse_list(const std::string& key, const KeySpec& spec, const 
     } else {
       auto v = element.as_string();
       if (!v) fail(at(element), key + " must hold strings, not " + with_article(toml_type_name(element.type())));
-      spec_.freeze.push_back(v->get());
+      (key == "model.freeze" ? spec_.freeze : spec_.lora_targets).push_back(v->get());
     }
   }
-  if (spec.type == KeyType::string_list) spec_.freeze_pos = at(node);
+  if (spec.type == KeyType::string_list) (key == "model.freeze" ? spec_.freeze_pos : spec_.lora_targets_pos) = at(node);
   if (spec.type == KeyType::integer_list) {
     spec_.seeds_pos = at(node);
     if (spec_.seeds.empty()) fail(at(node), key + " is empty: give at least one seed");
@@ -195,27 +199,7 @@ void SweepParser::fill_defaults() {
     if (key.default_value && !s.count(key.key))
       s[key.key] = Setting{*key.default_value, SourcePos{spec_.path, 0, 0}};
   }
-  const bool text = spec_.string("data.kind") == "text";
-  if (!s.count("data.task")) s["data.task"] = Setting{Value(std::string(text ? "lm" : "classification")), {}};
-  const std::string& task = spec_.string("data.task");
-  if (text != (task == "lm"))
-    fail(spec_.pos("data.task"), text ? "data.kind = \"text\" trains a language model: data.task must be \"lm\""
-                                      : "data.task = \"lm\" needs data.kind = \"text\"");
-  if (text) {
-    for (const char* key : {"data.train_file", "data.val_file"})
-      if (!s.count(key)) fail(file_start(), std::string(key) + " is required for data.kind = \"text\"");
-  } else if (!s.count("data.path")) {
-    fail(file_start(), "data.path is required: the HDF5 file with the training data");
-  }
-  for (const char* key : {"data.path", "data.train_file", "data.val_file"})
-    if (!s.count(key)) s[key] = Setting{Value(std::string()), {}};
-  const std::string& model = spec_.string("model.kind");
-  if (model == "gpt" && !text)
-    fail(spec_.pos("model.kind"), "model.kind = \"gpt\" is a language model: it needs data.kind = \"text\"");
-  if (model == "mlp" && text)
-    fail(spec_.pos("model.kind"), "model.kind = \"mlp\" needs tabular data (data.kind = \"hdf5\")");
-  if (model == "torchscript" && spec_.string("model.path").empty())
-    fail(spec_.pos("model.kind"), "model.kind = \"torchscript\" needs model.path: a module saved with torch.jit.save");
+  check_data_and_model();
   if (!s.count("sweep.dir"))
     s["sweep.dir"] = Setting{Value("runs/" + spec_.string("sweep.name")), {}};
 
@@ -238,6 +222,43 @@ void SweepParser::fill_defaults() {
     spec_.seeds_pos = spec_.pos("train.seed");
   }
   check_names();
+}
+
+// Which data kinds, tasks and model kinds go together, and what each needs.
+void SweepParser::check_data_and_model() {
+  auto& s = spec_.settings;
+  const std::string& data = spec_.string("data.kind");
+  const bool lm_data = data == "text" || data == "tokens" || data == "sft";
+  const bool files = data == "text" || data == "tokens";
+  if (!s.count("data.task")) s["data.task"] = Setting{Value(std::string(lm_data ? "lm" : "classification")), {}};
+  const std::string& task = spec_.string("data.task");
+  if (lm_data != (task == "lm"))
+    fail(spec_.pos("data.task"), lm_data ? "data.kind = \"" + data + "\" trains a language model: data.task must be \"lm\""
+                                         : "data.task = \"lm\" needs data.kind = \"text\", \"tokens\" or \"sft\"");
+  if (files) {
+    for (const char* key : {"data.train_file", "data.val_file"})
+      if (!s.count(key)) fail(file_start(), std::string(key) + " is required for data.kind = \"" + data + "\"");
+  } else if (!s.count("data.path")) {
+    fail(file_start(), data == "sft" ? "data.path is required: the HDF5 file with train/input_ids, train/labels, "
+                                       "val/input_ids and val/labels"
+                                     : "data.path is required: the HDF5 file with the training data");
+  }
+  for (const char* key : {"data.path", "data.train_file", "data.val_file"})
+    if (!s.count(key)) s[key] = Setting{Value(std::string()), {}};
+  const std::string& model = spec_.string("model.kind");
+  const SourcePos& at_model = spec_.pos("model.kind");
+  if (model == "gpt" && data != "text")
+    fail(at_model, "model.kind = \"gpt\" is a byte-level language model: it needs data.kind = \"text\"");
+  if (model == "mlp" && lm_data) fail(at_model, "model.kind = \"mlp\" needs tabular data (data.kind = \"hdf5\")");
+  if (model == "causal_lm" && !lm_data)
+    fail(at_model, "model.kind = \"causal_lm\" is a language model: it needs data.kind = \"tokens\", \"sft\" or \"text\"");
+  if ((data == "tokens" || data == "sft") && model != "causal_lm")
+    fail(spec_.pos("data.kind"), "data.kind = \"" + data + "\" holds token ids: it needs model.kind = \"causal_lm\"");
+  if (model == "torchscript" && spec_.string("model.path").empty())
+    fail(at_model, "model.kind = \"torchscript\" needs model.path: a module saved with torch.jit.save");
+  if (model == "causal_lm" && spec_.string("model.path").empty())
+    fail(at_model, "model.kind = \"causal_lm\" needs model.path: a Hugging Face model directory (config.json and "
+                   "model.safetensors)");
 }
 
 // sweep.name names Slurm jobs and reaches job scripts: a safe character set

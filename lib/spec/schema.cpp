@@ -34,7 +34,7 @@ std::vector<KeySpec> make_keys() {
       key("sweep.schedule", K::string, Value(std::string("static")), false, {"static", "dynamic"}),
       key("sweep.lease_seconds", K::real, Value(300.0), false, {}, at_least_1),
 
-      key("model.kind", K::string, Value(std::string("mlp")), false, {"mlp", "gpt", "torchscript"}),
+      key("model.kind", K::string, Value(std::string("mlp")), false, {"mlp", "gpt", "torchscript", "causal_lm"}),
       key("model.path", K::string, Value(std::string("")), false),
       key("model.hidden", K::integer, Value(I{64}), true, {}, at_least_1),
       key("model.layers", K::integer, Value(I{2}), true, {}, at_least_0),
@@ -45,8 +45,12 @@ std::vector<KeySpec> make_keys() {
       key("model.seq_len", K::integer, Value(I{64}), true, {}, at_least_1),
       key("model.init", K::string, Value(std::string("")), true),
       key("model.freeze", K::string_list, std::nullopt, false),
+      key("model.lora.rank", K::integer, Value(I{8}), true, {}, at_least_0),
+      key("model.lora.alpha", K::real, Value(16.0), true, {}, positive),
+      key("model.lora.dropout", K::real, Value(0.0), true, {}, unit_open),
+      key("model.lora.targets", K::string_list, std::nullopt, false),
 
-      key("data.kind", K::string, Value(std::string("hdf5")), false, {"hdf5", "text"}),
+      key("data.kind", K::string, Value(std::string("hdf5")), false, {"hdf5", "text", "tokens", "sft"}),
       key("data.path", K::string, std::nullopt, false),
       key("data.train_file", K::string, std::nullopt, false),
       key("data.val_file", K::string, std::nullopt, false),
@@ -78,6 +82,8 @@ std::vector<KeySpec> make_keys() {
       key("train.device", K::string, Value(std::string("auto")), false, {"auto", "cpu", "cuda"}),
       key("train.precision", K::string, Value(std::string("fp32")), true, {"fp32", "bf16"}),
       key("train.seed", K::integer, Value(I{0}), false),
+      key("train.eval_at_start", K::boolean, Value(false), false),
+      key("train.activation_checkpointing", K::boolean, Value(false), false),
       key("train.threads", K::integer, Value(I{0}), false, {}, at_least_0),
 
       key("checkpoint.every_steps", K::integer, Value(I{0}), false, {}, at_least_0),

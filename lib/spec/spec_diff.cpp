@@ -49,6 +49,8 @@ std::vector<std::string> spec_differences(const SweepSpec& before, const SweepSp
     std::vector<Value> a(before.seeds.begin(), before.seeds.end()), b(now.seeds.begin(), now.seeds.end());
     out.push_back("sweep.seeds: " + values_text(a) + " -> " + values_text(b));
   }
+  if (before.lora_targets != now.lora_targets)
+    out.push_back("model.lora.targets: " + join(before.lora_targets, ", ") + " -> " + join(now.lora_targets, ", "));
   if (before.freeze != now.freeze)
     out.push_back("model.freeze: " + join(before.freeze, ", ") + " -> " + join(now.freeze, ", "));
   for (const auto& dim : now.dimensions)

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/hash.hpp"
+#include "spec/schema.hpp"
 
 namespace trawl {
 
@@ -19,15 +20,30 @@ void add_value(StableHash& hash, const Value& value) {
   hash.add_field(to_string(value));
 }
 
+// Keys added after 0.2 count only when set to something else than their
+// default, so that a sweep written before them keeps its hash (and resumes).
+bool added_and_default(const std::string& key, const Value& value) {
+  static const std::set<std::string> added{"model.lora.rank", "model.lora.alpha", "model.lora.dropout",
+                                           "train.eval_at_start", "train.activation_checkpointing"};
+  if (!added.count(key)) return false;
+  const KeySpec* spec = find_key(key);
+  return spec && spec->default_value && same_value(*spec->default_value, value);
+}
+
 void add_settings(StableHash& hash, const SweepSpec& spec) {
   hash.add_field("trawl-spec-2");
   for (const auto& [key, setting] : spec.settings) {
-    if (!affects_results(key)) continue;
+    if (!affects_results(key) || added_and_default(key, setting.value)) continue;
     hash.add_field(key);
     add_value(hash, setting.value);
   }
   hash.add_field("freeze");
   for (const auto& pattern : spec.freeze) hash.add_field(pattern);
+  // Added in 0.3: only a sweep that sets targets hashes them, so older sweeps keep their hash.
+  if (!spec.lora_targets.empty()) {
+    hash.add_field("lora.targets");
+    for (const auto& target : spec.lora_targets) hash.add_field(target);
+  }
 }
 
 }  // namespace
@@ -43,7 +59,7 @@ std::string settings_hash(const SweepSpec& spec) {
       if (!std::get<std::string>(value).empty()) files.insert(spec.resolve_path(std::get<std::string>(value)));
   for (const auto& file : files) {
     hash.add_field("file");
-    hash.add_field(hash_file(file));
+    hash.add_field(hash_files(file));
   }
   return hash.hex();
 }

@@ -50,6 +50,8 @@ struct SweepSpec {
   SourcePos seeds_pos;
   std::vector<std::string> freeze;  // model.freeze patterns
   SourcePos freeze_pos;             // where model.freeze is written
+  std::vector<std::string> lora_targets;  // model.lora.targets: module names LoRA wraps
+  SourcePos lora_targets_pos;
   std::vector<Dimension> dimensions;
   std::vector<Exclusion> exclusions;
 

@@ -62,6 +62,7 @@ class SweepParser {
   SourcePos file_start() const { return SourcePos{spec_.path, 1, 1}; }
 
   void fill_defaults();
+  void check_data_and_model();
   void check_names() const;
 
   // ---- [grid] -------------------------------------------------------------

@@ -16,6 +16,7 @@
 #include "spec/spec_hash.hpp"
 #include "sweep/trial_log.hpp"
 #include "train/data_check.hpp"
+#include "train/model_check.hpp"
 
 namespace trawl {
 
@@ -46,6 +47,9 @@ Worker::~Worker() = default;
 void Worker::start() {
   install_stop_handlers();
   const DataShape shape = inspect_data(spec_);
+  // A Hugging Face checkpoint that does not fit its config fails here, exit
+  // 2, before anything trains (only headers are read).
+  if (spec_.string("model.kind") == "causal_lm") check_models(spec_, grid_, shape);
   const double deadline = options_.deadline > 0 ? options_.deadline : slurm_job_end_time();
   if (deadline > 0) set_deadline(deadline, spec_.real("checkpoint.deadline_margin"));
   const ArrayTask array = array_task(options_.array_index, options_.array_count);

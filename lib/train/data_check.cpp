@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <vector>
 
+#include "checkpoint/hf_config.hpp"
 #include "h5/io.hpp"
+#include "train/token_data.hpp"
 
 namespace trawl {
 
@@ -28,6 +30,15 @@ void check_init_files(const SweepSpec& spec) {
   check(spec.string("model.init"), spec.pos("model.init"));
   if (const Axis* axis = spec.find_axis("model.init"))
     for (const auto& value : axis->values) check(std::get<std::string>(value), axis->pos);
+}
+
+// A causal_lm's config.json, its errors placed at model.path.
+CausalLmConfig model_config(const SweepSpec& spec) {
+  try {
+    return read_causal_lm_config(spec.resolve_path(spec.string("model.path")));
+  } catch (const InputError& e) {
+    throw input_error_at(spec.pos("model.path"), e.what());
+  }
 }
 
 // Text data: byte files; the model sees bytes 0..255.
@@ -166,6 +177,41 @@ DataShape inspect_hdf5(const SweepSpec& spec, const DataFile& data) {
 
 }  // namespace
 
+// Token data: every shard or row readable, every id inside the model's
+// vocabulary (a stray id would index past the embedding on every trial).
+DataShape inspect_token_data(const SweepSpec& spec) {
+  const std::string& kind = spec.string("data.kind");
+  const CausalLmConfig config = model_config(spec);
+  DataShape shape;
+  shape.outputs = config.vocab_size;
+  if (kind == "sft") {
+    const std::string path = spec.resolve_path(spec.string("data.path"));
+    if (!std::filesystem::is_regular_file(path) || H5Fis_hdf5(path.c_str()) <= 0)
+      throw input_error_at(spec.pos("data.path"), "data.path: not an HDF5 file: " + path);
+    for (const char* split : {"train", "val"}) {
+      try {
+        const SftSplit data = read_sft_split(path, split);
+        check_sft_vocabulary(data, path, split, config.vocab_size);
+        (std::string(split) == "train" ? shape.train_rows : shape.val_rows) = data.input_ids.size(0);
+      } catch (const InputError& e) {
+        throw input_error_at(spec.pos("data.path"), e.what());
+      }
+    }
+    return shape;
+  }
+  for (const char* key : {"data.train_file", "data.val_file"}) {
+    try {
+      for (const TokenShard& shard : open_token_shards(spec.resolve_path(spec.string(key)), key)) {
+        shard.check_vocabulary(config.vocab_size);
+        (std::string(key) == "data.train_file" ? shape.train_rows : shape.val_rows) += shard.tokens();
+      }
+    } catch (const InputError& e) {
+      throw input_error_at(spec.pos(key), e.what());
+    }
+  }
+  return shape;
+}
+
 DataShape inspect_data(const SweepSpec& spec) {
   check_init_files(spec);
   if (spec.string("model.kind") == "torchscript") {
@@ -173,6 +219,10 @@ DataShape inspect_data(const SweepSpec& spec) {
     if (!std::filesystem::exists(module))
       throw input_error_at(spec.pos("model.path"), "model.path: no such file: " + module);
   }
+  if (spec.string("data.kind") == "tokens" || spec.string("data.kind") == "sft") return inspect_token_data(spec);
+  if (spec.string("model.kind") == "causal_lm" && model_config(spec).vocab_size < 256)
+    throw input_error_at(spec.pos("model.path"), "text data is bytes (ids 0..255) but the model's vocab_size is " +
+                                                     std::to_string(model_config(spec).vocab_size));
   if (spec.string("data.kind") == "text") return inspect_text(spec);
   const std::string path = spec.resolve_path(spec.string("data.path"));
   const SourcePos& where = spec.pos("data.path");

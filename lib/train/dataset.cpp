@@ -28,14 +28,30 @@ torch::Tensor read_bytes(const std::string& path) {
   return t.to(torch::kLong);
 }
 
+torch::Tensor range(std::int64_t first, std::int64_t last) { return torch::arange(first, last, torch::kLong); }
+
 }  // namespace
 
 LoadedData load_data(const SweepSpec& spec) {
   LoadedData data;
-  if (spec.string("data.kind") == "text") {
-    data.text = true;
+  const std::string& kind = spec.string("data.kind");
+  if (kind == "text") {
+    data.kind = DataKind::text;
     data.train_x = read_bytes(spec.resolve_path(spec.string("data.train_file")));
     data.val_x = read_bytes(spec.resolve_path(spec.string("data.val_file")));
+    return data;
+  }
+  if (kind == "tokens") {
+    data.kind = DataKind::tokens;
+    data.train_shards = open_token_shards(spec.resolve_path(spec.string("data.train_file")), "data.train_file");
+    data.val_shards = open_token_shards(spec.resolve_path(spec.string("data.val_file")), "data.val_file");
+    return data;
+  }
+  if (kind == "sft") {
+    data.kind = DataKind::sft;
+    data.sft_path = spec.resolve_path(spec.string("data.path"));
+    data.train_sft = read_sft_split(data.sft_path, "train");
+    data.val_sft = read_sft_split(data.sft_path, "val");
     return data;
   }
   h5::File file = h5::open_file(spec.resolve_path(spec.string("data.path")), H5F_ACC_RDONLY);
@@ -47,19 +63,40 @@ LoadedData load_data(const SweepSpec& spec) {
   return data;
 }
 
+void LoadedData::to(torch::Device device) {
+  for (torch::Tensor* t : {&train_x, &train_y, &val_x, &val_y, &train_sft.input_ids, &train_sft.targets,
+                           &val_sft.input_ids, &val_sft.targets})
+    if (t->defined()) *t = t->to(device);
+}
+
 DataView::DataView(const LoadedData& data, std::int64_t seq_len) : data_(data), seq_len_(seq_len) {
-  if (!data.text) {
+  if (data.kind == DataKind::tabular) {
     train_examples_ = data.train_x.size(0);
     val_examples_ = data.val_x.size(0);
     return;
   }
   if (seq_len < 1) throw InputError("model.seq_len must be at least 1");
-  train_examples_ = (data.train_x.numel() - 1) / seq_len;
-  val_examples_ = (data.val_x.numel() - 1) / seq_len;
+  tokens_per_example_ = seq_len;
+  if (data.kind == DataKind::sft) {
+    tokens_per_example_ = std::min(seq_len, data.train_sft.input_ids.size(1));
+    train_examples_ = data.train_sft.input_ids.size(0);
+    val_examples_ = data.val_sft.input_ids.size(0);
+    return;
+  }
+  if (data.kind == DataKind::tokens) {
+    train_windows_.emplace(data.train_shards, seq_len);
+    val_windows_.emplace(data.val_shards, seq_len);
+    train_examples_ = train_windows_->size();
+    val_examples_ = val_windows_->size();
+  } else {
+    train_examples_ = (data.train_x.numel() - 1) / seq_len;
+    val_examples_ = (data.val_x.numel() - 1) / seq_len;
+  }
   if (train_examples_ < 1 || val_examples_ < 1)
-    throw InputError("model.seq_len " + std::to_string(seq_len) + " is longer than the text (" +
-                     std::to_string(data.train_x.numel()) + " train bytes, " + std::to_string(data.val_x.numel()) +
-                     " val bytes)");
+    throw InputError("model.seq_len " + std::to_string(seq_len) + " is longer than the " +
+                     (data.kind == DataKind::text ? "text" : "token shards") + " (" +
+                     std::to_string(train_examples_) + " train and " + std::to_string(val_examples_) +
+                     " val windows of seq_len + 1 tokens)");
 }
 
 Batch DataView::windows(const torch::Tensor& bytes, const torch::Tensor& starts) const {
@@ -68,19 +105,54 @@ Batch DataView::windows(const torch::Tensor& bytes, const torch::Tensor& starts)
   return Batch{tokens.narrow(1, 0, seq_len_), tokens.narrow(1, 1, seq_len_)};
 }
 
+Batch DataView::sft_rows(const SftSplit& split, const torch::Tensor& rows) const {
+  torch::Tensor r = rows.to(split.input_ids.device());
+  const std::int64_t length = std::min(tokens_per_example_, split.input_ids.size(1));
+  return Batch{split.input_ids.index_select(0, r).narrow(1, 0, length),
+               split.targets.index_select(0, r).narrow(1, 0, length)};
+}
+
 Batch DataView::train(const torch::Tensor& examples) const {
-  if (data_.text) return windows(data_.train_x, examples);
-  return Batch{data_.train_x.index_select(0, examples), data_.train_y.index_select(0, examples)};
+  switch (data_.kind) {
+    case DataKind::text: return windows(data_.train_x, examples.to(data_.train_x.device()));
+    case DataKind::tokens: {
+      auto [x, y] = train_windows_->read(examples);
+      return Batch{x, y};
+    }
+    case DataKind::sft: return sft_rows(data_.train_sft, examples);
+    case DataKind::tabular: break;
+  }
+  torch::Tensor rows = examples.to(data_.train_x.device());
+  return Batch{data_.train_x.index_select(0, rows), data_.train_y.index_select(0, rows)};
 }
 
 Batch DataView::train(std::int64_t first, std::int64_t last) const {
-  if (data_.text) return windows(data_.train_x, torch::arange(first, last, data_.train_x.options()));
-  return Batch{data_.train_x.slice(0, first, last), data_.train_y.slice(0, first, last)};
+  if (data_.kind == DataKind::tabular)
+    return Batch{data_.train_x.slice(0, first, last), data_.train_y.slice(0, first, last)};
+  return train(range(first, last));
 }
 
 Batch DataView::val(std::int64_t first, std::int64_t last) const {
-  if (data_.text) return windows(data_.val_x, torch::arange(first, last, data_.val_x.options()));
+  switch (data_.kind) {
+    case DataKind::text: return windows(data_.val_x, range(first, last).to(data_.val_x.device()));
+    case DataKind::tokens: {
+      auto [x, y] = val_windows_->read(range(first, last));
+      return Batch{x, y};
+    }
+    case DataKind::sft: return sft_rows(data_.val_sft, range(first, last));
+    case DataKind::tabular: break;
+  }
   return Batch{data_.val_x.slice(0, first, last), data_.val_y.slice(0, first, last)};
+}
+
+std::int64_t DataView::train_targets(const torch::Tensor& examples) const {
+  if (data_.kind != DataKind::sft) return examples.numel() * tokens_per_example_;
+  return sft_rows(data_.train_sft, examples).y.ne(ignored_label).sum().item<std::int64_t>();
+}
+
+std::int64_t DataView::train_targets(std::int64_t first, std::int64_t last) const {
+  if (data_.kind != DataKind::sft) return (last - first) * tokens_per_example_;
+  return train_targets(range(first, last));
 }
 
 }  // namespace trawl

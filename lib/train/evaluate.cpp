@@ -27,13 +27,20 @@ namespace {
 
 // Per-rank sums of one validation shard, and the two-class scores for AUC.
 struct ShardSums {
-  double loss = 0, correct_or_error = 0;
+  double loss = 0, correct_or_error = 0, targets = 0;  // targets: rows, or trained tokens
   std::vector<float> scores;
   std::vector<std::int64_t> labels;
 };
 
 void add_batch(const EvalTask& task, const torch::Tensor& out, const torch::Tensor& y, ShardSums& sums) {
   sums.loss += loss_sum(task, out, y, 0.0).item<double>();
+  if (task.task == "lm") {
+    torch::Tensor trained = y.ne(-100);
+    sums.correct_or_error += out.argmax(-1).eq(y).logical_and(trained).sum().item<double>();
+    sums.targets += trained.sum().item<double>();
+    return;
+  }
+  sums.targets += static_cast<double>(y.size(0));
   if (task.task == "classification") {
     sums.correct_or_error += out.argmax(1).eq(y).sum().item<double>();
     if (task.classes != 2) return;
@@ -46,10 +53,10 @@ void add_batch(const EvalTask& task, const torch::Tensor& out, const torch::Tens
   }
 }
 
-std::map<std::string, double> group_metrics(const EvalTask& task, ShardSums& sums, std::int64_t examples) {
-  double totals[2] = {sums.loss, sums.correct_or_error};
-  if (task.ranks() > 1) task.group->all_reduce(totals, totals, 2, MPI_DOUBLE, MPI_SUM);
-  const double count = static_cast<double>(examples * task.tokens_per_example);
+std::map<std::string, double> group_metrics(const EvalTask& task, ShardSums& sums) {
+  double totals[3] = {sums.loss, sums.correct_or_error, sums.targets};
+  if (task.ranks() > 1) task.group->all_reduce(totals, totals, 3, MPI_DOUBLE, MPI_SUM);
+  const double count = totals[2];
   std::map<std::string, double> metrics{{"val.loss", totals[0] / count}};
   if (task.task == "classification") {
     metrics["val.accuracy"] = totals[1] / count;
@@ -64,6 +71,7 @@ std::map<std::string, double> group_metrics(const EvalTask& task, ShardSums& sum
     metrics["val.mae"] = totals[1] / count;
   } else {
     metrics["val.perplexity"] = std::exp(metrics["val.loss"]);
+    metrics["val.accuracy"] = totals[1] / count;
   }
   return metrics;
 }
@@ -83,7 +91,15 @@ std::map<std::string, double> evaluate(const EvalTask& task, Model& model, const
     add_batch(task, model.forward(b.x.to(task.device)).to(torch::kFloat), b.y.to(task.device), sums);
   }
   model.train(true);
-  return group_metrics(task, sums, n);
+  return group_metrics(task, sums);
+}
+
+bool autocast_enabled() {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  return at::autocast::is_autocast_enabled(at::kCUDA);
+#else
+  return at::autocast::is_enabled();
+#endif
 }
 
 AutocastGuard::AutocastGuard(bool on) : on_(on) {

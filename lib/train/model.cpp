@@ -1,6 +1,7 @@
 #include "train/model.hpp"
 
 #include "core/error.hpp"
+#include "train/causal_lm.hpp"
 #include "train/gpt.hpp"
 #include "train/mlp.hpp"
 
@@ -31,8 +32,13 @@ class ModuleModel : public Model {
 
 }  // namespace
 
-std::unique_ptr<Model> make_model(const TrialSettings& t, const DataShape& shape) {
+std::unique_ptr<Model> make_model(const TrialSettings& t, const DataShape& shape, const BuildContext& build) {
   const ModelSettings& m = t.model;
+  if (m.kind == "causal_lm") {
+    auto base = build.bases ? build.bases->get(m.path, build.device) : load_causal_lm_base(m.path, build.device);
+    return make_causal_lm(base, CausalLmOptions{m.seq_len, m.lora_rank, m.lora_alpha, m.lora_dropout, m.lora_targets,
+                                                t.train.activation_checkpointing});
+  }
   if (m.kind == "gpt") {
     if (m.d_model < 1 || m.heads < 1 || m.d_model % m.heads != 0)
       throw InputError("model.d_model (" + std::to_string(m.d_model) + ") must be a positive multiple of model.heads (" +

@@ -26,8 +26,19 @@ class Model {
   virtual void to(torch::Device device) = 0;
 };
 
+class CausalLmBases;
+
+// Where a model is built: its device (the meta device checks shapes and
+// names only) and, for causal_lm, the process's loaded base weights.
+struct BuildContext {
+  torch::Device device{torch::kCPU};
+  CausalLmBases* bases = nullptr;  // none: the base is read for this model alone
+};
+
 // Built after torch::manual_seed(seed), so a seed fixes the initial weights.
-std::unique_ptr<Model> make_model(const TrialSettings& trial, const DataShape& shape);
+// Built-in models are built on the CPU (the caller moves them), a causal_lm
+// on the context's device.
+std::unique_ptr<Model> make_model(const TrialSettings& trial, const DataShape& shape, const BuildContext& build = {});
 // A TorchScript module (model.kind = "torchscript"); in its own file because
 // torch/script.h is slow to compile.
 std::unique_ptr<Model> load_script_model(const std::string& path);

@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "grid/trial_settings.hpp"
+#include "train/causal_lm.hpp"
 #include "train/model.hpp"
 #include "train/weights.hpp"
 
@@ -19,9 +20,10 @@ std::string model_key(const Trial& trial) {
   return key;
 }
 
-void build_and_freeze(const SweepSpec& spec, const Trial& trial, const DataShape& shape) {
+// A causal_lm is built on the meta device: names and shapes, no weights read.
+void build_and_freeze(const SweepSpec& spec, const Trial& trial, const DataShape& shape, CausalLmBases& bases) {
   const TrialSettings settings = trial_settings(spec, trial);
-  std::unique_ptr<Model> model = make_model(settings, shape);
+  std::unique_ptr<Model> model = make_model(settings, shape, BuildContext{torch::Device(torch::kMeta), &bases});
   if (!settings.model.init.empty()) load_weights(*model, settings.model.init);
   if (apply_freeze(*model, settings.model.freeze).empty())
     throw InputError("model.freeze leaves no parameter to train");
@@ -31,17 +33,23 @@ void build_and_freeze(const SweepSpec& spec, const Trial& trial, const DataShape
 
 void check_models(const SweepSpec& spec, const Grid& grid, const DataShape& shape, std::int64_t max_scanned) {
   std::set<std::string> seen;
+  CausalLmBases bases;
   const std::int64_t scanned = std::min(grid.size(), max_scanned);
   for (TrialId id = 0; id < scanned; ++id) {
     const Trial trial = grid.trial(id);
     if (!seen.insert(model_key(trial)).second) continue;
     try {
-      build_and_freeze(spec, trial, shape);
+      build_and_freeze(spec, trial, shape, bases);
     } catch (const InputError& e) {
       const std::string what = e.what();
-      const std::string key = what.rfind("model.init", 0) == 0 ? "model.init" : "model.freeze";
+      std::string key = "model.kind";
+      for (const char* k : {"model.init", "model.freeze", "model.lora.targets", "model.seq_len", "model.path"})
+        if (what.rfind(k, 0) == 0) key = k;
       const Axis* axis = spec.find_axis(key);
-      const SourcePos& pos = axis ? axis->pos : key == "model.init" ? spec.pos(key) : spec.freeze_pos;
+      const SourcePos& pos = axis                          ? axis->pos
+                             : key == "model.freeze"       ? spec.freeze_pos
+                             : key == "model.lora.targets" ? spec.lora_targets_pos
+                                                           : spec.pos(key);
       throw input_error_at(pos.known() ? pos : spec.pos("model.kind"),
                            what + " (trial " + std::to_string(id) + ": " + Grid::label(trial) + ")");
     }

@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
 
 #include "comm/all_reduce.hpp"
 #include "core/hash.hpp"
+#include "train/causal_lm.hpp"
 #include "train/evaluate.hpp"
 #include "train/grad_buckets.hpp"
 #include "train/lr_schedule.hpp"
@@ -34,13 +36,6 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainSettings& t, 
                   t.weight_decay));
 }
 
-// Names the frozen base a checkpoint was made from (model.init, model.path).
-std::string base_hash(const TrialSettings& t) {
-  StableHash hash;
-  for (const std::string& file : {t.model.init, t.model.path})
-    hash.add_field(file.empty() ? std::string("-") : hash_file(file));
-  return hash.hex();
-}
 
 // What the group decides at a step boundary.
 enum class StopDecision { go_on, checkpoint_and_stop, stop_now, abandon };
@@ -91,6 +86,10 @@ struct Trainer::Impl {
   EvalTask task;  // tokens_per_example set per trial
   LoadedData data;
   std::unique_ptr<GradientAllReduce> reduce;
+  CausalLmBases bases;                            // read once, shared by trials
+  std::map<std::string, std::string> file_hashes;  // of base files, by path
+
+  std::string base_hash(const TrialSettings& t);
 
   int ranks() const { return task.ranks(); }
   int rank() const { return task.rank(); }
@@ -107,6 +106,16 @@ struct Trainer::Impl {
                      const CheckpointPolicy& checkpoints);
 };
 
+// Names the frozen base a checkpoint was made from (model.init, model.path).
+std::string Trainer::Impl::base_hash(const TrialSettings& t) {
+  StableHash hash;
+  for (const std::string& file : {t.model.init, t.model.path}) {
+    if (!file.empty() && !file_hashes.count(file)) file_hashes[file] = hash_files(file);
+    hash.add_field(file.empty() ? std::string("-") : file_hashes[file]);
+  }
+  return hash.hex();
+}
+
 namespace {
 
 void event(const CheckpointPolicy& policy, int rank, const std::string& kind, const std::string& message) {
@@ -119,14 +128,14 @@ void event(const CheckpointPolicy& policy, int rank, const std::string& kind, co
 // its optimizer and, in a group, its gradient buckets.
 std::unique_ptr<TrialRun> Trainer::Impl::prepare(const TrialSettings& trial, const CheckpointPolicy& policy) {
   auto run = std::make_unique<TrialRun>(trial, data);
-  task.tokens_per_example = lm() ? trial.model.seq_len : 1;
+  task.tokens_per_example = run->view.tokens_per_example();
   check_settings(trial, run->view.train_examples(), ranks());
   if (run->bf16 && !task.device.is_cuda())
     throw InputError("train.precision = \"bf16\" needs a CUDA device; this trial runs on " + task.device.str());
   torch::manual_seed(static_cast<std::uint64_t>(trial.train.seed));
-  run->model = make_model(trial, shape);
+  run->model = make_model(trial, shape, BuildContext{task.device, &bases});
+  if (!causal_lm_base(*run->model)) run->model->to(task.device);
   if (!trial.model.init.empty()) load_weights(*run->model, trial.model.init);
-  run->model->to(task.device);
   run->params = apply_freeze(*run->model, trial.model.freeze);
   if (run->params.empty()) throw InputError("model.freeze leaves no parameter to train");
   run->optimizer = make_optimizer(trial.train, run->params);
@@ -164,7 +173,10 @@ bool Trainer::Impl::step(TrialRun& run) const {
   const bool shuffle = run.trial.data.shuffle;
   if (shuffle && k == 0) s.order = torch::randperm(run.view.train_examples(), run.generator, torch::kLong);
   torch::Tensor global = shuffle ? s.order.slice(0, k * batch, (k + 1) * batch) : torch::Tensor();
-  const double lr = learning_rate(t, s.step), scale = 1.0 / static_cast<double>(batch * task.tokens_per_example);
+  // The loss is a mean over the global batch's targets (rows, or trained
+  // tokens), whatever its split into micro-batches and ranks.
+  const std::int64_t targets = shuffle ? run.view.train_targets(global) : run.view.train_targets(k * batch, (k + 1) * batch);
+  const double lr = learning_rate(t, s.step), scale = 1.0 / static_cast<double>(std::max<std::int64_t>(1, targets));
   for (auto& group_options : run.optimizer->param_groups()) group_options.options().set_lr(lr);
   run.optimizer->zero_grad();
   double local_loss = 0;
@@ -179,7 +191,8 @@ bool Trainer::Impl::step(TrialRun& run) const {
     torch::Tensor loss;
     {
       AutocastGuard autocast(run.bf16);
-      loss = loss_sum(task, run.model->forward(b.x).to(torch::kFloat), b.y, t.label_smoothing);
+      loss = loss_sum(task, run.model->forward(b.x.to(task.device)).to(torch::kFloat), b.y.to(task.device),
+                      t.label_smoothing);
     }
     (loss * scale).backward();
     local_loss += loss.item<double>();
@@ -210,7 +223,8 @@ void Trainer::Impl::eval_point(TrialRun& run, TrainingObserver& observer, double
   const double train_seconds = seconds_since(run.window_start);
   EvalPoint point{s.eval_index++, s.step, evaluate(task, *run.model, run.view, run.trial.train.eval_batch_size,
                                                    run.bf16)};
-  point.metrics["train.loss"] = s.loss_window / static_cast<double>(s.loss_steps);
+  point.metrics["train.loss"] =
+      s.loss_steps > 0 ? s.loss_window / static_cast<double>(s.loss_steps) : std::numeric_limits<double>::quiet_NaN();
   s.loss_window = 0;
   s.loss_steps = 0;
   const double value = point.metrics.at(run.trial.metric);
@@ -279,6 +293,9 @@ TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& 
   TrialRun& r = *run;
   LoopCounters& s = r.loop;
   TrialOutcome& outcome = r.outcome;
+  // The base model's own score, so each trial's improvement on it shows.
+  if (trial.train.eval_at_start && s.step == 0 && s.eval_index == 0)
+    eval_point(r, observer, learning_rate(trial.train, 0));
   while (s.step < trial.train.steps) {
     const double lr = learning_rate(trial.train, s.step);
     if (!step(r)) break;
@@ -304,7 +321,7 @@ TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& 
   outcome.final_metrics = s.final_metrics;
   if (!outcome.interrupted && !outcome.abandoned) check_replicas(*r.model);
   if (!save_path.empty() && outcome.status == TrialStatus::done && !outcome.interrupted && rank() == 0)
-    save_weights(*r.model, save_path);
+    save_final(*r.model, save_path);
   outcome.wall_seconds = seconds_since(r.started);
   return outcome;
 }
@@ -325,8 +342,7 @@ Trainer::Trainer(const SweepSpec& spec, const DataShape& shape, const TrainerCon
     i.task.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(context.local_rank % gpus));
   }
   i.data = load_data(spec);
-  for (torch::Tensor* t : {&i.data.train_x, &i.data.train_y, &i.data.val_x, &i.data.val_y})
-    if (t->defined()) *t = t->to(i.task.device);
+  i.data.to(i.task.device);
   if (i.ranks() > 1) i.reduce = make_reduce(*context.group, i.task.device);
 }
 

@@ -6,6 +6,7 @@
 #include "core/durable_file.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "train/causal_lm.hpp"
 
 namespace trawl {
 
@@ -31,6 +32,14 @@ void save_weights(Model& model, const std::string& path) {
   for (const auto& [name, tensor] : model.named_buffers()) archive.write(name, tensor.cpu(), true);
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   write_file_durably(path, archive_bytes(archive));
+}
+
+void save_final(Model& model, const std::string& path) {
+  if (causal_lm_base(model)) {
+    export_causal_lm(model, std::filesystem::path(path).parent_path().string());
+    return;
+  }
+  save_weights(model, path);
 }
 
 std::vector<std::string> load_weights(Model& model, const std::string& path) {

@@ -12,6 +12,10 @@ namespace trawl {
 
 // Written durably (core/durable_file.hpp), so readers never see half a file.
 void save_weights(Model& model, const std::string& path);
+// --save-final: a causal_lm's Hugging Face files in the folder of `path`
+// (adapter/ for LoRA, model/ for a full fine-tune), any other model's weights
+// file at `path`.
+void save_final(Model& model, const std::string& path);
 // Every tensor in the file must name a parameter or buffer of the same shape;
 // model tensors the file lacks keep their fresh initialisation. Returns the
 // names it loaded.

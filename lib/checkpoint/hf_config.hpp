@@ -1,0 +1,42 @@
+// lib/checkpoint: a Hugging Face causal language model's config.json, for the
+// architectures trawl implements (LlamaForCausalLM, Qwen2ForCausalLM,
+// MistralForCausalLM). Whatever a config asks for that trawl does not
+// implement is an InputError naming the key and the file, so nothing trains
+// on a model that would silently differ from the Hugging Face one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace trawl {
+
+struct RopeScaling {
+  std::string type;  // "" (none), "linear" or "llama3"
+  double factor = 1, low_freq_factor = 1, high_freq_factor = 4;
+  std::int64_t original_max_position_embeddings = 8192;
+};
+
+struct CausalLmConfig {
+  std::string file;          // the config.json read
+  std::string architecture;  // e.g. "Qwen2ForCausalLM"
+  std::int64_t hidden_size = 0, intermediate_size = 0, num_hidden_layers = 0;
+  std::int64_t num_attention_heads = 0, num_key_value_heads = 0, head_dim = 0;
+  std::int64_t vocab_size = 0, max_position_embeddings = 0;
+  double rms_norm_eps = 1e-6, rope_theta = 10000;
+  RopeScaling rope_scaling;
+  bool tie_word_embeddings = false;
+  bool qkv_bias = false, o_bias = false, mlp_bias = false;
+  std::optional<std::int64_t> sliding_window;  // Mistral's, when set
+  std::string torch_dtype = "float32";         // "float32", "bfloat16" or "float16"
+  std::string text;                            // the file as read, for exports
+};
+
+// Reads <dir>/config.json. Throws InputError "<file>: <key> ...".
+CausalLmConfig read_causal_lm_config(const std::string& dir);
+
+// config.json for a full fine-tune's export: the original with torch_dtype
+// set to the dtype its weights were written in.
+std::string exported_config_json(const CausalLmConfig& config, const std::string& torch_dtype);
+
+}  // namespace trawl
