@@ -121,3 +121,66 @@ def test_full_fine_tune_matches_the_reference_and_exports_a_model(trawl, tmp_pat
     with torch.no_grad():
         loss = Reference(LLAMA, exported).loss_sum(vx, vy).item() / vy.numel()
     assert loss == pytest.approx(got["val.loss"][0, -1], rel=1e-5)
+
+
+SFT = 'path = "sft.h5"'
+
+
+def sft_reference_val_loss(config, weights, path):
+    with h5py.File(path, "r") as f:
+        ids, labels = torch.from_numpy(f["val/input_ids"][:].astype(np.int64)), torch.from_numpy(f["val/labels"][:].astype(np.int64))
+    targets = torch.cat([labels[:, 1:], torch.full((labels.shape[0], 1), -100)], 1)
+    with torch.no_grad():
+        return Reference(config, weights).loss_sum(ids, targets).item() / (targets != -100).sum().item()
+
+
+@pytest.mark.parametrize("kind", ["tokens", "sft"])
+def test_two_ranks_and_grad_accum_match_one_rank(trawl, tmp_path, kind):
+    weights = make_model_dir(tmp_path / "base", QWEN2, seed=5)
+    token_data(tmp_path, QWEN2["vocab_size"], seed=2)
+    write_sft(tmp_path / "sft.h5", 16, 5, SEQ, QWEN2["vocab_size"], seed=3)
+    data = TOKENS if kind == "tokens" else SFT
+    results = {}
+    for name, ranks, extra in [("one", 1, ""), ("accum", 1, "grad_accum = 2\n"), ("two", 2, "")]:
+        d = tmp_path / name
+        d.mkdir()
+        for f in ["base", "train.bin", "val.bin", "sft.h5"]:
+            (d / f).symlink_to(tmp_path / f)
+        s = sweep(d, kind=kind, ranks=ranks, data=data, extra=extra)
+        run(mpirun(2, trawl, "run", str(s)) if ranks == 2 else [trawl, "run", str(s)], cwd=d)
+        results[name] = curves(d)
+    for name in ["accum", "two"]:
+        for metric in ["val.loss", "val.accuracy", "train.loss"]:
+            np.testing.assert_allclose(results[name][metric], results["one"][metric], rtol=2e-5, err_msg=f"{name} {metric}")
+    if kind == "sft":  # masked labels: the loss is per trained token
+        assert results["one"]["val.loss"][0, 0] == pytest.approx(
+            sft_reference_val_loss(QWEN2, weights, tmp_path / "sft.h5"), rel=1e-5)
+
+
+def test_lora_adapter_export_is_peft_layout_and_scores_what_trawl_recorded(trawl, tmp_path):
+    weights = make_model_dir(tmp_path / "base", LLAMA, seed=6)
+    _, val = token_data(tmp_path, LLAMA["vocab_size"], seed=4)
+    extra = '[grid]\nmodel.lora.rank = [2, 4]\n'
+    run([trawl, "run", "--save-final", str(sweep(tmp_path, extra=extra))], cwd=tmp_path)
+    got = curves(tmp_path)
+    for trial, rank in [(0, 2), (1, 4)]:
+        out = tmp_path / "out" / "trials" / str(trial) / "adapter"
+        config = json.loads((out / "adapter_config.json").read_text())
+        assert config["peft_type"] == "LORA" and config["task_type"] == "CAUSAL_LM"
+        assert (config["r"], config["lora_alpha"], config["lora_dropout"]) == (rank, 8.0, 0.0)
+        assert config["target_modules"] == ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+        assert config["base_model_name_or_path"] == str(tmp_path / "base")
+        tensors, _ = read_safetensors(out / "adapter_model.safetensors")
+        assert len(tensors) == 2 * 7 * LLAMA["num_hidden_layers"]
+        a = tensors["base_model.model.model.layers.1.mlp.down_proj.lora_A.weight"]
+        b = tensors["base_model.model.model.layers.1.mlp.down_proj.lora_B.weight"]
+        assert a.shape == (rank, LLAMA["intermediate_size"]) and b.shape == (LLAMA["hidden_size"], rank)
+        assert b.abs().sum() > 0  # trained away from PEFT's zero init
+        ref = Reference(LLAMA, weights, lora_rank=rank, lora_alpha=8.0)
+        for name, (ta, tb) in ref.lora.items():
+            ta.data.copy_(tensors[f"base_model.model.{name}.lora_A.weight"])
+            tb.data.copy_(tensors[f"base_model.model.{name}.lora_B.weight"])
+        vx, vy = windows(val, SEQ)
+        with torch.no_grad():
+            loss = ref.loss_sum(vx, vy).item() / vy.numel()
+        assert loss == pytest.approx(got["val.loss"][trial, -1], rel=1e-5)
