@@ -1,6 +1,7 @@
 """Never lose work: a trial stopped by a signal (or killed outright) and run
 again resumes from its checkpoint and gives the same curve, bit for bit, as
-one never interrupted; for the MLP and the GPT, on 1 and 2 ranks per trial."""
+one never interrupted; for the MLP, the GPT and a LoRA fine-tune of a Hugging
+Face checkpoint, on 1 and 2 ranks per trial."""
 import os
 import resource
 import signal
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import mpirun, run, write_blobs
+from hf_fixtures import LLAMA, make_model_dir, write_token_shard
 from test_data_parallel import text_data
 
 MLP = """
@@ -89,11 +91,40 @@ def interrupt(trawl, d, ranks, how, after_lines=2):
     rest = proc.communicate(timeout=300)[0]
     return proc.returncode, rest
 
+LORA = """
+[sweep]
+dir = "out"
+ranks_per_trial = {ranks}
+[model]
+kind = "causal_lm"
+path = "base"
+seq_len = 16
+lora = {{ rank = 4, dropout = 0.1 }}
+[data]
+kind = "tokens"
+train_file = "train.bin"
+val_file = "val.bin"
+[train]
+steps = 400
+batch_size = 8
+eval_every = 40
+eval_batch_size = 16
+lr = 3e-3
+eval_at_start = true
+[checkpoint]
+every_steps = 13
+"""
+
 
 def make_sweep(d, template, ranks):
     d.mkdir()
     if template is MLP:
         write_blobs(d / "blobs.h5", rows=400)
+    elif template is LORA:
+        make_model_dir(d / "base", LLAMA, seed=1)
+        rng = np.random.RandomState(0)
+        write_token_shard(d / "train.bin", rng.randint(0, LLAMA["vocab_size"], 4000))
+        write_token_shard(d / "val.bin", rng.randint(0, LLAMA["vocab_size"], 500))
     else:
         text_data(d)
     (d / "s.toml").write_text(template.format(ranks=ranks))
@@ -105,6 +136,8 @@ def make_sweep(d, template, ranks):
     (MLP, 2, signal.SIGUSR2),
     (GPT, 1, signal.SIGTERM),
     (GPT, 2, signal.SIGUSR2),
+    (LORA, 1, signal.SIGUSR1),
+    (LORA, 2, "kill"),
 ])
 def test_stopped_and_resumed_equals_uninterrupted(trawl, tmp_path, template, ranks, how):
     clean, stopped = tmp_path / "clean", tmp_path / "stopped"
@@ -130,6 +163,9 @@ def test_stopped_and_resumed_equals_uninterrupted(trawl, tmp_path, template, ran
     assert "resumed" in kinds
     for metric in want:
         assert np.array_equal(got[metric], want[metric], equal_nan=True), metric
+    if template is LORA:  # a LoRA checkpoint holds the adapters, not the frozen base
+        saved = [c.read_bytes() for c in (stopped / "out" / "trials").glob("*/checkpoints/step-*.ckpt")]
+        assert saved and all(b"q_proj.lora_A.weight" in b and b"embed_tokens" not in b for b in saved)
 
 
 def test_a_torn_checkpoint_is_skipped_for_the_previous_one(trawl, tmp_path):
