@@ -204,6 +204,9 @@ torch::Tensor CausalLm::forward(const torch::Tensor& ids) {
   sin_ = angles.sin();
   torch::Tensor h = torch::embedding(weight("model.embed_tokens.weight"), ids);
   const bool recompute = options_.activation_checkpointing && training_ && torch::GradMode::is_enabled();
+  // A frozen embedding gives an input without grad, and a custom function
+  // whose inputs need none would not be differentiated at all.
+  if (recompute && !h.requires_grad()) h = h.detach().requires_grad_(true);
   for (std::int64_t i = 0; i < config_.num_hidden_layers; ++i)
     h = recompute ? CheckpointedBlock::apply(h, this, i) : block(i, h);
   h = rms_norm(h, "model.norm.weight");

@@ -184,3 +184,23 @@ def test_lora_adapter_export_is_peft_layout_and_scores_what_trawl_recorded(trawl
         with torch.no_grad():
             loss = ref.loss_sum(vx, vy).item() / vy.numel()
         assert loss == pytest.approx(got["val.loss"][trial, -1], rel=1e-5)
+
+
+def test_activation_checkpointing_and_cached_base_change_nothing(trawl, tmp_path):
+    """Recomputing blocks in backward (same dropout masks) gives the same
+    curves; trials after the first reuse the base weights read once."""
+    make_model_dir(tmp_path / "base", LLAMA, seed=7)
+    token_data(tmp_path, LLAMA["vocab_size"], seed=5)
+    results = {}
+    for flag in ["false", "true"]:
+        d = tmp_path / flag
+        d.mkdir()
+        for f in ["base", "train.bin", "val.bin"]:
+            (d / f).symlink_to(tmp_path / f)
+        extra = f"activation_checkpointing = {flag}\n[grid]\nmodel.lora.dropout = [0.0, 0.2]\nmodel.lora.rank = [2, 4]\n"
+        run([trawl, "run", str(sweep(d, extra=extra))], cwd=d)
+        results[flag] = curves(d)
+    for metric in ["val.loss", "train.loss"]:
+        np.testing.assert_allclose(results["true"][metric], results["false"][metric], rtol=1e-6, err_msg=metric)
+    loss = results["true"]["val.loss"]
+    assert not np.allclose(loss[0], loss[1])  # dropout 0.2 trains differently from 0.0

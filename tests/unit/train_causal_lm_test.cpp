@@ -1,0 +1,76 @@
+#include <torch/torch.h>
+// glog, through torch, defines CHECK; these tests mean Catch's.
+#undef CHECK
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "checkpoint/safetensors.hpp"
+#include "train/causal_lm.hpp"
+#include "test_files.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A one-layer Llama in Hugging Face layout.
+std::string tiny_llama(const std::string& name) {
+  const std::string dir = trawl::test::scratch_dir(name);
+  std::ofstream(fs::path(dir) / "config.json")
+      << R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 8, "intermediate_size": 12,
+             "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "vocab_size": 16})";
+  torch::manual_seed(1);
+  trawl::NamedTensors w{{"model.embed_tokens.weight", torch::randn({16, 8})},
+                        {"model.layers.0.input_layernorm.weight", torch::ones({8})},
+                        {"model.layers.0.self_attn.q_proj.weight", torch::randn({8, 8})},
+                        {"model.layers.0.self_attn.k_proj.weight", torch::randn({4, 8})},
+                        {"model.layers.0.self_attn.v_proj.weight", torch::randn({4, 8})},
+                        {"model.layers.0.self_attn.o_proj.weight", torch::randn({8, 8})},
+                        {"model.layers.0.post_attention_layernorm.weight", torch::ones({8})},
+                        {"model.layers.0.mlp.gate_proj.weight", torch::randn({12, 8})},
+                        {"model.layers.0.mlp.up_proj.weight", torch::randn({12, 8})},
+                        {"model.layers.0.mlp.down_proj.weight", torch::randn({8, 12})},
+                        {"model.norm.weight", torch::ones({8})},
+                        {"lm_head.weight", torch::randn({16, 8})}};
+  trawl::write_safetensors((fs::path(dir) / "model.safetensors").string(), w);
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("base weights are read once per directory and device, and LoRA trains only adapters") {
+  const std::string dir = tiny_llama("tiny-llama");
+  trawl::CausalLmBases bases;
+  auto first = bases.get(dir, torch::kCPU);
+  CHECK(bases.get(dir, torch::kCPU).get() == first.get());
+  CHECK(bases.get(dir, torch::Device(torch::kMeta)).get() != first.get());
+
+  auto lora = trawl::make_causal_lm(first, {4, 2, 4.0, 0.0, {"q_proj", "mlp.down_proj"}, false});
+  std::vector<std::string> names;
+  for (const auto& [name, t] : lora->named_parameters()) names.push_back(name);
+  CHECK(names == std::vector<std::string>{"model.layers.0.self_attn.q_proj.lora_A.weight",
+                                          "model.layers.0.self_attn.q_proj.lora_B.weight",
+                                          "model.layers.0.mlp.down_proj.lora_A.weight",
+                                          "model.layers.0.mlp.down_proj.lora_B.weight"});
+  // B starts at zero, so the adapted model starts as the base.
+  auto full = trawl::make_causal_lm(first, {4, 0, 1.0, 0.0, {}, false});
+  torch::Tensor ids = torch::tensor({{1, 5, 7, 2}});
+  CHECK(torch::allclose(lora->forward(ids), full->forward(ids)));
+
+  // A full fine-tune trains its own copy: the shared base never changes.
+  torch::Tensor before = first->weights.at("lm_head.weight").clone();
+  for (auto& [name, p] : full->named_parameters()) p.data().add_(1.0);
+  CHECK(torch::equal(first->weights.at("lm_head.weight"), before));
+  CHECK(full->named_parameters().size() == first->weights.size());
+}
+
+TEST_CASE("on the meta device only shapes are checked: nothing is read") {
+  const std::string dir = tiny_llama("tiny-llama-meta");
+  auto meta = trawl::load_causal_lm_base(dir, torch::Device(torch::kMeta));
+  CHECK(meta->weights.at("model.embed_tokens.weight").is_meta());
+  auto model = trawl::make_causal_lm(meta, {4, 2, 4.0, 0.0, {"v_proj"}, false});
+  CHECK(model->named_parameters().size() == 2);
+  CHECK_THROWS_WITH(trawl::make_causal_lm(meta, {4, 2, 4.0, 0.0, {"w_proj"}, false}),
+                    Catch::Contains("model.lora.targets: 'w_proj' names no linear module"));
+}
