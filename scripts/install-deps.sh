@@ -11,7 +11,7 @@ packages=(
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libxxhash-dev
   catch2
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-pytest python3-sklearn python3-torch
-  python3-venv python3-setuptools
+  python3-venv python3-setuptools python3-sentencepiece perl-doc
   chromium
 )
 

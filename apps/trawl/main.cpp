@@ -196,7 +196,7 @@ void add_run(CLI::App& app, Options& o) {
   add_file(c, o, "the sweep file");
   c->add_option("--array-index", o.array_index, "this array task's index (default: from SLURM_ARRAY_TASK_ID)");
   c->add_option("--array-count", o.array_count, "array tasks (default: SLURM_ARRAY_TASK_COUNT or 1)");
-  c->add_flag("--save-final", o.run.save_final, "save each done trial's weights to <sweep.dir>/trials/<id>/final.pt");
+  c->add_flag("--save-final", o.run.save_final, "save each done trial's weights to <sweep.dir>/trials/<id>/final.pt (causal_lm: its PEFT adapter/ or Hugging Face model/ there)");
   c->add_option("--threads", o.run.threads, "libtorch threads per rank (default: SLURM_CPUS_PER_TASK, else cores / ranks)")
       ->check(CLI::PositiveNumber);
   c->add_flag("--retry-failed", o.run.retry_failed, "run failed and diverged trials again");

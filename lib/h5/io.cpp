@@ -127,6 +127,15 @@ void read_rows(const Dataset& dataset, hid_t mem_type, hsize_t first, hsize_t co
   check(H5Dread(dataset.get(), mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, data), "read rows");
 }
 
+void read_column(const Dataset& dataset, hid_t mem_type, hsize_t column, void* data) {
+  const std::vector<hsize_t> dims = shape(dataset);
+  if (dims.size() != 2 || column >= dims[1] || dims[0] == 0) return;
+  hsize_t start[2] = {0, column}, count[2] = {dims[0], 1};
+  Dataspace file_space = select(dataset, start, count, "select column to read");
+  Dataspace mem_space(H5Screate_simple(2, count, nullptr), "create memory space");
+  check(H5Dread(dataset.get(), mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, data), "read column");
+}
+
 void read_all(const Dataset& dataset, hid_t mem_type, void* data) {
   check(H5Dread(dataset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "read dataset");
 }

@@ -35,6 +35,9 @@ void write_cell(const Dataset& dataset, hid_t mem_type, hsize_t row, hsize_t col
 void write_matrix(const Dataset& dataset, hid_t mem_type, hsize_t rows, hsize_t columns, const void* data);
 void read_rows(const Dataset& dataset, hid_t mem_type, hsize_t first, hsize_t count, void* data);
 void read_all(const Dataset& dataset, hid_t mem_type, void* data);
+// Column `column` of a 2-D table, one value per row; reads nothing (leaving
+// `data` as it is) when the table has fewer columns.
+void read_column(const Dataset& dataset, hid_t mem_type, hsize_t column, void* data);
 std::vector<std::string> read_strings(const Dataset& dataset);
 // An empty 1-D dataset that grows as rows are appended.
 Dataset create_log_column(hid_t location, const std::string& path, hid_t type);

@@ -1,6 +1,7 @@
 #include "report/sweep_report.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "core/error.hpp"
@@ -34,6 +35,9 @@ Table top_table(const ReportInput& in, const ReportOptions& options) {
   const std::size_t shown = std::min(options.top, in.ranked.size());
   Table top{"top", "Top " + std::to_string(shown) + " trials by " + in.metric, {"rank", "trial"}, {}};
   top.columns.insert(top.columns.end(), in.params.names.begin(), in.params.names.end());
+  const std::vector<double>& start = in.trials.start_metrics.at(in.metric);
+  const bool has_start = std::any_of(start.begin(), start.end(), [](double v) { return std::isfinite(v); });
+  if (has_start) top.columns.push_back("start/" + in.metric);  // the step-0 eval (train.eval_at_start)
   for (const std::string& c : {"best/" + in.metric, "final/" + in.metric, std::string("best_step"),
                               std::string("steps"), std::string("wall_seconds")})
     top.columns.push_back(c);
@@ -42,6 +46,7 @@ Table top_table(const ReportInput& in, const ReportOptions& options) {
     const std::size_t i = in.ranked[r];
     std::vector<Cell> row{integer_cell(static_cast<long long>(r + 1)), integer_cell(static_cast<long long>(i))};
     for (std::size_t c = 0; c < in.params.names.size(); ++c) row.push_back(in.params.cell(c, i));
+    if (has_start) row.push_back(number_cell(start[i]));
     row.push_back(number_cell(in.score()[i]));
     row.push_back(number_cell(t.final_metrics.at(in.metric)[i]));
     row.push_back(integer_cell(t.best_step[i]));

@@ -43,6 +43,8 @@ struct TrialTable {
   std::vector<std::int64_t> attempts, steps, best_step;
   std::vector<double> started, finished, wall_seconds;
   std::map<std::string, std::vector<double>> final_metrics, best_metrics;
+  // At the step-0 eval point (train.eval_at_start); NaN for a trial without one.
+  std::map<std::string, std::vector<double>> start_metrics;
 };
 
 class ResultStore : public TrialBoard {

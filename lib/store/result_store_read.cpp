@@ -1,6 +1,8 @@
 // The reads of ResultStore: every column in bulk, typed and checked.
 #include "store/result_store.hpp"
 
+#include <limits>
+
 #include "h5/io.hpp"
 #include "h5/typed.hpp"
 #include "store/layout.hpp"
@@ -28,6 +30,20 @@ std::vector<Value> read_values(hid_t file, const std::string& path) {
   return values;
 }
 
+// Only the first eval column is read: a step-0 point is always the first.
+void read_start_metrics(hid_t f, const std::vector<std::string>& metrics, TrialTable& table) {
+  const std::size_t n = table.status.size();
+  std::vector<std::int64_t> step(n, -1);
+  h5::read_column(h5::open_dataset(f, "curves/step"), H5T_NATIVE_INT64, 0, step.data());
+  for (const auto& metric : metrics) {
+    std::vector<double> first(n, std::numeric_limits<double>::quiet_NaN());
+    h5::read_column(h5::open_dataset(f, "curves/" + metric), H5T_NATIVE_DOUBLE, 0, first.data());
+    for (std::size_t i = 0; i < n; ++i)
+      if (step[i] != 0) first[i] = std::numeric_limits<double>::quiet_NaN();
+    table.start_metrics[metric] = std::move(first);
+  }
+}
+
 TrialTable read_table(const std::string& path, const std::vector<std::string>& metrics) {
   Access access(path, false);
   hid_t f = access.id();
@@ -47,6 +63,7 @@ TrialTable read_table(const std::string& path, const std::vector<std::string>& m
     table.final_metrics[metric] = h5::read<double>(f, "trials/final/" + metric);
     table.best_metrics[metric] = h5::read<double>(f, "trials/best/" + metric);
   }
+  read_start_metrics(f, metrics, table);
   return table;
 }
 

@@ -13,7 +13,7 @@ namespace trawl {
 
 struct RunOptions {
   std::optional<std::int64_t> array_index, array_count;  // override Slurm's
-  bool save_final = false;  // write <dir>/trials/<id>/final.pt for each done trial
+  bool save_final = false;  // write <dir>/trials/<id>/final.pt (causal_lm: adapter/ or model/) for each done trial
   int threads = 0;          // 0: SLURM_CPUS_PER_TASK or cores / local ranks
   bool retry_failed = false;  // run failed and diverged trials again
   double deadline = 0;        // Unix time to be stopped by (0: SLURM_JOB_END_TIME, if set)
