@@ -67,6 +67,13 @@ def windows(tokens, seq):
     return torch.from_numpy(w[:, :-1]), torch.from_numpy(w[:, 1:])
 
 
+def reference_accuracy(config, weights, val):
+    """Next-token accuracy of the base model on the validation windows."""
+    vx, vy = windows(val, SEQ)
+    with torch.no_grad():
+        return (Reference(config, weights).forward(vx).argmax(-1) == vy).double().mean().item()
+
+
 def reference_curve(config, weights, train, val, rank, steps=STEPS):
     """val.loss at step 0..steps of AdamW on unshuffled batches, as trawl runs it."""
     torch.manual_seed(0)
@@ -103,6 +110,7 @@ def test_step0_and_lora_steps_match_the_hf_reference(trawl, tmp_path, family):
     assert got["val.loss"][0, -1] < got["val.loss"][0, 0]
     np.testing.assert_allclose(got["val.perplexity"][0], np.exp(got["val.loss"][0]), rtol=1e-9)
     assert np.isnan(got["train.loss"][0, 0]) and np.isfinite(got["train.loss"][0, 1:]).all()
+    assert got["val.accuracy"][0, 0] == pytest.approx(reference_accuracy(config, weights, val), abs=1e-12)
 
 
 def test_full_fine_tune_matches_the_reference_and_exports_a_model(trawl, tmp_path):
@@ -204,3 +212,15 @@ def test_activation_checkpointing_and_cached_base_change_nothing(trawl, tmp_path
         np.testing.assert_allclose(results["true"][metric], results["false"][metric], rtol=1e-6, err_msg=metric)
     loss = results["true"]["val.loss"]
     assert not np.allclose(loss[0], loss[1])  # dropout 0.2 trains differently from 0.0
+
+
+def test_freeze_patterns_apply_to_lora_parameters(trawl, tmp_path):
+    make_model_dir(tmp_path / "base", LLAMA, seed=8)
+    token_data(tmp_path, LLAMA["vocab_size"], seed=6)
+    s = sweep(tmp_path).read_text().replace("lora.alpha = 8.0", 'lora.alpha = 8.0\nfreeze = ["model.layers.0.*"]')
+    (tmp_path / "s.toml").write_text(s)
+    run([trawl, "run", "--save-final", "s.toml"], cwd=tmp_path)
+    tensors, _ = read_safetensors(tmp_path / "out" / "trials" / "0" / "adapter" / "adapter_model.safetensors")
+    b = {k: v for k, v in tensors.items() if "lora_B" in k}
+    assert all(v.abs().sum() == 0 for k, v in b.items() if ".layers.0." in k)  # frozen: still PEFT's zeros
+    assert all(v.abs().sum() > 0 for k, v in b.items() if ".layers.1." in k)
