@@ -8,7 +8,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <tuple>
 #include <vector>
 
 #include "core/error.hpp"
@@ -67,9 +70,35 @@ std::string hash_file(const std::string& path) {
   return to_hex(XXH3_64bits_digest(state.get()));
 }
 
+namespace {
+
+// Inputs are hashed more than once per process (the spec hash, the settings
+// hash, the trainer's base hash): each file is read once, while its size and
+// modification time stay the same.
+std::string remembered_hash_file(const std::string& path) {
+  static std::mutex mutex;
+  static std::map<std::string, std::tuple<std::uintmax_t, std::int64_t, std::string>> known;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  const auto time = std::filesystem::last_write_time(path, ec).time_since_epoch().count();
+  if (ec) return hash_file(path);  // let hash_file say why it cannot read it
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = known.find(path);
+    if (it != known.end() && std::get<0>(it->second) == size && std::get<1>(it->second) == time)
+      return std::get<2>(it->second);
+  }
+  std::string hash = hash_file(path);
+  std::lock_guard<std::mutex> lock(mutex);
+  known[path] = {size, static_cast<std::int64_t>(time), hash};
+  return hash;
+}
+
+}  // namespace
+
 std::string hash_files(const std::string& path) {
   namespace fs = std::filesystem;
-  if (!fs::is_directory(path) && !has_glob_characters(path)) return hash_file(path);
+  if (!fs::is_directory(path) && !has_glob_characters(path)) return remembered_hash_file(path);
   std::vector<std::string> files;
   if (fs::is_directory(path)) {
     for (const auto& entry : fs::directory_iterator(path))
@@ -81,7 +110,7 @@ std::string hash_files(const std::string& path) {
   StableHash hash;
   for (const auto& file : files) {
     hash.add_field(fs::path(file).filename().string());
-    hash.add_field(hash_file(file));
+    hash.add_field(remembered_hash_file(file));
   }
   return hash.hex();
 }

@@ -33,7 +33,8 @@ class StableHash {
 std::string hash_file(const std::string& path);
 // What a sweep names as one input: a file, a directory (a Hugging Face model:
 // each regular file in it, by name) or a glob of files (token shards), as
-// one hash of the names and contents in sorted order.
+// one hash of the names and contents in sorted order. A file is read once per
+// process while its size and modification time stay the same.
 std::string hash_files(const std::string& path);
 
 }  // namespace trawl

@@ -28,7 +28,7 @@ std::string file_hash(const SweepSpec& spec, const std::string& key) {
   const std::string& file = spec.string(key);
   if (file.empty()) return "";
   try {
-    return hash_file(spec.resolve_path(file));
+    return hash_files(spec.resolve_path(file));
   } catch (const Error&) {
     return "missing";
   }

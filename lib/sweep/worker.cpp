@@ -82,15 +82,30 @@ void Worker::start() {
 
 // Rank 0 makes the file (or checks it belongs to this sweep) before anyone
 // else opens it; other array tasks find it made or make it under the lock.
+namespace {
+
+// A hash (16 hex digits) from rank 0 to every rank.
+std::string broadcast_hash(const Communicator& world, const std::string& hash) {
+  char digits[16] = {};
+  hash.copy(digits, sizeof digits);
+  world.broadcast(digits, sizeof digits, MPI_CHAR, 0);
+  return std::string(digits, sizeof digits);
+}
+
+}  // namespace
+
 void Worker::open_store(const DataShape& shape) {
   const std::vector<std::string> metrics = metric_names(spec_.string("data.task"), shape.classes);
-  const std::string hash = spec_hash(spec_);
-  settings_hash_ = settings_hash(spec_);
+  // Hashing reads every input (data, model directories): rank 0 does it once
+  // and hands the hashes to the others.
+  std::string hash;
   enum Outcome : int { ok, input_error, other_error };
   int outcome = ok;
   std::exception_ptr failure;
   if (world_.rank() == 0) {
     try {
+      hash = spec_hash(spec_);
+      settings_hash_ = settings_hash(spec_);
       store_ = ResultStore::open_or_create(spec_, grid_, metrics, hash);
     } catch (const InputError&) {
       outcome = input_error;
@@ -105,6 +120,8 @@ void Worker::open_store(const DataShape& shape) {
   // Every rank fails with rank 0; only rank 0's message is worth printing.
   if (outcome == input_error) throw InputError("");
   if (outcome == other_error) throw Error("");
+  hash = broadcast_hash(world_, hash);
+  settings_hash_ = broadcast_hash(world_, settings_hash_);
   if (world_.rank() != 0) store_ = ResultStore::open_or_create(spec_, grid_, metrics, hash);
 }
 

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 
 #include "core/hash.hpp"
@@ -47,6 +49,23 @@ TEST_CASE("a file's hash is XXH3-64 of its bytes, streamed", "[core]") {
   }
   CHECK(trawl::hash_file(path) == trawl::StableHash().add(big).hex());
   CHECK_THROWS_WITH(trawl::hash_file(path + ".missing"), Catch::Matchers::Contains("abc.txt.missing"));
+}
+
+TEST_CASE("inputs hash as a file, a directory or a glob; a changed file is hashed again", "[core]") {
+  namespace fs = std::filesystem;
+  const std::string dir = trawl::test::scratch_dir("core-hash-files");
+  auto write = [&](const std::string& name, const std::string& text) { std::ofstream(dir + "/" + name) << text; };
+  write("a.bin", "one");
+  write("b.bin", "two");
+  const std::string whole = trawl::hash_files(dir), shards = trawl::hash_files(dir + "/*.bin");
+  CHECK(trawl::hash_files(dir + "/a.bin") == trawl::hash_file(dir + "/a.bin"));
+  CHECK(whole == shards);  // the same files by name and content
+  CHECK(trawl::hash_files(dir) == whole);
+  write("b.bin", "too");  // same size: the modification time tells
+  fs::last_write_time(dir + "/b.bin", fs::last_write_time(dir + "/b.bin") + std::chrono::seconds(5));
+  CHECK(trawl::hash_files(dir) != whole);
+  CHECK(trawl::hash_files(dir + "/b.bin") == trawl::hash_file(dir + "/b.bin"));
+  CHECK_THROWS_WITH(trawl::hash_files(dir + "/*.txt"), Catch::Matchers::Contains("no file matches"));
 }
 
 TEST_CASE("numbers parse whole or not at all", "[core]") {
