@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -30,6 +31,38 @@ std::string checkpoint_dir(const SweepSpec& spec, TrialId trial) {
   return trial_dir(spec.results_dir(), trial) + "/checkpoints";
 }
 
+// Runs `work` on rank 0 alone; then every rank fails as it failed: rank 0
+// with its error, the others with an empty one of the same kind (only rank
+// 0's message is printed), so no rank waits on one that threw.
+void on_rank_0(const Communicator& world, const std::function<void()>& work) {
+  enum Outcome : int { ok, input_error, other_error };
+  int outcome = ok;
+  std::exception_ptr failure;
+  if (world.rank() == 0) {
+    try {
+      work();
+    } catch (const InputError&) {
+      outcome = input_error;
+      failure = std::current_exception();
+    } catch (...) {
+      outcome = other_error;
+      failure = std::current_exception();
+    }
+  }
+  world.broadcast(&outcome, 1, MPI_INT, 0);
+  if (failure) std::rethrow_exception(failure);
+  if (outcome == input_error) throw InputError("");
+  if (outcome == other_error) throw Error("");
+}
+
+// A hash (16 hex digits) from rank 0 to every rank.
+std::string broadcast_hash(const Communicator& world, const std::string& hash) {
+  char digits[16] = {};
+  hash.copy(digits, sizeof digits);
+  world.broadcast(digits, sizeof digits, MPI_CHAR, 0);
+  return std::string(digits, sizeof digits);
+}
+
 }  // namespace
 
 std::string final_weights_path(const SweepSpec& spec, std::int64_t trial) {
@@ -46,10 +79,18 @@ Worker::~Worker() = default;
 
 void Worker::start() {
   install_stop_handlers();
-  const DataShape shape = inspect_data(spec_);
-  // A Hugging Face checkpoint that does not fit its config fails here, exit
-  // 2, before anything trains (only headers are read).
-  if (spec_.string("model.kind") == "causal_lm") check_models(spec_, grid_, shape);
+  // Inspecting reads every input (all token shards, every header): rank 0
+  // does it and tells the others the data's shape.
+  DataShape shape;
+  on_rank_0(world_, [&] {
+    shape = inspect_data(spec_);
+    // A Hugging Face checkpoint that does not fit its config fails here,
+    // exit 2, before anything trains (only headers are read).
+    if (spec_.string("model.kind") == "causal_lm") check_models(spec_, grid_, shape);
+  });
+  std::int64_t fields[5] = {shape.train_rows, shape.val_rows, shape.features, shape.outputs, shape.classes};
+  world_.broadcast(fields, 5, MPI_INT64_T, 0);
+  shape = DataShape{fields[0], fields[1], fields[2], fields[3], static_cast<int>(fields[4])};
   const double deadline = options_.deadline > 0 ? options_.deadline : slurm_job_end_time();
   if (deadline > 0) set_deadline(deadline, spec_.real("checkpoint.deadline_margin"));
   const ArrayTask array = array_task(options_.array_index, options_.array_count);
@@ -82,44 +123,17 @@ void Worker::start() {
 
 // Rank 0 makes the file (or checks it belongs to this sweep) before anyone
 // else opens it; other array tasks find it made or make it under the lock.
-namespace {
-
-// A hash (16 hex digits) from rank 0 to every rank.
-std::string broadcast_hash(const Communicator& world, const std::string& hash) {
-  char digits[16] = {};
-  hash.copy(digits, sizeof digits);
-  world.broadcast(digits, sizeof digits, MPI_CHAR, 0);
-  return std::string(digits, sizeof digits);
-}
-
-}  // namespace
 
 void Worker::open_store(const DataShape& shape) {
   const std::vector<std::string> metrics = metric_names(spec_.string("data.task"), shape.classes);
   // Hashing reads every input (data, model directories): rank 0 does it once
   // and hands the hashes to the others.
   std::string hash;
-  enum Outcome : int { ok, input_error, other_error };
-  int outcome = ok;
-  std::exception_ptr failure;
-  if (world_.rank() == 0) {
-    try {
-      hash = spec_hash(spec_);
-      settings_hash_ = settings_hash(spec_);
-      store_ = ResultStore::open_or_create(spec_, grid_, metrics, hash);
-    } catch (const InputError&) {
-      outcome = input_error;
-      failure = std::current_exception();
-    } catch (...) {
-      outcome = other_error;
-      failure = std::current_exception();
-    }
-  }
-  world_.broadcast(&outcome, 1, MPI_INT, 0);
-  if (failure) std::rethrow_exception(failure);
-  // Every rank fails with rank 0; only rank 0's message is worth printing.
-  if (outcome == input_error) throw InputError("");
-  if (outcome == other_error) throw Error("");
+  on_rank_0(world_, [&] {
+    hash = spec_hash(spec_);
+    settings_hash_ = settings_hash(spec_);
+    store_ = ResultStore::open_or_create(spec_, grid_, metrics, hash);
+  });
   hash = broadcast_hash(world_, hash);
   settings_hash_ = broadcast_hash(world_, settings_hash_);
   if (world_.rank() != 0) store_ = ResultStore::open_or_create(spec_, grid_, metrics, hash);
