@@ -25,13 +25,14 @@ def hf_stack():
     return torch
 
 
-def hf_loss(torch, model, val):
+def hf_scores(torch, model, val):
+    """val.loss and val.accuracy as trawl computes them, from transformers' logits."""
     x, y = windows(val, SEQ)
     with torch.no_grad():
         logits = model(input_ids=x.cuda()).logits.float()
-    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.cuda().reshape(-1),
-                                             reduction="sum")
-    return loss.item() / y.numel()
+    y = y.cuda()
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum")
+    return loss.item() / y.numel(), (logits.argmax(-1) == y).double().mean().item()
 
 
 def as_bf16(d, config):
@@ -56,9 +57,10 @@ def test_step0_loss_matches_transformers(tmp_path, family, dtype):
     run([trawl, "run", str(sweep(tmp_path, extra=f'device = "cuda"\nprecision = "{precision}"\n'))], cwd=tmp_path)
     model = AutoModelForCausalLM.from_pretrained(tmp_path / "base", torch_dtype=getattr(torch, dtype),
                                                  attn_implementation="eager").cuda().eval()
-    want = hf_loss(torch, model, val)
-    got = curves(tmp_path)["val.loss"][0, 0]
-    assert got == pytest.approx(want, rel=1e-4 if dtype == "float32" else 2e-2)
+    want_loss, want_accuracy = hf_scores(torch, model, val)
+    got = curves(tmp_path)
+    assert got["val.loss"][0, 0] == pytest.approx(want_loss, rel=1e-4 if dtype == "float32" else 2e-2)
+    assert got["val.accuracy"][0, 0] == pytest.approx(want_accuracy, abs=1e-3 if dtype == "float32" else 3e-2)
 
 
 def test_exported_adapter_loads_in_peft_and_scores_what_trawl_recorded(tmp_path):
@@ -71,5 +73,5 @@ def test_exported_adapter_loads_in_peft_and_scores_what_trawl_recorded(tmp_path)
     base = AutoModelForCausalLM.from_pretrained(tmp_path / "base", torch_dtype=torch.float32).cuda()
     model = PeftModel.from_pretrained(base, tmp_path / "out" / "trials" / "0" / "adapter").eval()
     got = curves(tmp_path)["val.loss"][0, -1]
-    assert hf_loss(torch, model, val) == pytest.approx(got, rel=1e-4)
+    assert hf_scores(torch, model, val)[0] == pytest.approx(got, rel=1e-4)
     assert not np.isclose(got, curves(tmp_path)["val.loss"][0, 0])  # the adapter changed the model
