@@ -259,6 +259,9 @@ void SweepParser::check_data_and_model() {
   if (model == "causal_lm" && spec_.string("model.path").empty())
     fail(at_model, "model.kind = \"causal_lm\" needs model.path: a Hugging Face model directory (config.json and "
                    "model.safetensors)");
+  // 1024 sequences of a real LLM's logits would not fit anywhere.
+  if (model == "causal_lm" && !spec_.pos("train.eval_batch_size").known())
+    s["train.eval_batch_size"] = Setting{Value(std::int64_t{8}), SourcePos{spec_.path, 0, 0}};
 }
 
 // sweep.name names Slurm jobs and reaches job scripts: a safe character set

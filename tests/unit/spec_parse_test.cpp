@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include "spec/parse.hpp"
 #include "spec/spec_hash.hpp"
 #include "test_files.hpp"
@@ -23,6 +25,29 @@ TEST_CASE("a minimal sweep file gets every default", "[spec]") {
   CHECK(spec.real("train.lr") == Approx(1e-3));
   CHECK(spec.seeds == std::vector<std::int64_t>{0});
   CHECK(spec.dimensions.empty());
+}
+
+TEST_CASE("LoRA keys as a [model.lora] table, dotted keys or grid axes; a causal_lm evaluates 8 sequences at a time",
+          "[spec]") {
+  const std::string lm = "[data]\nkind = \"tokens\"\ntrain_file = \"t.bin\"\nval_file = \"v.bin\"\n";
+  trawl::SweepSpec table = parse(lm + "[model]\nkind = \"causal_lm\"\npath = \"m\"\n[model.lora]\nrank = 16\n"
+                                      "targets = [\"q_proj\", \"v_proj\"]\n");
+  CHECK(table.integer("model.lora.rank") == 16);
+  CHECK(table.real("model.lora.alpha") == Approx(16.0));
+  CHECK(table.lora_targets == std::vector<std::string>{"q_proj", "v_proj"});
+  CHECK(table.integer("train.eval_batch_size") == 8);
+  trawl::SweepSpec dotted = parse(lm + "[model]\nkind = \"causal_lm\"\npath = \"m\"\nlora.alpha = 32\n"
+                                       "[train]\neval_batch_size = 2\n[grid]\nmodel.lora.rank = [0, 8]\n");
+  CHECK(dotted.real("model.lora.alpha") == Approx(32.0));
+  CHECK(dotted.integer("train.eval_batch_size") == 2);
+  REQUIRE(dotted.find_axis("model.lora.rank"));
+  CHECK(dotted.find_axis("model.lora.rank")->values.size() == 2);
+  CHECK(parse(data).integer("train.eval_batch_size") == 1024);
+  // Keys added in 0.3 at their defaults leave older sweeps' hashes (and their resume) alone.
+  const std::string dir = trawl::test::scratch_dir("spec-lora-hash");
+  std::ofstream(dir + "/d.h5") << "data";
+  CHECK(trawl::settings_hash(parse(data, dir)) == trawl::settings_hash(parse(data + "[model]\nlora.rank = 8\n", dir)));
+  CHECK(trawl::settings_hash(parse(data, dir)) != trawl::settings_hash(parse(data + "[model]\nlora.rank = 4\n", dir)));
 }
 
 TEST_CASE("the mode follows the metric unless given", "[spec]") {
