@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from . import plots
+from . import plots, pruning
 from .results import Results
 
 
@@ -69,6 +69,23 @@ def importance(results):
     return frame.sort_values("importance", ascending=False)
 
 
+def _pruning_section(r):
+    """The rungs, the compute saved and the pruned curves; nothing for a sweep
+    that neither prunes nor stops early."""
+    rungs, saving = pruning.rung_table(r), pruning.compute_saving(r)
+    if rungs.empty and not saving["stopped_early"]:
+        return []
+    parts = ["<h2>Pruning</h2>",
+             f'<p id="compute">{saving["steps_run"]} of the full grid\'s {saving["steps_full_grid"]} steps run '
+             f'({100 * saving["compute_share"]:.1f}%); {saving["stopped_early"]} trial(s) stopped early '
+             "by train.patience.</p>"]
+    if not rungs.empty:
+        parts.append(_table(rungs, "rungs"))
+        parts.append(_figure("learning curves with pruned trials dashed",
+                             _png(plots.plot_pruning(r).figure), "pruning"))
+    return parts
+
+
 def write_html_report(where, out, top_k=10):
     """Writes the report for the results file (or sweep dir) `where` to `out`."""
     r = where if isinstance(where, Results) else Results(where)
@@ -108,6 +125,8 @@ def write_html_report(where, out, top_k=10):
         parts.append(f"<h3>{html.escape(axis)}</h3>" + _table(frame, f"marginal-{axis}"))
     parts.append("<h2>Parameter importance</h2><p>Variance of each axis's marginal means, normalised "
                  "(docs/report.md).</p>" + _table(importance(r)[["axis", "importance", "variance"]], "importance"))
+
+    parts.extend(_pruning_section(r))
 
     problems = r.trials[r.trials["status"].isin(["failed", "diverged", "pruned"])]
     reasons = r.events[r.events["trial"] >= 0].groupby("trial")["message"].last()

@@ -21,9 +21,11 @@ def plot_learning_curves(results, metric=None, top_k=5, ax=None):
     ax = _axes(ax)
     curves = results.curves[results.curves["metric"] == metric]
     top = list(results.top(top_k)["trial"])
+    pruned = set(results.trials.loc[results.trials["status"] == "pruned", "trial"])
     for trial, c in curves.groupby("trial"):
-        if trial not in top:
-            ax.plot(c["step"], c["value"], color="0.75", linewidth=0.8, zorder=1)
+        if trial not in top:  # pruned trials dashed, so a halving sweep's cuts show
+            ax.plot(c["step"], c["value"], color="0.75", linewidth=0.8, zorder=1,
+                    linestyle="--" if trial in pruned else "-")
     colors = plt.cm.viridis(np.linspace(0, 0.9, max(1, len(top))))
     for color, trial in zip(colors, top):
         c = curves[curves["trial"] == trial]
@@ -118,4 +120,29 @@ def plot_parallel_coordinates(results, metric=None, ax=None):
     ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
     ax.set_yticks([])
     ax.set_title(f"parallel coordinates, coloured by {column} ({low:.3g} to {high:.3g})")
+    return ax
+
+
+def plot_pruning(results, metric=None, ax=None):
+    """Learning curves of a pruned sweep: pruned trials dashed grey, trials
+    that went on in colour, each rung a vertical line, and the compute saved
+    in the title."""
+    from .pruning import compute_saving, rung_table
+
+    metric = metric or results.metric
+    ax = _axes(ax)
+    curves = results.curves[results.curves["metric"] == metric]
+    status = dict(zip(results.trials["trial"], results.trials["status"]))
+    for trial, c in curves.groupby("trial"):
+        if status.get(trial) == "pruned":
+            ax.plot(c["step"], c["value"], color="0.6", linestyle="--", linewidth=0.8, zorder=1)
+        else:
+            ax.plot(c["step"], c["value"], linewidth=1.6, zorder=2)
+    for step in rung_table(results)["step"]:
+        ax.axvline(step, color="tab:red", linewidth=0.8, alpha=0.6)
+    saving = compute_saving(results)
+    ax.set_xlabel("step")
+    ax.set_ylabel(metric)
+    ax.set_title(f"{metric}: pruned trials dashed, rungs in red; "
+                 f"{100 * saving['compute_share']:.1f}% of the full grid's steps run")
     return ax

@@ -69,6 +69,10 @@ class Results:
                 columns[axis] = _column(t["params"][axis])
             for name in ["attempts", "owner", "started", "finished", "wall_seconds", "steps", "best_step"]:
                 columns[name] = _column(t[name])
+            # Files made before pruning and patience lack these.
+            columns["rung"] = t["rung"][:] if "rung" in t else np.zeros(len(t["id"]), dtype=np.int64)
+            columns["stopped_early"] = (_column(t["stopped_early"]) if "stopped_early" in t
+                                        else np.zeros(len(t["id"]), dtype=bool))
             for metric in self.metrics:
                 columns[f"final/{metric}"] = t["final"][metric][:]
                 columns[f"best/{metric}"] = t["best"][metric][:]
@@ -118,7 +122,8 @@ def open_results(where):
 
 def load_trials(where):
     """One row per trial: trial, seed, status, a column per axis, attempts,
-    owner, times, steps, best_step, final/<metric> and best/<metric>."""
+    owner, times, steps, best_step, rung, stopped_early, final/<metric> and
+    best/<metric>."""
     return Results(where).trials
 
 

@@ -148,8 +148,9 @@ int run_on(const trawl::Communicator& world, Options o) {
   o.run.array_count = o.array_count;
   if (!o.deadline.empty()) o.run.deadline = parse_deadline(o.deadline);
   const trawl::RunSummary summary = trawl::run_sweep(spec, o.run, world);
-  std::int64_t totals[5] = {summary.done, summary.failed, summary.diverged, summary.skipped, summary.interrupted};
-  world.all_reduce(totals, totals, 5, MPI_INT64_T, MPI_SUM);
+  std::int64_t totals[6] = {summary.done,    summary.failed,      summary.diverged,
+                            summary.skipped, summary.interrupted, summary.paused};
+  world.all_reduce(totals, totals, 6, MPI_INT64_T, MPI_SUM);
   const bool rank0 = world.rank() == 0;
   if (totals[4] > 0) {
     if (rank0)
@@ -159,7 +160,9 @@ int run_on(const trawl::Communicator& world, Options o) {
   }
   if (rank0)
     std::cout << "[trawl] finished: " << totals[0] << " done, " << totals[1] << " failed, " << totals[2]
-              << " diverged, " << totals[3] << " skipped (recorded before); results in " << spec.results_file()
+              << " diverged, " << totals[3] << " skipped (recorded before)"
+              << (totals[5] > 0 ? ", " + std::to_string(totals[5]) + " paused at rungs" : std::string())
+              << "; results in " << spec.results_file()
               << std::endl;
   return 0;
 }
@@ -210,7 +213,7 @@ void add_report(CLI::App& app, Options& o) {
   add_file(c, o, "a sweep directory or its results file");
   c->add_option("--top", o.top, "trials in the top table (default 10)");
   c->add_option("--format", o.format, "table (default), csv, json or markdown");
-  c->add_option("--table", o.table, "only this table: summary, top, marginals, importance or problems");
+  c->add_option("--table", o.table, "only this table: summary, top, marginals, importance, problems or rungs");
   c->add_option("--filter", o.filters, "only trials whose axis A (or \"seed\") has value V: A=V, repeatable");
   c->footer(report_footer);
 }

@@ -49,6 +49,7 @@ void write_loop(torch::serialize::OutputArchive& a, const LoopCounters& s) {
   a.write("loop.real", torch::tensor({s.loss_window, s.best}, torch::kDouble));
   write_metrics(a, "best", s.best_metrics);
   write_metrics(a, "final", s.final_metrics);
+  a.write("loop.patience", torch::tensor({static_cast<double>(s.patience_wait), s.patience_best}, torch::kDouble));
 }
 
 void read_loop(torch::serialize::InputArchive& a, LoopCounters& s, torch::Device device) {
@@ -65,6 +66,12 @@ void read_loop(torch::serialize::InputArchive& a, LoopCounters& s, torch::Device
   s.best = reals[1].item<double>();
   s.best_metrics = read_metrics(a, "best");
   s.final_metrics = read_metrics(a, "final");
+  // Checkpoints made before train.patience existed have no patience counters.
+  torch::Tensor patience;
+  if (a.try_read("loop.patience", patience)) {
+    s.patience_wait = static_cast<std::int64_t>(patience[0].item<double>());
+    s.patience_best = patience[1].item<double>();
+  }
 }
 
 void read_tensors(torch::serialize::InputArchive& a, const NamedTensors& params, const NamedTensors& buffers) {

@@ -25,6 +25,10 @@ struct LoopCounters {
   double loss_window = 0;
   double best = std::numeric_limits<double>::quiet_NaN();
   std::map<std::string, double> best_metrics, final_metrics;
+  // train.patience: eval points since the metric last improved by more than
+  // min_delta, and the value it improved to.
+  std::int64_t patience_wait = 0;
+  double patience_best = std::numeric_limits<double>::quiet_NaN();
   torch::Tensor order;  // this epoch's example order (shuffled data)
 };
 

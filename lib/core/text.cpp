@@ -108,4 +108,10 @@ bool glob_match(std::string_view pattern, std::string_view name) {
   return fnmatch(std::string(pattern).c_str(), std::string(name).c_str(), 0) == 0;
 }
 
+std::string format_number(double value, const char* printf_format) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, printf_format, value);
+  return buf;
+}
+
 }  // namespace trawl

@@ -27,6 +27,8 @@ std::string with_article(std::string_view word);
 
 // Shortest decimal text that reads back as the same double ("0.001", "1e-05").
 std::string format_double(double value);
+// One number through a printf format ("%.4f"), for messages and tables.
+std::string format_number(double value, const char* printf_format);
 // A whole file's bytes; InputError "<path>: cannot read <what>" when it cannot be read.
 std::string read_text_file(const std::string& path, const std::string& what);
 // Shell-style glob match of a whole name: '*', '?' and '[...]'.

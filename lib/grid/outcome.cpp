@@ -3,7 +3,7 @@
 namespace trawl {
 
 const std::vector<std::string>& trial_status_names() {
-  static const std::vector<std::string> names{"pending", "running", "done", "failed", "diverged", "pruned"};
+  static const std::vector<std::string> names{"pending", "running", "done", "failed", "diverged", "pruned", "paused"};
   return names;
 }
 

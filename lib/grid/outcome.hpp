@@ -10,7 +10,9 @@
 namespace trawl {
 
 // The values of /trials/status (an HDF5 enum with these names, in order).
-enum class TrialStatus : std::int8_t { pending = 0, running, done, failed, diverged, pruned };
+// `paused` (added last, so older files keep their values): checkpointed at a
+// successive-halving rung, waiting for its cohort's decision.
+enum class TrialStatus : std::int8_t { pending = 0, running, done, failed, diverged, pruned, paused };
 const std::vector<std::string>& trial_status_names();
 const std::string& to_string(TrialStatus status);
 
@@ -30,6 +32,8 @@ struct TrialOutcome {
   std::string message;  // why it diverged or failed
   bool interrupted = false;           // stopped early on request; resumable
   bool abandoned = false;             // given up: another worker holds it now
+  bool paused = false;                // stopped at the rung it was asked to pause at; checkpointed
+  bool stopped_early = false;         // done before train.steps: train.patience ran out
   std::int64_t checkpoints_written = 0;
   double checkpoint_seconds = 0;  // spent writing them
 };

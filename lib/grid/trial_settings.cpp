@@ -33,6 +33,17 @@ const std::vector<std::string>& default_lora_targets() {
   return all;
 }
 
+std::vector<std::int64_t> rung_steps(const SweepSpec& spec, std::int64_t steps) {
+  std::vector<std::int64_t> rungs;
+  if (spec.string("prune.rule") != "halving") return rungs;
+  const std::int64_t reduction = spec.integer("prune.reduction");
+  for (std::int64_t at = spec.integer("prune.min_steps"); at > 0 && at < steps; at *= reduction) {
+    rungs.push_back(at);
+    if (at > steps / reduction) break;  // the next would pass steps (and might overflow)
+  }
+  return rungs;
+}
+
 TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial) {
   Layered s(spec, trial);
   TrialSettings t;
@@ -89,6 +100,9 @@ TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial) {
   tr.threads = s.integer("train.threads");
   tr.eval_at_start = s.boolean("train.eval_at_start");
   tr.activation_checkpointing = s.boolean("train.activation_checkpointing");
+  tr.patience = s.integer("train.patience");
+  tr.min_delta = s.real("train.min_delta");
+  tr.rungs = rung_steps(spec, tr.steps);
 
   t.metric = spec.string("sweep.metric");
   t.maximize = spec.string("sweep.mode") == "max";

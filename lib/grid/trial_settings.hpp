@@ -48,6 +48,13 @@ struct TrainSettings {
   std::int64_t threads = 0;
   bool eval_at_start = false;             // an eval point at step 0, before any update
   bool activation_checkpointing = false;  // recompute each block in backward
+  // Early stopping: end after `patience` eval points (0: never) in which the
+  // sweep's metric did not improve by more than min_delta on its best.
+  std::int64_t patience = 0;
+  double min_delta = 0;
+  // Successive halving's rungs (prune.*): steps at which the trial is always
+  // evaluated and may be paused for a decision; empty without pruning.
+  std::vector<std::int64_t> rungs;
 };
 
 struct TrialSettings {
@@ -60,6 +67,9 @@ struct TrialSettings {
 };
 
 TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial);
+// The rungs of a trial of `steps` steps: prune.min_steps * reduction^k for
+// k = 0, 1, ... while below `steps`; empty unless prune.rule = "halving".
+std::vector<std::int64_t> rung_steps(const SweepSpec& spec, std::int64_t steps);
 // model.lora.targets when the sweep file does not say: every linear projection.
 const std::vector<std::string>& default_lora_targets();
 

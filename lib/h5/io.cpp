@@ -136,6 +136,15 @@ void read_column(const Dataset& dataset, hid_t mem_type, hsize_t column, void* d
   check(H5Dread(dataset.get(), mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, data), "read column");
 }
 
+void read_table_row(const Dataset& dataset, hid_t mem_type, hsize_t row, void* data) {
+  const std::vector<hsize_t> dims = shape(dataset);
+  if (dims.size() != 2 || row >= dims[0] || dims[1] == 0) return;
+  hsize_t start[2] = {row, 0}, count[2] = {1, dims[1]};
+  Dataspace file_space = select(dataset, start, count, "select row to read");
+  Dataspace mem_space(H5Screate_simple(2, count, nullptr), "create memory space");
+  check(H5Dread(dataset.get(), mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, data), "read row");
+}
+
 void read_all(const Dataset& dataset, hid_t mem_type, void* data) {
   check(H5Dread(dataset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "read dataset");
 }

@@ -38,6 +38,8 @@ void read_all(const Dataset& dataset, hid_t mem_type, void* data);
 // Column `column` of a 2-D table, one value per row; reads nothing (leaving
 // `data` as it is) when the table has fewer columns.
 void read_column(const Dataset& dataset, hid_t mem_type, hsize_t column, void* data);
+// Row `row` of a 2-D dataset (all its columns).
+void read_table_row(const Dataset& dataset, hid_t mem_type, hsize_t row, void* data);
 std::vector<std::string> read_strings(const Dataset& dataset);
 // An empty 1-D dataset that grows as rows are appended.
 Dataset create_log_column(hid_t location, const std::string& path, hid_t type);

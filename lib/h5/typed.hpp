@@ -58,6 +58,16 @@ T read_one(hid_t location, const std::string& path, hsize_t row) {
 template <>
 std::string read_one<std::string>(hid_t location, const std::string& path, hsize_t row);
 
+// One row of the 2-D table at `path` (a trial's curve).
+template <typename T>
+std::vector<T> read_row(hid_t location, const std::string& path, hsize_t row) {
+  Dataset dataset = open_dataset(location, path);
+  check_class(dataset, MemoryType<T>::file_class, path);
+  std::vector<T> values(shape(dataset).at(1));
+  read_table_row(dataset, MemoryType<T>::get(), row, values.data());
+  return values;
+}
+
 template <typename T>
 void write_one(hid_t location, const std::string& path, hsize_t row, const T& value) {
   write_rows(open_dataset(location, path), MemoryType<T>::get(), row, 1, &value);

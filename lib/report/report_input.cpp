@@ -67,6 +67,7 @@ ReportInput load_report_input(const std::string& where, const ReportOptions& opt
   in.metric = store.attribute("metric");
   in.maximize = store.attribute("mode") == "max";
   in.params = parameter_texts(in.trials);
+  in.pruning = summarize_pruning(store, in.trials);
   in.kept = apply_filters(in.params, in.size(), options);
   const std::vector<double>& score = in.score();
   for (std::size_t i = 0; i < in.size(); ++i) {

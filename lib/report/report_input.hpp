@@ -8,6 +8,7 @@
 
 #include "report/sweep_report.hpp"
 #include "report/table.hpp"
+#include "store/prune_summary.hpp"
 #include "store/result_store.hpp"
 
 namespace trawl {
@@ -30,6 +31,7 @@ struct ReportInput {
   std::vector<std::size_t> ranked;  // done trials with a finite score, best first
   std::map<TrialStatus, std::int64_t> counts;  // of kept trials
   std::size_t matched = 0;
+  PruneSummary pruning;  // of every trial, filters or not
 
   std::size_t size() const { return trials.status.size(); }
   const std::vector<double>& score() const { return trials.best_metrics.at(metric); }

@@ -77,6 +77,29 @@ Table problems_table(const ReportInput& in) {
   return problems;
 }
 
+// Successive halving's rungs, and the compute it and patience saved.
+Table rungs_table(const ReportInput& in) {
+  Table rungs{"rungs", "Successive halving and early stopping", {"rung", "step", "reached", "promoted", "pruned",
+                                                                  "waiting"}, {}};
+  const PruneSummary& p = in.pruning;
+  for (const auto& r : p.rungs)
+    rungs.rows.push_back({integer_cell(r.rung), integer_cell(r.step), integer_cell(r.reached),
+                          integer_cell(r.promoted), integer_cell(r.pruned), integer_cell(r.waiting)});
+  return rungs;
+}
+
+void add_compute_rows(const ReportInput& in, Table& summary) {
+  const PruneSummary& p = in.pruning;
+  if (!p.halving && p.stopped_early == 0) return;
+  auto add = [&](const std::string& key, Cell value) { summary.rows.push_back({text_cell(key), std::move(value)}); };
+  add("stopped_early", integer_cell(p.stopped_early));
+  add("steps_run", integer_cell(p.steps_run));
+  add("steps_full_grid", integer_cell(p.steps_full));
+  add("compute_share", number_cell(p.steps_full > 0 ? static_cast<double>(p.steps_run) /
+                                                          static_cast<double>(p.steps_full)
+                                                    : 0.0));
+}
+
 // The marginal.<axis> tables as one: an "axis" and a "value" column first.
 Table combined_marginals(const std::vector<Table>& tables) {
   Table all{"marginals", "Marginals over every axis", {"axis", "value", "done", "mean", "best", "seed_spread"}, {}};
@@ -103,13 +126,15 @@ std::pair<std::string, std::string> parse_filter(const std::string& text) {
 std::vector<Table> sweep_report(const std::string& where, const ReportOptions& options) {
   const ReportInput in = load_report_input(where, options);
   std::vector<Table> tables{summary_table(in, options), top_table(in, options)};
+  add_compute_rows(in, tables.front());
   for (auto& table : marginal_tables(in)) tables.push_back(std::move(table));
   tables.push_back(problems_table(in));
+  if (in.pruning.halving) tables.push_back(rungs_table(in));
   return tables;
 }
 
 const std::vector<std::string>& report_table_names() {
-  static const std::vector<std::string> names{"summary", "top", "marginals", "importance", "problems"};
+  static const std::vector<std::string> names{"summary", "top", "marginals", "importance", "problems", "rungs"};
   return names;
 }
 

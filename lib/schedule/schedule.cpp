@@ -115,11 +115,9 @@ class DynamicSchedule : public Schedule {
   DynamicSchedule(const ScheduleOptions& options, TrialBoard& board) : options_(options), board_(board) {}
 
   Assignment next() override {
-    const bool retry = options_.retry_failed;
     Assignment a;
-    static_cast<Claim&>(a) = board_.claim([retry](const BoardRows& rows, double now) {
-      return first_claimable(rows, now, retry);
-    }, options_.owner, options_.lease_seconds);
+    static_cast<Claim&>(a) = board_.claim([this](const BoardRows& rows, double now) { return pick(rows, now); },
+                                          options_.owner, options_.lease_seconds, options_.halving != nullptr);
     if (a.trial) {
       a.position = ++claimed_;
       a.taken = "claimed";
@@ -130,9 +128,21 @@ class DynamicSchedule : public Schedule {
 
   bool still_ours(TrialId trial) override { return lease_.still_ours(board_, trial, options_); }
 
-  std::string describe() const override { return "claims trials as it goes"; }
+  std::string describe() const override {
+    return options_.halving ? "claims trials as it goes, successive halving" : "claims trials as it goes";
+  }
 
  private:
+  Claim pick(const BoardRows& rows, double now) const {
+    if (!options_.halving) return first_claimable(rows, now, options_.retry_failed);
+    BoardRows decided = rows;
+    std::vector<RungDecision> decisions = options_.halving->decide(decided);
+    Claim claim = first_claimable(decided, now, options_.retry_failed);
+    if (claim.trial) claim.rung = decided.rung[static_cast<std::size_t>(*claim.trial)];
+    claim.decisions = std::move(decisions);
+    return claim;
+  }
+
   ScheduleOptions options_;
   TrialBoard& board_;
   std::int64_t claimed_ = 0;

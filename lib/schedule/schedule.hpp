@@ -8,12 +8,15 @@
 //   dynamic: the next pending trial (or one whose worker's lease expired) is
 //            claimed under the results file's lock; leases are renewed while
 //            training, and a worker whose lease lapsed gives the trial up.
+//            With successive halving, every claim first takes the rung
+//            decisions the recorded results allow (halving.hpp).
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <string>
 
+#include "schedule/halving.hpp"
 #include "schedule/static_partition.hpp"
 #include "schedule/trial_board.hpp"
 
@@ -44,6 +47,7 @@ struct ScheduleOptions {
   std::string owner;      // this worker, as recorded in /trials/owner
   double lease_seconds = 0;
   bool retry_failed = false;  // failed and diverged trials run again
+  std::shared_ptr<const Halving> halving;  // prune.rule = "halving" (dynamic only)
 };
 
 std::unique_ptr<Schedule> make_schedule(const ScheduleOptions& options, TrialBoard& board, std::int64_t trials,

@@ -76,6 +76,7 @@ SweepSpec SweepParser::parse(const std::string& text) {
   fill_defaults();
   if (grid) parse_grid(*grid);
   if (exclude) parse_exclusions(*exclude);
+  check_prune();
   return std::move(spec_);
 }
 
@@ -173,14 +174,20 @@ void SweepParser::parse_list(const std::string& key, const KeySpec& spec, const 
     } else {
       auto v = element.as_string();
       if (!v) fail(at(element), key + " must hold strings, not " + with_article(toml_type_name(element.type())));
-      (key == "model.freeze" ? spec_.freeze : spec_.lora_targets).push_back(v->get());
+      string_list(key).first.push_back(v->get());
     }
   }
-  if (spec.type == KeyType::string_list) (key == "model.freeze" ? spec_.freeze_pos : spec_.lora_targets_pos) = at(node);
+  if (spec.type == KeyType::string_list) string_list(key).second = at(node);
   if (spec.type == KeyType::integer_list) {
     spec_.seeds_pos = at(node);
     if (spec_.seeds.empty()) fail(at(node), key + " is empty: give at least one seed");
   }
+}
+
+std::pair<std::vector<std::string>&, SourcePos&> SweepParser::string_list(const std::string& key) {
+  if (key == "model.freeze") return {spec_.freeze, spec_.freeze_pos};
+  if (key == "model.lora.targets") return {spec_.lora_targets, spec_.lora_targets_pos};
+  return {spec_.prune_group_by, spec_.prune_group_by_pos};
 }
 
 bool SweepParser::contains_seed(std::int64_t seed) const {
@@ -277,6 +284,43 @@ void SweepParser::check_names() const {
   if (spec_.string("sweep.dir").empty()) fail(spec_.pos("sweep.dir"), "sweep.dir must not be empty");
 }
 
+// [prune] needs the dynamic schedule (paused trials must be taken up by
+// whichever worker is free), a first rung below the steps, and cohorts named
+// by grid axes. Keys that only matter to halving are refused without it.
+void SweepParser::check_prune() const {
+  const bool halving = spec_.string("prune.rule") == "halving";
+  if (!halving) {
+    for (const char* key : {"prune.min_steps", "prune.reduction"})
+      if (spec_.pos(key).known())
+        fail(spec_.pos(key), std::string(key) + " is set but prune.rule is \"none\": set prune.rule = \"halving\"");
+    if (!spec_.prune_group_by.empty())
+      fail(spec_.prune_group_by_pos, "prune.group_by is set but prune.rule is \"none\": set prune.rule = \"halving\"");
+    return;
+  }
+  if (spec_.string("sweep.schedule") != "dynamic")
+    fail(spec_.pos("prune.rule"), "prune.rule = \"halving\" needs sweep.schedule = \"dynamic\" (it is \"" +
+                                      spec_.string("sweep.schedule") + "\"" +
+                                      (spec_.pos("sweep.schedule").known() ? " at " + spec_.pos("sweep.schedule").str()
+                                                                          : std::string(", the default")) +
+                                      "): paused trials go on with whichever worker is free");
+  const std::int64_t min_steps = spec_.integer("prune.min_steps");
+  if (min_steps < 1)
+    fail(spec_.pos("prune.min_steps").known() ? spec_.pos("prune.min_steps") : spec_.pos("prune.rule"),
+         "prune.rule = \"halving\" needs prune.min_steps >= 1: the steps every trial trains before the first cut");
+  std::int64_t steps = spec_.integer("train.steps");
+  if (const Axis* axis = spec_.find_axis("train.steps"))
+    for (const auto& v : axis->values) steps = std::max(steps, std::get<std::int64_t>(v));
+  if (min_steps >= steps)
+    fail(spec_.pos("prune.min_steps"), "prune.min_steps (" + std::to_string(min_steps) +
+                                           ") must be below train.steps (" + std::to_string(steps) +
+                                           "): no trial would reach a rung");
+  const std::vector<std::string> axes = spec_.axis_names();
+  for (const auto& name : spec_.prune_group_by)
+    if (!contains(axes, name))
+      fail(spec_.prune_group_by_pos, "prune.group_by names '" + name + "', which is not a grid axis" +
+                                         did_you_mean(name, axes) +
+                                         (axes.empty() ? "; the grid has no axes" : "; axes are " + join(axes, ", ")));
+}
 
 SweepSpec parse_sweep_text(const std::string& text, const std::string& source_name,
                            const std::string& base_dir) {

@@ -85,6 +85,13 @@ std::vector<KeySpec> make_keys() {
       key("train.eval_at_start", K::boolean, Value(false), false),
       key("train.activation_checkpointing", K::boolean, Value(false), false),
       key("train.threads", K::integer, Value(I{0}), false, {}, at_least_0),
+      key("train.patience", K::integer, Value(I{0}), true, {}, at_least_0),
+      key("train.min_delta", K::real, Value(0.0), true, {}, at_least_0),
+
+      key("prune.rule", K::string, Value(std::string("none")), false, {"none", "halving"}),
+      key("prune.min_steps", K::integer, Value(I{0}), false, {}, at_least_0),
+      key("prune.reduction", K::integer, Value(I{3}), false, {}, Bounds{2.0, std::nullopt}),
+      key("prune.group_by", K::string_list, std::nullopt, false),
 
       key("checkpoint.every_steps", K::integer, Value(I{0}), false, {}, at_least_0),
       key("checkpoint.every_seconds", K::real, Value(300.0), false, {}, at_least_0),

@@ -51,6 +51,8 @@ std::vector<std::string> spec_differences(const SweepSpec& before, const SweepSp
   }
   if (before.lora_targets != now.lora_targets)
     out.push_back("model.lora.targets: " + join(before.lora_targets, ", ") + " -> " + join(now.lora_targets, ", "));
+  if (before.prune_group_by != now.prune_group_by)
+    out.push_back("prune.group_by: " + join(before.prune_group_by, ", ") + " -> " + join(now.prune_group_by, ", "));
   if (before.freeze != now.freeze)
     out.push_back("model.freeze: " + join(before.freeze, ", ") + " -> " + join(now.freeze, ", "));
   for (const auto& dim : now.dimensions)

@@ -24,7 +24,9 @@ void add_value(StableHash& hash, const Value& value) {
 // default, so that a sweep written before them keeps its hash (and resumes).
 bool added_and_default(const std::string& key, const Value& value) {
   static const std::set<std::string> added{"model.lora.rank", "model.lora.alpha", "model.lora.dropout",
-                                           "train.eval_at_start", "train.activation_checkpointing"};
+                                           "train.eval_at_start", "train.activation_checkpointing",
+                                           "train.patience", "train.min_delta", "prune.rule", "prune.min_steps",
+                                           "prune.reduction"};
   if (!added.count(key)) return false;
   const KeySpec* spec = find_key(key);
   return spec && spec->default_value && same_value(*spec->default_value, value);
@@ -43,6 +45,10 @@ void add_settings(StableHash& hash, const SweepSpec& spec) {
   if (!spec.lora_targets.empty()) {
     hash.add_field("lora.targets");
     for (const auto& target : spec.lora_targets) hash.add_field(target);
+  }
+  if (!spec.prune_group_by.empty()) {
+    hash.add_field("prune.group_by");
+    for (const auto& axis : spec.prune_group_by) hash.add_field(axis);
   }
 }
 

@@ -52,6 +52,8 @@ struct SweepSpec {
   SourcePos freeze_pos;             // where model.freeze is written
   std::vector<std::string> lora_targets;  // model.lora.targets: module names LoRA wraps
   SourcePos lora_targets_pos;
+  std::vector<std::string> prune_group_by;  // axes whose values split the trials into cohorts
+  SourcePos prune_group_by_pos;
   std::vector<Dimension> dimensions;
   std::vector<Exclusion> exclusions;
 

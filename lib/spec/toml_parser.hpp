@@ -56,6 +56,8 @@ class SweepParser {
   void parse_list(const std::string& key, const KeySpec& spec, const toml::node& node);
 
   bool contains_seed(std::int64_t seed) const;
+  // The string list a list key fills, and where the file gives it.
+  std::pair<std::vector<std::string>&, SourcePos&> string_list(const std::string& key);
 
   const SourcePos* explicit_list(const std::string& key) const;
 
@@ -64,6 +66,7 @@ class SweepParser {
   void fill_defaults();
   void check_data_and_model();
   void check_names() const;
+  void check_prune() const;
 
   // ---- [grid] -------------------------------------------------------------
 

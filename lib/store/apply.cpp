@@ -38,8 +38,29 @@ void apply_finish(hid_t f, double time, const FinishRecord& r) {
   h5::write_one(f, "trials/steps", row, r.steps);
   h5::write_one(f, "trials/wall_seconds", row, r.wall_seconds);
   h5::write_one(f, "trials/finished", row, time);
+  // Only set when true: files made before train.patience have no such column.
+  if (r.stopped_early) h5::write_enum(f, "trials/stopped_early", row, 1, {"FALSE", "TRUE"});
   // Status last: a reader that sees `done` sees everything else too.
   set_status(f, r.trial, r.status);
+}
+
+void apply_pause(hid_t f, const PauseRecord& r) {
+  h5::write_one(f, "trials/steps", static_cast<hsize_t>(r.trial), r.steps);
+  h5::write_one(f, "trials/rung", static_cast<hsize_t>(r.trial), r.rung);
+  set_status(f, r.trial, TrialStatus::paused);
+}
+
+// A promoted trial is pending again, past the rung; a pruned one is over.
+void apply_decision(hid_t f, double time, const DecisionRecord& r) {
+  const auto row = static_cast<hsize_t>(r.trial);
+  if (r.promoted) {
+    h5::write_one(f, "trials/rung", row, r.rung + 1);
+    set_status(f, r.trial, TrialStatus::pending);
+    return;
+  }
+  h5::write_one(f, "trials/rung", row, r.rung);
+  h5::write_one(f, "trials/finished", row, time);
+  set_status(f, r.trial, TrialStatus::pruned);
 }
 
 void apply_event(hid_t f, const StoreEvent& e) {
@@ -67,6 +88,8 @@ void apply(hid_t f, const Record& record) {
                    set_status(f, r.trial, TrialStatus::pending);
                  },
                  [&](const EventRecord& r) { apply_event(f, r.event); },
+                 [&](const PauseRecord& r) { apply_pause(f, r); },
+                 [&](const DecisionRecord& r) { apply_decision(f, record.time, r); },
              },
              record.body);
 }

@@ -82,6 +82,11 @@ void copy_trial_rows(hid_t a, hid_t b, const std::vector<std::string>& metrics, 
   scatter<std::int8_t>(a, b, "trials/status", status.get(), moved, rows);
   for (const char* c : {"trials/attempts", "trials/steps", "trials/best_step"})
     scatter<std::int64_t>(a, b, c, H5T_NATIVE_INT64, moved, rows);
+  if (h5::exists(a, "trials/rung")) scatter<std::int64_t>(a, b, "trials/rung", H5T_NATIVE_INT64, moved, rows);
+  if (h5::exists(a, "trials/stopped_early")) {
+    h5::Datatype boolean = h5::bool_type();
+    scatter<std::int8_t>(a, b, "trials/stopped_early", boolean.get(), moved, rows);
+  }
   std::vector<std::string> columns{"trials/started", "trials/finished", "trials/wall_seconds"};
   if (h5::exists(a, "trials/lease")) columns.push_back("trials/lease");
   for (const auto& m : metrics) {

@@ -114,6 +114,10 @@ void create_layout(const std::string& path, const SweepSpec& spec, const Grid& g
   h5::create_column(f, "trials/attempts", H5T_STD_I64LE, n, &zero);
   h5::create_column(f, "trials/steps", H5T_STD_I64LE, n, &zero);
   h5::create_column(f, "trials/best_step", H5T_STD_I64LE, n, &minus_one);
+  h5::create_column(f, "trials/rung", H5T_STD_I64LE, n, &zero);
+  h5::Datatype boolean = h5::bool_type();
+  std::int8_t no = 0;
+  h5::create_column(f, "trials/stopped_early", boolean.get(), n, &no);
   h5::Datatype text = h5::string_type();
   h5::create_column(f, "trials/owner", text.get(), n, nullptr);
   for (const char* column : {"started", "finished", "wall_seconds", "lease"})

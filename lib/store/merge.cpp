@@ -13,13 +13,20 @@ namespace trawl {
 
 namespace {
 
-// How far a trial got: recorded outcome > running > pending; then eval points.
-std::pair<int, std::int64_t> progress(TrialStatus status, const std::vector<std::int64_t>& steps, std::size_t row,
-                                      std::size_t columns) {
+// How far a trial got: rungs passed (a promoted trial is pending again); then
+// recorded outcome (or paused) > running > pending; then eval points.
+std::tuple<std::int64_t, int, std::int64_t> progress(std::int64_t rung, TrialStatus status,
+                                                     const std::vector<std::int64_t>& steps, std::size_t row,
+                                                     std::size_t columns) {
   const int stage = status == TrialStatus::pending ? 0 : status == TrialStatus::running ? 1 : 2;
   std::int64_t points = 0;
   for (std::size_t c = 0; c < columns; ++c) points += steps[row * columns + c] >= 0 ? 1 : 0;
-  return {stage, points};
+  return {rung, stage, points};
+}
+
+std::vector<std::int64_t> rungs(hid_t file, std::size_t rows) {
+  return h5::exists(file, "trials/rung") ? h5::read<std::int64_t>(file, "trials/rung")
+                                         : std::vector<std::int64_t>(rows, 0);
 }
 
 std::vector<std::int64_t> curve_steps(hid_t file, std::size_t& columns) {
@@ -52,10 +59,13 @@ std::size_t ResultStore::merge_from(const std::string& old_path) {
   const std::vector<TrialStatus> old_status = read_statuses(old.get()), new_status = read_statuses(now);
   std::size_t old_columns = 0, new_columns = 0;
   const auto old_steps = curve_steps(old.get(), old_columns), new_steps = curve_steps(now, new_columns);
-  std::vector<std::int64_t> moved(static_cast<std::size_t>(trials_), -1);
+  const auto rows = static_cast<std::size_t>(trials_);
+  const std::vector<std::int64_t> old_rung = rungs(old.get(), rows), new_rung = rungs(now, rows);
+  std::vector<std::int64_t> moved(rows, -1);
   std::size_t taken = 0;
   for (std::size_t i = 0; i < moved.size(); ++i) {
-    if (progress(old_status[i], old_steps, i, old_columns) <= progress(new_status[i], new_steps, i, new_columns))
+    if (progress(old_rung[i], old_status[i], old_steps, i, old_columns) <=
+        progress(new_rung[i], new_status[i], new_steps, i, new_columns))
       continue;
     moved[i] = static_cast<std::int64_t>(i);
     ++taken;

@@ -54,6 +54,7 @@ class FieldReader {
       fail("status " + std::to_string(v) + " is not a trial status");
     return static_cast<TrialStatus>(v);
   }
+  bool at_end() const { return at_ >= fields_.size(); }
   void done() {
     if (at_ != fields_.size()) fail("has " + std::to_string(fields_.size() - at_) + " fields too many");
   }
@@ -107,6 +108,17 @@ std::vector<std::string> encode(const Record& record) {
                    f.push_back(std::to_string(r.best_step));
                    add_metrics(f, r.final_metrics);
                    add_metrics(f, r.best_metrics);
+                   if (r.stopped_early) f.push_back("stopped_early");  // absent from older journals
+                 },
+                 [&](const PauseRecord& r) {
+                   head("pause");
+                   f.push_back(std::to_string(r.steps));
+                   f.push_back(std::to_string(r.rung));
+                 },
+                 [&](const DecisionRecord& r) {
+                   head(r.promoted ? "promote" : "prune");
+                   f.push_back(std::to_string(r.rung));
+                   f.push_back(std::to_string(r.attempt));
                  },
                  [&](const InterruptRecord& r) {
                    head("interrupt");
@@ -149,6 +161,19 @@ Record decode(const std::vector<std::string>& fields, const std::string& where) 
     r.best_step = in.integer();
     r.final_metrics = in.metrics();
     r.best_metrics = in.metrics();
+    if (!in.at_end()) {
+      if (in.text() != "stopped_early") in.fail("its last field is not 'stopped_early'");
+      r.stopped_early = true;
+    }
+    record.body = r;
+  } else if (kind == "pause") {
+    PauseRecord r{trial, in.integer(), in.integer()};
+    if (r.steps < 1 || r.rung < 0) in.fail("pause at step " + std::to_string(r.steps) + ", rung " +
+                                           std::to_string(r.rung) + " is not valid");
+    record.body = r;
+  } else if (kind == "promote" || kind == "prune") {
+    DecisionRecord r{trial, in.integer(), in.integer(), kind == "promote"};
+    if (r.rung < 0) in.fail("rung " + std::to_string(r.rung) + " is not valid");
     record.body = r;
   } else if (kind == "interrupt") {
     record.body = InterruptRecord{trial, in.integer()};

@@ -43,6 +43,21 @@ struct FinishRecord {
   std::int64_t steps = 0, best_step = -1;
   double wall_seconds = 0;
   std::map<std::string, double> final_metrics, best_metrics;
+  bool stopped_early = false;  // train.patience ended it
+};
+// Checkpointed at successive halving's rung `rung` (0-based), at `steps`:
+// the trial waits for its cohort's decision there.
+struct PauseRecord {
+  TrialId trial = 0;
+  std::int64_t steps = 0, rung = 0;
+};
+// The cohort's decision at `rung` on a paused trial: promoted (pending again,
+// past the rung) or pruned. `attempt` is the attempt that paused it, so
+// replay places the decision after that attempt's records.
+struct DecisionRecord {
+  TrialId trial = 0;
+  std::int64_t rung = 0, attempt = 0;
+  bool promoted = false;
 };
 // Back to pending after an early stop, resumable from `steps`.
 struct InterruptRecord {
@@ -55,7 +70,9 @@ struct EventRecord {
 
 struct Record {
   double time = 0;  // when it was made (Unix seconds)
-  std::variant<StartRecord, LeaseRecord, EvalRecord, FinishRecord, InterruptRecord, EventRecord> body;
+  std::variant<StartRecord, LeaseRecord, EvalRecord, FinishRecord, InterruptRecord, EventRecord, PauseRecord,
+               DecisionRecord>
+      body;
 };
 
 // The trial a record is about (-1 for an event about the whole sweep).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <tuple>
 
 #include "core/durable_file.hpp"
@@ -50,18 +51,40 @@ bool held_by(hid_t file, TrialId trial, const std::string& owner) {
 
 // A journal that cannot be written (a full disk) stops the write before the
 // results file is touched; the results file is flushed and closed, checked.
-void commit(Access& access, Journal* journal, const Record& record) {
+void commit(Access& access, Journal* journal, const std::vector<Record>& records) {
   if (journal) {
     try {
-      journal->append(encode(record));
+      for (const auto& record : records) journal->append(encode(record));
     } catch (const StoreWriteError&) {
       throw;
     } catch (const Error& e) {
       throw StoreWriteError(std::string(e.what()) + "; nothing was written to the results file");
     }
   }
-  apply(access.id(), record);
+  for (const auto& record : records) apply(access.id(), record);
   access.finish();
+}
+
+void commit(Access& access, Journal* journal, const Record& record) {
+  commit(access, journal, std::vector<Record>{record});
+}
+
+// A metric's value at the eval point of `step` on a trial's curve.
+double metric_at_step(hid_t f, TrialId trial, const std::string& metric, std::int64_t step) {
+  const auto row = static_cast<hsize_t>(trial);
+  const std::vector<std::int64_t> steps = h5::read_row<std::int64_t>(f, "curves/step", row);
+  const auto at = std::find(steps.begin(), steps.end(), step);
+  if (at == steps.end()) return std::numeric_limits<double>::quiet_NaN();
+  return h5::read_row<double>(f, "curves/" + metric, row)[static_cast<std::size_t>(at - steps.begin())];
+}
+
+// The records of a claim's rung decisions: each, and its event.
+void add_decisions(hid_t f, double time, const std::vector<RungDecision>& decisions, std::vector<Record>& out) {
+  for (const auto& d : decisions) {
+    const std::int64_t attempt = h5::read_one<std::int64_t>(f, "trials/attempts", static_cast<hsize_t>(d.trial));
+    out.push_back(Record{time, DecisionRecord{d.trial, d.rung, attempt, d.promoted}});
+    out.push_back(Record{time, EventRecord{StoreEvent{time, d.trial, d.promoted ? "promoted" : "pruned", d.message}}});
+  }
 }
 
 // The refusal of a results file made by another sweep file: what changed, and
@@ -185,17 +208,31 @@ std::vector<TrialStatus> ResultStore::statuses() const {
   }
 }
 
-Claim ResultStore::claim(const Pick& pick, const std::string& owner, double lease_seconds) {
+Claim ResultStore::claim(const Pick& pick, const std::string& owner, double lease_seconds, bool with_rungs) {
   Access access(path_, true);
   const hid_t f = access.id();
-  const BoardRows rows{read_statuses(f), h5::read<double>(f, "trials/lease"),
-                       [f](TrialId t) { return h5::read_one<std::string>(f, "trials/owner", static_cast<hsize_t>(t)); }};
+  BoardRows rows;
+  rows.status = read_statuses(f);
+  rows.lease = h5::read<double>(f, "trials/lease");
+  rows.owner = [f](TrialId t) { return h5::read_one<std::string>(f, "trials/owner", static_cast<hsize_t>(t)); };
+  if (with_rungs) {
+    rows.rung = h5::read<std::int64_t>(f, "trials/rung");
+    rows.metric_at = [f](TrialId t, const std::string& metric, std::int64_t step) {
+      return metric_at_step(f, t, metric, step);
+    };
+  }
   const double t = now();
   Claim claim = pick(rows, t);
+  std::vector<Record> records;
+  add_decisions(f, t, claim.decisions, records);
   if (claim.trial)
-    commit(access, journal_.get(),
-           Record{t, StartRecord{*claim.trial, owner, next_attempt(f, *claim.trial), t + lease_seconds}});
+    records.push_back(Record{t, StartRecord{*claim.trial, owner, next_attempt(f, *claim.trial), t + lease_seconds}});
+  if (!records.empty()) commit(access, journal_.get(), records);
   return claim;
+}
+
+bool ResultStore::trial_paused(TrialId trial, std::int64_t steps, std::int64_t rung) {
+  return record(Record{now(), PauseRecord{trial, steps, rung}});
 }
 
 bool ResultStore::renew(TrialId trial, const std::string& owner, double lease_seconds) {
@@ -212,7 +249,7 @@ bool ResultStore::eval_point(TrialId trial, const EvalPoint& point) {
 
 bool ResultStore::trial_finished(TrialId trial, const TrialOutcome& outcome, double time) {
   return record(Record{time, FinishRecord{trial, outcome.status, outcome.steps, outcome.best_step, outcome.wall_seconds,
-                                   outcome.final_metrics, outcome.best_metrics}});
+                                   outcome.final_metrics, outcome.best_metrics, outcome.stopped_early}});
 }
 
 bool ResultStore::trial_interrupted(TrialId trial, std::int64_t steps) {
@@ -241,7 +278,10 @@ std::vector<Placed> place(const std::vector<JournalRecord>& records) {
     const TrialId trial = trial_of(record);
     if (const auto* start = std::get_if<StartRecord>(&record.body)) attempt[{r.source, trial}] = start->attempt;
     const auto it = attempt.find({r.source, trial});
-    placed.push_back(Placed{std::move(record), trial, it == attempt.end() ? 0 : it->second, &r});
+    std::int64_t of = it == attempt.end() ? 0 : it->second;
+    // A decision is written by whichever worker decided: it names the attempt it ends.
+    if (const auto* decision = std::get_if<DecisionRecord>(&record.body)) of = decision->attempt;
+    placed.push_back(Placed{std::move(record), trial, of, &r});
   }
   return placed;
 }
@@ -256,9 +296,11 @@ std::size_t ResultStore::replay(const std::vector<JournalRecord>& records) {
                   std::to_string(p.trial) + " is not in this sweep's grid of " + std::to_string(trials_));
   auto key = [](const Placed& p) {
     const bool is_event = std::holds_alternative<EventRecord>(p.record.body);
+    const bool is_decision = std::holds_alternative<DecisionRecord>(p.record.body);
     // Events only append to the log: they go last, in the order they were made.
-    return std::make_tuple(is_event, is_event ? p.record.time : 0.0, p.trial, p.attempt, p.source->source,
-                           p.source->sequence);
+    // A decision follows everything of the attempt it ends (another worker's journal).
+    return std::make_tuple(is_event, is_event ? p.record.time : 0.0, p.trial, p.attempt, is_decision,
+                           p.source->source, p.source->sequence);
   };
   std::stable_sort(placed.begin(), placed.end(), [&](const Placed& a, const Placed& b) { return key(a) < key(b); });
   Access access(path_, true);

@@ -41,6 +41,8 @@ struct TrialTable {
   std::vector<TrialStatus> status;
   std::vector<std::string> owner;
   std::vector<std::int64_t> attempts, steps, best_step;
+  std::vector<std::int64_t> rung;          // successive halving: rungs passed, or the rung it waits/was cut at
+  std::vector<std::int8_t> stopped_early;  // 1: train.patience ended it
   std::vector<double> started, finished, wall_seconds;
   std::map<std::string, std::vector<double>> final_metrics, best_metrics;
   // At the step-0 eval point (train.eval_at_start); NaN for a trial without one.
@@ -95,11 +97,13 @@ class ResultStore : public TrialBoard {
   std::vector<TrialStatus> statuses() const;
 
   // TrialBoard
-  Claim claim(const Pick& pick, const std::string& owner, double lease_seconds) override;
+  Claim claim(const Pick& pick, const std::string& owner, double lease_seconds, bool with_rungs = false) override;
   bool renew(TrialId trial, const std::string& owner, double lease_seconds) override;
 
   bool eval_point(TrialId trial, const EvalPoint& point);
   bool trial_finished(TrialId trial, const TrialOutcome& outcome, double time);
+  // Checkpointed at successive halving's rung `rung`: waits for its cohort.
+  bool trial_paused(TrialId trial, std::int64_t steps, std::int64_t rung);
   // Back to pending after an early stop: the next run resumes it.
   bool trial_interrupted(TrialId trial, std::int64_t steps);
   void event(const StoreEvent& event);

@@ -56,6 +56,12 @@ TrialTable read_table(const std::string& path, const std::vector<std::string>& m
   table.attempts = h5::read<std::int64_t>(f, "trials/attempts");
   table.steps = h5::read<std::int64_t>(f, "trials/steps");
   table.best_step = h5::read<std::int64_t>(f, "trials/best_step");
+  // Files made before pruning and patience lack these columns.
+  table.rung = h5::exists(f, "trials/rung") ? h5::read<std::int64_t>(f, "trials/rung")
+                                            : std::vector<std::int64_t>(table.status.size(), 0);
+  table.stopped_early = h5::exists(f, "trials/stopped_early")
+                            ? h5::read_enum(f, "trials/stopped_early", {"FALSE", "TRUE"})
+                            : std::vector<std::int8_t>(table.status.size(), 0);
   table.started = h5::read<double>(f, "trials/started");
   table.finished = h5::read<double>(f, "trials/finished");
   table.wall_seconds = h5::read<double>(f, "trials/wall_seconds");

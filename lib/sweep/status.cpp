@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "store/prune_summary.hpp"
 #include "store/result_store.hpp"
 
 namespace trawl {
@@ -90,10 +91,12 @@ std::string status_report(const std::string& where) {
   } else {
     out << "best so far: none done yet\n";
   }
+  out << prune_text(summarize_pruning(store, table));
   const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const std::int64_t finished = counts[TrialStatus::done] + counts[TrialStatus::failed] + counts[TrialStatus::diverged] +
                                 counts[TrialStatus::pruned];
-  const std::int64_t left = counts[TrialStatus::pending] + counts[TrialStatus::running];
+  const std::int64_t left =
+      counts[TrialStatus::pending] + counts[TrialStatus::running] + counts[TrialStatus::paused];
   if (finished > 0 && first_start > 0 && left > 0) {
     const double rate = static_cast<double>(finished) / std::max(1.0, now - first_start);
     out << "rate so far: " << format_double(std::round(rate * 3600 * 10) / 10) << " trials/hour; " << left

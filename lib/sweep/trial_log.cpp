@@ -6,12 +6,6 @@
 
 namespace trawl {
 
-std::string format_number(double value, const char* printf_format) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, printf_format, value);
-  return buf;
-}
-
 TrialLog::TrialLog(ResultStore& store, Schedule* schedule, std::string prefix, TrialId trial, std::int64_t position,
                    std::int64_t count, bool live)
     : store_(store), schedule_(schedule), prefix_(std::move(prefix)), trial_(trial), position_(position),

@@ -3,6 +3,8 @@
 // log); on a terminal, a live progress line is redrawn between them.
 #pragma once
 
+#include "core/text.hpp"
+
 #include <chrono>
 #include <string>
 
@@ -43,7 +45,6 @@ class NoOutput : public TrainingObserver {
   void on_eval(const EvalPoint&, double, const char*, double) override {}
 };
 
-std::string format_number(double value, const char* printf_format);
 inline std::string format_metric(double value) { return format_number(value, "%.4f"); }
 
 }  // namespace trawl

@@ -113,9 +113,10 @@ void Worker::start() {
   store_->attach_journal(std::make_shared<Journal>(journal_dir(spec_.results_dir()),
                                                    label + "-" + host_name() + "-" + std::to_string(::getpid())));
   store_->write_as(owner_);
-  schedule_ = make_schedule(ScheduleOptions{spec_.string("sweep.schedule"), owner_, spec_.real("sweep.lease_seconds"),
-                                            options_.retry_failed},
-                            *store_, grid_.size(), worker);
+  ScheduleOptions schedule{spec_.string("sweep.schedule"), owner_, spec_.real("sweep.lease_seconds"),
+                           options_.retry_failed, nullptr};
+  if (spec_.string("prune.rule") == "halving") schedule.halving = std::make_shared<Halving>(spec_, grid_);
+  schedule_ = make_schedule(schedule, *store_, grid_.size(), worker);
   std::cout << prefix_ << " worker " << worker.index << "/" << worker.count << ": " << schedule_->describe() << ", "
             << groups_.group.size() << " rank(s) x " << threads << " threads on " << trainer_->device_name()
             << ", results " << spec_.results_file() << std::endl;
@@ -164,14 +165,15 @@ std::optional<Assignment> Worker::next_trial() {
     }
     Assignment next;
     if (groups_.leader()) next = schedule_->next();
-    std::int64_t shared[3] = {next.trial.value_or(-1), next.position, next.count};
+    std::int64_t shared[4] = {next.trial.value_or(-1), next.position, next.count, next.rung};
     double wait = next.wait;
-    groups_.group.broadcast(shared, 3, MPI_INT64_T, 0);
+    groups_.group.broadcast(shared, 4, MPI_INT64_T, 0);
     groups_.group.broadcast(&wait, 1, MPI_DOUBLE, 0);
     if (shared[0] >= 0) {
       next.trial = shared[0];
       next.position = shared[1];
       next.count = shared[2];
+      next.rung = shared[3];
       return next;
     }
     if (wait <= 0) return std::nullopt;  // nothing pending, nothing running elsewhere
@@ -197,7 +199,7 @@ bool Worker::run_trial(const Assignment& assignment) {
     log.print(prefix_ + " trial " + std::to_string(id) + " start seed=" + std::to_string(trial.seed) +
               (params.empty() ? "" : " " + join(params, " ")) + "\n");
   }
-  const TrialOutcome outcome = train(id, log);
+  const TrialOutcome outcome = train(id, assignment.rung, log);
   if (outcome.abandoned) {
     // Our lease lapsed and another worker holds the trial now: leave it be.
     if (groups_.leader())
@@ -212,8 +214,25 @@ bool Worker::run_trial(const Assignment& assignment) {
     }
     return false;
   }
-  if (groups_.leader()) record_outcome(id, outcome, log);
+  if (groups_.leader()) {
+    if (outcome.paused) record_pause(id, assignment.rung, outcome, log);
+    else record_outcome(id, outcome, log);
+  }
   return true;
+}
+
+void Worker::record_pause(TrialId id, std::int64_t rung, const TrialOutcome& outcome, TrialLog& log) {
+  if (!store_->trial_paused(id, outcome.steps, rung)) {
+    note(id, "not-recorded", "its pause at rung " + std::to_string(rung) + " was not recorded: the trial is " +
+                                 "another worker's now", &log);
+    return;
+  }
+  ++summary_.paused;
+  const std::string& metric = spec_.string("sweep.metric");
+  const auto value = outcome.final_metrics.find(metric);
+  note(id, "paused", "at rung " + std::to_string(rung) + " (step " + std::to_string(outcome.steps) + ")" +
+                         (value == outcome.final_metrics.end() ? "" : ", " + metric + " " + format_metric(value->second)) +
+                         ": waits for its cohort", &log);
 }
 
 // What a checkpoint of this trial must say it belongs to: a checkpoint copied
@@ -223,10 +242,13 @@ std::string Worker::trial_identity(TrialId id) const {
   return "the trial (" + Grid::label(grid_.trial(id)) + ") of settings " + settings_hash_;
 }
 
-TrialOutcome Worker::train(TrialId id, TrialLog& log) {
+TrialOutcome Worker::train(TrialId id, std::int64_t rung, TrialLog& log) {
   NoOutput quiet;
   try {
     const TrialSettings settings = trial_settings(spec_, grid_.trial(id));
+    // Successive halving: train to the next rung the trial has not passed.
+    const std::size_t next_rung = static_cast<std::size_t>(rung);
+    const std::int64_t pause_at = next_rung < settings.train.rungs.size() ? settings.train.rungs[next_rung] : 0;
     const CheckpointDir checkpoints(checkpoint_dir(spec_, id), static_cast<int>(spec_.integer("checkpoint.keep")));
     CheckpointPolicy policy{&checkpoints, spec_.integer("checkpoint.every_steps"),
                             spec_.real("checkpoint.every_seconds"), true, trial_identity(id),
@@ -234,7 +256,7 @@ TrialOutcome Worker::train(TrialId id, TrialLog& log) {
                               note(id, kind, message, &log);
                             }};
     return trainer_->train(settings, groups_.leader() ? static_cast<TrainingObserver&>(log) : quiet,
-                           options_.save_final ? final_weights_path(spec_, id) : "", policy);
+                           options_.save_final ? final_weights_path(spec_, id) : "", policy, pause_at);
   } catch (const StoreWriteError&) {
     throw;  // nothing can be recorded: stop the worker (exit 1), the file as it was
   } catch (const InputError& e) {
@@ -271,6 +293,9 @@ void Worker::record_outcome(TrialId id, const TrialOutcome& outcome, TrialLog& l
   std::string end = prefix_ + " trial " + std::to_string(id) + " " + to_string(outcome.status);
   if (outcome.status == TrialStatus::done && outcome.final_metrics.count(metric))
     end += " " + metric + "=" + format_metric(outcome.final_metrics.at(metric));
+  if (outcome.stopped_early)
+    end += " (stopped early at step " + std::to_string(outcome.steps) + ": no improvement in " +
+           std::to_string(trial_settings(spec_, grid_.trial(id)).train.patience) + " eval points)";
   if (!outcome.message.empty()) end += ": " + outcome.message;
   if (outcome.checkpoints_written)
     end += " (" + std::to_string(outcome.checkpoints_written) + " checkpoints in " +

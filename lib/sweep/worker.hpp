@@ -40,9 +40,10 @@ class Worker {
   std::optional<Assignment> next_trial();
   bool stop_agreed() const;
   bool run_trial(const Assignment& assignment);
-  TrialOutcome train(TrialId id, TrialLog& log);
+  TrialOutcome train(TrialId id, std::int64_t rung, TrialLog& log);
   std::string trial_identity(TrialId id) const;
   void record_outcome(TrialId id, const TrialOutcome& outcome, TrialLog& log);
+  void record_pause(TrialId id, std::int64_t rung, const TrialOutcome& outcome, TrialLog& log);
   void note(TrialId id, const std::string& kind, const std::string& message, TrialLog* log);
 
   const SweepSpec& spec_;

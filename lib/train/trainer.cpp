@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -36,6 +37,25 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainSettings& t, 
                   t.weight_decay));
 }
 
+// Keras's rule: an improvement is better than the last improvement by more
+// than min_delta; a NaN is never one.
+void count_patience(const TrialSettings& trial, double value, LoopCounters& s) {
+  if (trial.train.patience <= 0) return;
+  const double delta = trial.train.min_delta;
+  const bool improved = std::isfinite(value) && (std::isnan(s.patience_best) ||
+                                                 (trial.maximize ? value > s.patience_best + delta
+                                                                 : value < s.patience_best - delta));
+  if (improved) {
+    s.patience_best = value;
+    s.patience_wait = 0;
+  } else {
+    ++s.patience_wait;
+  }
+}
+
+bool is_rung(const std::vector<std::int64_t>& rungs, std::int64_t step) {
+  return std::find(rungs.begin(), rungs.end(), step) != rungs.end();
+}
 
 // What the group decides at a step boundary.
 enum class StopDecision { go_on, checkpoint_and_stop, stop_now, abandon };
@@ -103,7 +123,7 @@ struct Trainer::Impl {
   StopDecision agreed_stop(TrainingObserver& observer) const;
   void check_replicas(Model& model) const;
   TrialOutcome train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path,
-                     const CheckpointPolicy& checkpoints);
+                     const CheckpointPolicy& checkpoints, std::int64_t pause_at);
 };
 
 // Names the frozen base a checkpoint was made from (model.init, model.path).
@@ -235,12 +255,14 @@ void Trainer::Impl::eval_point(TrialRun& run, TrainingObserver& observer, double
     s.best_metrics = point.metrics;
   }
   s.final_metrics = point.metrics;
+  count_patience(run.trial, value, s);
   const double throughput =
       static_cast<double>(s.examples_since_eval * task.tokens_per_example) / std::max(train_seconds, 1e-9);
   observer.on_eval(point, throughput, lm() ? "tokens/s" : "samples/s", lr);
   s.examples_since_eval = 0;
   run.window_start = Clock::now();
 }
+
 
 // The group's first rank writes; a failed write keeps the last good one.
 void Trainer::Impl::checkpoint(TrialRun& run, const CheckpointPolicy& policy) const {
@@ -286,7 +308,8 @@ void Trainer::Impl::check_replicas(Model& model) const {
 }
 
 TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& observer,
-                                  const std::string& save_path, const CheckpointPolicy& policy) {
+                                  const std::string& save_path, const CheckpointPolicy& policy,
+                                  std::int64_t pause_at) {
   std::unique_ptr<TrialRun> run = prepare(trial, policy);
   // Start over rather than resume from a checkpoint that does not fit.
   if (policy.dir && policy.resume && !resume(*run, policy)) run = prepare(trial, policy);
@@ -297,11 +320,25 @@ TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& 
   if (trial.train.eval_at_start && s.step == 0 && s.eval_index == 0)
     eval_point(r, observer, learning_rate(trial.train, 0));
   while (s.step < trial.train.steps) {
+    if (pause_at > 0 && s.step == pause_at) {  // resumed from the rung's checkpoint: its eval point is recorded already
+      outcome.paused = true;
+      break;
+    }
     const double lr = learning_rate(trial.train, s.step);
     if (!step(r)) break;
     observer.on_step(s.step, trial.train.steps);
-    if (s.step % trial.train.eval_every == 0 || s.step == trial.train.steps) eval_point(r, observer, lr);
+    if (s.step % trial.train.eval_every == 0 || s.step == trial.train.steps || is_rung(trial.train.rungs, s.step))
+      eval_point(r, observer, lr);
     if (s.step == trial.train.steps) break;
+    if (trial.train.patience > 0 && s.patience_wait >= trial.train.patience) {
+      outcome.stopped_early = true;
+      break;
+    }
+    if (pause_at > 0 && s.step == pause_at) {  // a rung: the checkpoint is what the trial resumes from if promoted
+      checkpoint(r, policy);
+      outcome.paused = true;
+      break;
+    }
     const StopDecision stop = agreed_stop(observer);
     if (stop == StopDecision::abandon) {  // the trial is another worker's now: touch nothing of it
       outcome.abandoned = true;
@@ -320,7 +357,8 @@ TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& 
   outcome.best_metrics = s.best_metrics;
   outcome.final_metrics = s.final_metrics;
   if (!outcome.interrupted && !outcome.abandoned) check_replicas(*r.model);
-  if (!save_path.empty() && outcome.status == TrialStatus::done && !outcome.interrupted && rank() == 0)
+  if (!save_path.empty() && outcome.status == TrialStatus::done && !outcome.interrupted && !outcome.paused &&
+      rank() == 0)
     save_final(*r.model, save_path);
   outcome.wall_seconds = seconds_since(r.started);
   return outcome;
@@ -354,9 +392,9 @@ std::string Trainer::device_name() const {
 }
 
 TrialOutcome Trainer::train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path,
-                            const CheckpointPolicy& checkpoints) {
+                            const CheckpointPolicy& checkpoints, std::int64_t pause_at) {
   try {
-    return impl_->train(trial, observer, save_path, checkpoints);
+    return impl_->train(trial, observer, save_path, checkpoints, pause_at);
   } catch (const c10::Error& e) {
     // torch's own messages carry a C++ backtrace that helps no user.
     throw Error(e.what_without_backtrace());

@@ -64,8 +64,11 @@ class Trainer {
   // a CPU) and checkpoints as the policy says. A stop request (the context's
   // stop_requested), agreed by the group at a step boundary, ends it with
   // outcome.interrupted after a checkpoint (graceful) or without (immediate).
+  // With pause_at > 0 (a rung, trial.train.rungs) it stops there after the
+  // rung's eval point and a checkpoint: outcome.paused. train.patience ends
+  // it done with outcome.stopped_early.
   TrialOutcome train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path = "",
-                     const CheckpointPolicy& checkpoints = {});
+                     const CheckpointPolicy& checkpoints = {}, std::int64_t pause_at = 0);
   std::string device_name() const;
 
  private:

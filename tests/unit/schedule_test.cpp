@@ -24,9 +24,10 @@ struct FakeBoard : trawl::TrialBoard {
   explicit FakeBoard(std::vector<TrialStatus> s)
       : status(std::move(s)), lease(status.size(), std::numeric_limits<double>::quiet_NaN()) {}
   std::vector<std::string> owner;
-  trawl::Claim claim(const Pick& pick, const std::string&, double seconds) override {
+  trawl::Claim claim(const Pick& pick, const std::string&, double seconds, bool) override {
     owner.resize(status.size());
-    trawl::Claim c = pick(trawl::BoardRows{status, lease, [&](trawl::TrialId t) { return owner[static_cast<std::size_t>(t)]; }}, 1000.0);
+    trawl::Claim c = pick(trawl::BoardRows{status, lease, [&](trawl::TrialId t) { return owner[static_cast<std::size_t>(t)]; }, {}, {}},
+                          1000.0);
     if (c.trial) {
       started.push_back(*c.trial);
       status[static_cast<std::size_t>(*c.trial)] = TrialStatus::running;
@@ -45,7 +46,7 @@ struct FakeBoard : trawl::TrialBoard {
 TEST_CASE("the static schedule runs its own unrecorded trials in order and counts the rest", "[schedule]") {
   FakeBoard board({TrialStatus::pending, TrialStatus::done, TrialStatus::failed, TrialStatus::running,
                    TrialStatus::pending, TrialStatus::diverged, TrialStatus::pending});
-  auto schedule = trawl::make_schedule({"static", "w1", 0, false}, board, 7, trawl::WorkerId{1, 2});
+  auto schedule = trawl::make_schedule({"static", "w1", 0, false, nullptr}, board, 7, trawl::WorkerId{1, 2});
   CHECK(schedule->describe() == "3 of 7 trials");  // trials 1, 3, 5
   trawl::Assignment a = schedule->next();
   REQUIRE(a.trial);
@@ -58,7 +59,7 @@ TEST_CASE("the static schedule runs its own unrecorded trials in order and count
   CHECK(board.started == std::vector<trawl::TrialId>({3}));
 
   FakeBoard retry({TrialStatus::done, TrialStatus::failed});
-  auto again = trawl::make_schedule({"static", "w0", 0, true}, retry, 2, trawl::WorkerId{0, 1});
+  auto again = trawl::make_schedule({"static", "w0", 0, true, nullptr}, retry, 2, trawl::WorkerId{0, 1});
   CHECK(again->next().trial == 1);  // --retry-failed
 }
 
@@ -66,6 +67,8 @@ TEST_CASE("the dynamic schedule claims the first claimable trial and waits for l
   const double nan = std::numeric_limits<double>::quiet_NaN();
   trawl::BoardRows rows{{TrialStatus::done, TrialStatus::running, TrialStatus::running, TrialStatus::failed},
                         {nan, 1030.0, 1010.0, nan},
+                        {},
+                        {},
                         {}};
   trawl::Claim c = trawl::first_claimable(rows, 1000.0, false);
   CHECK_FALSE(c.trial);
@@ -83,7 +86,7 @@ TEST_CASE("the dynamic schedule claims the first claimable trial and waits for l
 
 TEST_CASE("a dynamic worker renews its lease and gives the trial up once it is lost", "[schedule]") {
   FakeBoard board({TrialStatus::pending, TrialStatus::pending});
-  auto schedule = trawl::make_schedule({"dynamic", "w", 0.003, false}, board, 2, trawl::WorkerId{});
+  auto schedule = trawl::make_schedule({"dynamic", "w", 0.003, false, nullptr}, board, 2, trawl::WorkerId{});
   trawl::Assignment a = schedule->next();
   REQUIRE(a.trial == 0);
   CHECK(std::string(a.taken) == "claimed");
@@ -95,7 +98,7 @@ TEST_CASE("a dynamic worker renews its lease and gives the trial up once it is l
   CHECK_FALSE(schedule->still_ours(0));
   CHECK_FALSE(schedule->still_ours(0));  // stays lost, asks no more
   CHECK(board.renewals == 2);
-  CHECK_THROWS_AS(trawl::make_schedule({"random", "w", 1, false}, board, 2, trawl::WorkerId{}), trawl::InputError);
+  CHECK_THROWS_AS(trawl::make_schedule({"random", "w", 1, false, nullptr}, board, 2, trawl::WorkerId{}), trawl::InputError);
 }
 
 namespace {
@@ -120,7 +123,7 @@ TEST_CASE("a trial held by a live worker waits; one held by a process now gone i
   FakeBoard board({TrialStatus::running, TrialStatus::pending});
   board.owner = {"a0.g0@" + this_host() + ":" + std::to_string(getpid()), ""};
   board.lease[0] = 2000.0;  // valid: the board's clock says 1000
-  auto schedule = trawl::make_schedule({"static", "w", 300, false}, board, 2, trawl::WorkerId{0, 1});
+  auto schedule = trawl::make_schedule({"static", "w", 300, false, nullptr}, board, 2, trawl::WorkerId{0, 1});
   CHECK(schedule->next().trial == 1);  // trial 0 is held by this live process: passed over for now
   const trawl::Assignment wait = schedule->next();
   CHECK_FALSE(wait.trial);

@@ -169,3 +169,37 @@ TEST_CASE("relative paths resolve against the sweep file's directory", "[spec]")
   CHECK(spec.resolve_path(spec.string("data.path")) == "/work/sweeps/d.h5");
   CHECK(spec.resolve_path("/abs/x.h5") == "/abs/x.h5");
 }
+
+TEST_CASE("[prune] needs the dynamic schedule, a first rung below the steps and axes to group by", "[spec][prune]") {
+  const std::string base = "[data]\npath = \"d.h5\"\n[train]\nsteps = 100\n[grid]\ntrain.lr = [0.1, 0.01]\n";
+  const std::string halving = "[prune]\nrule = \"halving\"\nmin_steps = 10\n";
+  std::string error = parse_error(base + halving);
+  CHECK_THAT(error, Contains("sweep.toml:8:8: prune.rule = \"halving\" needs sweep.schedule = \"dynamic\""));
+  CHECK_THAT(error, Contains("the default"));
+  error = parse_error("[sweep]\nschedule = \"static\"\n" + base + halving);
+  CHECK_THAT(error, Contains("(it is \"static\" at sweep.toml:2:12)"));
+  const std::string dynamic = "[sweep]\nschedule = \"dynamic\"\n" + base;
+  CHECK_THAT(parse_error(dynamic + "[prune]\nrule = \"halving\"\n"), Contains("needs prune.min_steps >= 1"));
+  CHECK_THAT(parse_error(dynamic + "[prune]\nrule = \"halving\"\nmin_steps = 100\n"),
+             Contains("sweep.toml:11:13: prune.min_steps (100) must be below train.steps (100)"));
+  CHECK_THAT(parse_error(dynamic + "[prune]\nrule = \"halving\"\nmin_steps = 10\nreduction = 1\n"),
+             Contains("prune.reduction must be at least 2"));
+  CHECK_THAT(parse_error(dynamic + halving + "group_by = [\"train.l\"]\n"),
+             Contains("prune.group_by names 'train.l', which is not a grid axis (did you mean 'train.lr'?)"));
+  CHECK_THAT(parse_error(dynamic + "[prune]\nmin_steps = 10\n"),
+             Contains("prune.min_steps is set but prune.rule is \"none\""));
+  const trawl::SweepSpec spec = trawl::test::parse(dynamic + halving + "group_by = [\"train.lr\"]\n");
+  CHECK(spec.prune_group_by == std::vector<std::string>{"train.lr"});
+  CHECK(spec.integer("prune.reduction") == 3);
+}
+
+TEST_CASE("train.patience and train.min_delta are grid axes; a sweep without them keeps its hash", "[spec][prune]") {
+  const std::string base = "[data]\npath = \"d.h5\"\n[train]\nsteps = 100\n";
+  const trawl::SweepSpec spec = trawl::test::parse(base + "[grid]\ntrain.patience = [0, 3]\n");
+  CHECK(spec.find_axis("train.patience") != nullptr);
+  const std::string dir = trawl::test::scratch_dir("spec-patience-hash");
+  std::ofstream(dir + "/d.h5") << "data";
+  CHECK(trawl::settings_hash(parse(base, dir)) ==
+        trawl::settings_hash(parse(base + "patience = 0\nmin_delta = 0.0\n[prune]\nrule = \"none\"\n", dir)));
+  CHECK(trawl::settings_hash(parse(base, dir)) != trawl::settings_hash(parse(base + "patience = 2\n", dir)));
+}

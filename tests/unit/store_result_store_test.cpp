@@ -50,7 +50,7 @@ TEST_CASE("trial records round-trip through the file", "[store]") {
   trawl::Grid grid(spec);
   trawl::ResultStore store = trawl::ResultStore::open_or_create(spec, grid, metrics, "h");
   const double before = static_cast<double>(std::time(nullptr)) - 1;
-  store.claim([](const trawl::BoardRows&, double) { return trawl::Claim{trawl::TrialId{3}, 0.0}; }, "a0.g0@host:1",
+  store.claim([](const trawl::BoardRows&, double) { return trawl::Claim{trawl::TrialId{3}, 0.0, 0, {}}; }, "a0.g0@host:1",
               60);
   store.eval_point(3, trawl::EvalPoint{0, 50, {{"val.accuracy", 0.5}, {"val.loss", 1.0}, {"train.loss", 2.0}}});
   store.eval_point(3, trawl::EvalPoint{1, 100, {{"val.accuracy", 0.75}, {"val.loss", 0.5}, {"train.loss", 1.0}}});
@@ -220,7 +220,7 @@ TEST_CASE("a writer's records land only while the trial is running under its cla
   a.write_as("worker-a");
   b.write_as("worker-b");
   auto take = [](trawl::TrialId t) {
-    return [t](const trawl::BoardRows&, double) { return trawl::Claim{t, 0.0}; };
+    return [t](const trawl::BoardRows&, double) { return trawl::Claim{t, 0.0, 0, {}}; };
   };
   a.claim(take(2), "worker-a", -1);  // a lease over at once: a is paused, say
   b.claim(take(2), "worker-b", 60);  // and b takes the trial over
