@@ -1,8 +1,10 @@
 #include "sweep/plan.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "core/text.hpp"
+#include "grid/trial_settings.hpp"
 #include "schedule/static_partition.hpp"
 
 namespace trawl {
@@ -19,6 +21,27 @@ std::string values_text(const std::vector<Value>& values) {
     shown.push_back(to_string(values[i]));
   }
   return join(shown, ", ");
+}
+
+// Early stopping and the rungs (for train.steps as the file sets it); the
+// cohorts are at most the product of the group_by axes' lengths.
+std::string pruning_text(const SweepSpec& spec) {
+  std::ostringstream out;
+  if (spec.integer("train.patience") > 0 || spec.find_axis("train.patience"))
+    out << "early stopping: train.patience (eval points without an improvement > train.min_delta)\n";
+  if (spec.string("prune.rule") != "halving") return out.str();
+  std::int64_t most = spec.integer("train.steps");  // with train.steps on an axis, its largest value
+  if (const Axis* axis = spec.find_axis("train.steps"))
+    for (const auto& v : axis->values) most = std::max(most, std::get<std::int64_t>(v));
+  const std::vector<std::int64_t> rungs = rung_steps(spec, most);
+  std::int64_t cohorts = 1;
+  for (const auto& axis : spec.prune_group_by) cohorts *= static_cast<std::int64_t>(spec.find_axis(axis)->values.size());
+  std::vector<std::string> steps;
+  for (std::int64_t step : rungs) steps.push_back(std::to_string(step));
+  out << "pruning: successive halving, rungs at step " << join(steps, ", ") << " (of " << most
+      << "), keeping 1 in " << spec.integer("prune.reduction") << " at each; up to " << cohorts << " cohort(s)"
+      << (spec.prune_group_by.empty() ? "" : " by " + join(spec.prune_group_by, ", ")) << "\n";
+  return out.str();
 }
 
 }  // namespace
@@ -47,6 +70,7 @@ std::string plan_report(const SweepSpec& spec, const Grid& grid, const PlanOptio
     for (const auto& axis : dim.axes) out << "    " << axis.key << "  " << values_text(axis.values) << "\n";
   }
   if (!spec.exclusions.empty()) out << "exclusions: " << spec.exclusions.size() << "\n";
+  out << pruning_text(spec);
 
   const std::int64_t groups = options.ranks / ranks_per_trial;
   const WorkerId first = WorkerId::of(0, options.array_count, 0, groups);

@@ -10,6 +10,7 @@
 #include "comm/all_reduce.hpp"
 #include "core/hash.hpp"
 #include "train/causal_lm.hpp"
+#include "train/early_stopping.hpp"
 #include "train/evaluate.hpp"
 #include "train/grad_buckets.hpp"
 #include "train/lr_schedule.hpp"
@@ -35,26 +36,6 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainSettings& t, 
   return std::make_unique<torch::optim::AdamW>(
       params, torch::optim::AdamWOptions(t.lr).betas(std::make_tuple(t.beta1, t.beta2)).eps(t.eps).weight_decay(
                   t.weight_decay));
-}
-
-// Keras's rule: an improvement is better than the last improvement by more
-// than min_delta; a NaN is never one.
-void count_patience(const TrialSettings& trial, double value, LoopCounters& s) {
-  if (trial.train.patience <= 0) return;
-  const double delta = trial.train.min_delta;
-  const bool improved = std::isfinite(value) && (std::isnan(s.patience_best) ||
-                                                 (trial.maximize ? value > s.patience_best + delta
-                                                                 : value < s.patience_best - delta));
-  if (improved) {
-    s.patience_best = value;
-    s.patience_wait = 0;
-  } else {
-    ++s.patience_wait;
-  }
-}
-
-bool is_rung(const std::vector<std::int64_t>& rungs, std::int64_t step) {
-  return std::find(rungs.begin(), rungs.end(), step) != rungs.end();
 }
 
 // What the group decides at a step boundary.
@@ -255,7 +236,7 @@ void Trainer::Impl::eval_point(TrialRun& run, TrainingObserver& observer, double
     s.best_metrics = point.metrics;
   }
   s.final_metrics = point.metrics;
-  count_patience(run.trial, value, s);
+  count_patience(run.trial, value, s.patience_wait, s.patience_best);
   const double throughput =
       static_cast<double>(s.examples_since_eval * task.tokens_per_example) / std::max(train_seconds, 1e-9);
   observer.on_eval(point, throughput, lm() ? "tokens/s" : "samples/s", lr);
@@ -327,10 +308,10 @@ TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& 
     const double lr = learning_rate(trial.train, s.step);
     if (!step(r)) break;
     observer.on_step(s.step, trial.train.steps);
-    if (s.step % trial.train.eval_every == 0 || s.step == trial.train.steps || is_rung(trial.train.rungs, s.step))
+    if (s.step % trial.train.eval_every == 0 || s.step == trial.train.steps || is_rung(trial, s.step))
       eval_point(r, observer, lr);
     if (s.step == trial.train.steps) break;
-    if (trial.train.patience > 0 && s.patience_wait >= trial.train.patience) {
+    if (patience_ran_out(trial, s.patience_wait)) {
       outcome.stopped_early = true;
       break;
     }

@@ -275,3 +275,51 @@ def test_repair_replays_pauses_and_decisions_from_the_journals(trawl, tmp_path):
     # Decisions taken together share a time: replay orders those by trial.
     kinds = ("paused", "promoted", "pruned")
     assert sorted(e for e in after["events"] if e[1] in kinds) == sorted(e for e in before["events"] if e[1] in kinds)
+
+
+def test_plan_names_the_rungs(trawl, tmp_path):
+    d = tmp_path / "d"
+    sweep(d, extra='group_by = ["train.lr"]')
+    _, out, _ = run([trawl, "plan", "s.toml"], cwd=d)
+    assert "pruning: successive halving, rungs at step 10, 30 (of 90), keeping 1 in 3 at each; up to 9 cohort(s) " \
+           "by train.lr" in out
+
+
+def test_patience_survives_a_kill_and_stops_at_the_same_step(trawl, tmp_path):
+    sweeps = {}
+    for name in ("clean", "killed"):
+        d = tmp_path / name
+        d.mkdir()
+        write_blobs(d / "blobs.h5", rows=240)
+        (d / "s.toml").write_text("""
+[sweep]
+dir = "out"
+[data]
+path = "blobs.h5"
+[model]
+hidden = 16
+[train]
+steps = 2000
+batch_size = 16
+eval_every = 10
+patience = 4
+min_delta = 0.002
+lr = 0.003
+[checkpoint]
+every_steps = 10
+""")
+        sweeps[name] = d
+    run([trawl, "run", "s.toml", "--threads", "1"], cwd=sweeps["clean"])
+    p = start(trawl, sweeps["killed"])
+    for line in p.stdout:
+        if " step 40 " in line or "step=40 " in line:
+            break
+    p.kill()
+    p.wait()
+    run([trawl, "run", "s.toml", "--threads", "1"], cwd=sweeps["killed"])
+    got = []
+    for d in sweeps.values():
+        with h5py.File(d / "out" / "results.h5", "r") as f:
+            got.append((bool(f["trials/stopped_early"][0]), int(f["trials/steps"][0]), int(f["trials/attempts"][0])))
+    assert got[0][0] and got[0][1] < 2000  # it did stop early
+    assert got[1][:2] == got[0][:2] and got[1][2] == 2  # killed once, resumed, stopped at the same step
