@@ -216,26 +216,17 @@ def test_a_grown_grid_keeps_its_decisions_and_new_trials_join_the_rungs(trawl, t
             assert (after["rung"][t] >= 1) == (t in best), (t, lr)
 
 
-def test_patience_stops_a_trial_after_p_eval_points_without_improvement(trawl, tmp_path):
-    d = tmp_path / "d"
+def patience_sweep(d, train):
+    """A one-worker sweep with eval points every 10 steps; `train` ends the [train] table."""
     d.mkdir()
     write_blobs(d / "blobs.h5", rows=240)
-    (d / "s.toml").write_text("""
-[sweep]
-dir = "out"
-[data]
-path = "blobs.h5"
-[model]
-hidden = 16
-[train]
-steps = 400
-batch_size = 16
-eval_every = 10
-patience = 3
-min_delta = 0.01
-[grid]
-train.lr = [0.5, 0.01]
-""")
+    (d / "s.toml").write_text('[sweep]\ndir = "out"\n[data]\npath = "blobs.h5"\n[model]\nhidden = 16\n'
+                              f"[train]\nbatch_size = 16\neval_every = 10\n{train}\n")
+    return d
+
+
+def test_patience_stops_a_trial_after_p_eval_points_without_improvement(trawl, tmp_path):
+    d = patience_sweep(tmp_path / "d", "steps = 400\npatience = 3\nmin_delta = 0.01\n[grid]\ntrain.lr = [0.5, 0.01]")
     _, out, _ = run([trawl, "run", "s.toml", "--threads", "1"], cwd=d)
     with h5py.File(d / "out" / "results.h5", "r") as f:
         stopped = list(f["trials/stopped_early"][:])
@@ -288,26 +279,8 @@ def test_plan_names_the_rungs(trawl, tmp_path):
 def test_patience_survives_a_kill_and_stops_at_the_same_step(trawl, tmp_path):
     sweeps = {}
     for name in ("clean", "killed"):
-        d = tmp_path / name
-        d.mkdir()
-        write_blobs(d / "blobs.h5", rows=240)
-        (d / "s.toml").write_text("""
-[sweep]
-dir = "out"
-[data]
-path = "blobs.h5"
-[model]
-hidden = 16
-[train]
-steps = 2000
-batch_size = 16
-eval_every = 10
-patience = 4
-min_delta = 0.002
-lr = 0.003
-[checkpoint]
-every_steps = 10
-""")
+        d = patience_sweep(tmp_path / name, "steps = 2000\npatience = 4\nmin_delta = 0.002\nlr = 0.003\n"
+                                              "[checkpoint]\nevery_steps = 10")
         sweeps[name] = d
     run([trawl, "run", "s.toml", "--threads", "1"], cwd=sweeps["clean"])
     p = start(trawl, sweeps["killed"])
