@@ -69,6 +69,10 @@ TEST_CASE("every record kind round-trips through journal fields", "[store][recor
       {14, trawl::FinishRecord{3, trawl::TrialStatus::diverged, 250, 200, 4.5, {{"val.loss", 0.1}}, {}}},
       {15, trawl::InterruptRecord{3, 120}},
       {16, trawl::EventRecord{trawl::StoreEvent{16, -1, "repaired", "all\nfine"}}},
+      {17, trawl::FinishRecord{5, trawl::TrialStatus::done, 70, 40, 1.5, {}, {}, true}},
+      {18, trawl::PauseRecord{6, 30, 1}},
+      {19, trawl::DecisionRecord{6, 1, 3, true}},
+      {20, trawl::DecisionRecord{7, 0, 1, false}},
   };
   for (const auto& record : records) {
     const trawl::Record back = trawl::decode(trawl::encode(record), "test");
@@ -79,6 +83,16 @@ TEST_CASE("every record kind round-trips through journal fields", "[store][recor
   const auto finish = std::get<trawl::FinishRecord>(trawl::decode(trawl::encode(records[4]), "t").body);
   CHECK(finish.status == trawl::TrialStatus::diverged);
   CHECK(finish.final_metrics.at("val.loss") == 0.1);
+  CHECK_FALSE(finish.stopped_early);  // and its fields end as older journals' did
+  CHECK(trawl::encode(records[4]).back() != "stopped_early");
+  CHECK(trawl::encode(records[7]).back() == "stopped_early");
+  CHECK(std::get<trawl::FinishRecord>(trawl::decode(trawl::encode(records[7]), "t").body).stopped_early);
+  const auto pause = std::get<trawl::PauseRecord>(trawl::decode(trawl::encode(records[8]), "t").body);
+  CHECK((pause.steps == 30 && pause.rung == 1));
+  const auto promote = std::get<trawl::DecisionRecord>(trawl::decode(trawl::encode(records[9]), "t").body);
+  CHECK((promote.promoted && promote.rung == 1 && promote.attempt == 3));
+  CHECK(trawl::encode(records[10])[0] == "prune");
+  CHECK_FALSE(std::get<trawl::DecisionRecord>(trawl::decode(trawl::encode(records[10]), "t").body).promoted);
 }
 
 TEST_CASE("a damaged record is an error naming where and what", "[store][record]") {
@@ -99,6 +113,10 @@ TEST_CASE("a damaged record is an error naming where and what", "[store][record]
   CHECK(error({"frobnicate", "1", "2"}).find("unknown record kind 'frobnicate'") != std::string::npos);
   CHECK(error({"lease", "1", "-5", "3"}).find("trial id -5") != std::string::npos);
   CHECK(error({"eval", "1", "2", "0", "10", "99999"}).find("metric count") != std::string::npos);
+  CHECK(error({"pause", "1", "2", "0", "0"}).find("pause at step 0, rung 0 is not valid") != std::string::npos);
+  CHECK(error({"prune", "1", "2", "-1", "1"}).find("rung -1 is not valid") != std::string::npos);
+  CHECK(error({"finish", "1", "2", "2", "1", "1", "1", "0", "0", "stopped"}).find("is not 'stopped_early'") !=
+        std::string::npos);
 }
 
 TEST_CASE("a damaged stretch in the middle of a journal costs only the records it hit", "[store][journal]") {
