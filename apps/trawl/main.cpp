@@ -55,6 +55,7 @@ struct Options {
   std::vector<std::string> filters, sbatch;
   trawl::RunOptions run;
   trawl::SubmitOptions submit;
+  bool compact = false;
 };
 
 int validate(const Options& o) {
@@ -96,6 +97,12 @@ int report(const Options& o) {
 }
 
 int repair(const Options& o) {
+  if (o.compact) {
+    const trawl::CompactReport c = trawl::compact_sweep(o.file);
+    std::cout << "compacted " << trawl::results_file_in(o.file) << ": " << c.bytes_before << " -> " << c.bytes_after
+              << " bytes\n";
+    return 0;
+  }
   trawl::RepairReport r = trawl::repair_sweep(o.file);
   std::cout << "rebuilt " << r.results << " from " << r.records << " journal records\n";
   if (r.journals_torn) std::cout << r.journals_torn << " journal(s) ended in a torn record (a writer died mid-append)\n";
@@ -243,8 +250,10 @@ void add_commands(CLI::App& app, Options& o) {
   add_file(app.add_subcommand("status", "progress of a sweep: counts by status, best so far, workers"), o,
            "a sweep directory or its results file");
   add_report(app, o);
-  add_file(app.add_subcommand("repair", "rebuild a damaged or missing results file from the journals"), o,
-           "the sweep directory");
+  auto* repair_command = app.add_subcommand("repair", "rebuild a damaged or missing results file from the journals");
+  add_file(repair_command, o, "the sweep directory");
+  repair_command->add_flag("--compact", o.compact,
+                   "instead, rewrite a readable results file to its minimal size (safe while the sweep runs)");
   add_submit(app, o);
 }
 

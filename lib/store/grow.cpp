@@ -108,8 +108,6 @@ void copy_trial_rows(hid_t a, hid_t b, const std::vector<std::string>& metrics, 
   scatter_table<std::int64_t>(a, b, "curves/step", H5T_NATIVE_INT64, moved, rows, -1);
 }
 
-namespace {
-
 // All of them, appended in one write per column (a log may be long).
 void copy_events(hid_t a, hid_t b, const std::vector<std::int64_t>& moved) {
   const std::vector<StoreEvent> events = read_event_rows(a);
@@ -130,6 +128,8 @@ void copy_events(hid_t a, hid_t b, const std::vector<std::int64_t>& moved) {
   h5::append_rows(h5::open_dataset(b, "events/kind"), text.get(), n, k.data());
   h5::append_rows(h5::open_dataset(b, "events/message"), text.get(), n, m.data());
 }
+
+namespace {
 
 // Journals: rewritten under the new ids, the old ones kept aside.
 void move_journals(const std::string& dir, const std::vector<std::int64_t>& moved) {

@@ -29,5 +29,7 @@ void grow_results(const std::string& path, const SweepSpec& spec, const Grid& gr
 // /curves table; `to` has `rows` trials.
 void copy_trial_rows(hid_t from, hid_t to, const std::vector<std::string>& metrics,
                      const std::vector<std::int64_t>& moved, std::int64_t rows);
+// Appends every event of `from` to `to`, each trial id i as moved[i].
+void copy_events(hid_t from, hid_t to, const std::vector<std::int64_t>& moved);
 
 }  // namespace trawl

@@ -224,10 +224,22 @@ h5::File open_for(const std::string& path, bool write) {
 
 }  // namespace
 
+// HDF5 keeps variable-length strings in 4 KiB heap collections and fills
+// only those it has loaded since the file was opened: each write session
+// would otherwise start a new collection, about 4 KiB a record. Reading the
+// newest event's message loads the newest collection, which the session's
+// strings then fill.
+void reopen_string_heap(hid_t file) {
+  h5::Dataset messages = h5::open_dataset(file, "events/message");
+  const hsize_t rows = h5::shape(messages).at(0);
+  if (rows > 0) h5::read_one<std::string>(file, "events/message", rows - 1);
+}
+
 Access::Access(const std::string& path, bool write)
     : path_(path), lock_(lock_path_for(path), write ? FileLock::Mode::exclusive : FileLock::Mode::shared),
       file_(open_for(path, write)) {
   check_closed_cleanly(file_, path_);
+  if (write) reopen_string_heap(file_.get());
 }
 
 void Access::finish() {

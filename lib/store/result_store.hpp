@@ -49,6 +49,10 @@ struct TrialTable {
   std::map<std::string, std::vector<double>> start_metrics;
 };
 
+struct CompactReport {
+  std::int64_t bytes_before = 0, bytes_after = 0;
+};
+
 class ResultStore : public TrialBoard {
  public:
   // Opens the sweep's results file, creating it (all trial rows up front)
@@ -92,6 +96,11 @@ class ResultStore : public TrialBoard {
   // rebuild lacks, so nothing the old file held is lost. Returns how many
   // trials it took; 0 when the old file is of another grid size.
   std::size_t merge_from(const std::string& old_path);
+
+  // Rewrites the file to its minimal size (what HDF5 left behind of rewritten
+  // records is dropped), every row, curve and event where it was; safe while
+  // workers run (it holds the lock). Reads every column into memory.
+  CompactReport compact() const;
 
   // Every trial's status, checked against the enum.
   std::vector<TrialStatus> statuses() const;

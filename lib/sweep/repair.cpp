@@ -35,6 +35,10 @@ double now() { return std::chrono::duration<double>(std::chrono::system_clock::n
 
 }  // namespace
 
+CompactReport compact_sweep(const std::string& where) {
+  return ResultStore::open_existing(results_file_in(where)).compact();
+}
+
 RepairReport repair_sweep(const std::string& dir) {
   const std::string copy = sweep_copy_in(dir);
   const char* what = "the sweep's copy of its sweep file (is this a trawl sweep directory?)";

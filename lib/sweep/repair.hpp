@@ -9,6 +9,8 @@
 
 #include <string>
 
+#include "store/result_store.hpp"
+
 namespace trawl {
 
 struct RepairReport {
@@ -21,5 +23,9 @@ struct RepairReport {
 };
 
 RepairReport repair_sweep(const std::string& dir);
+
+// `trawl repair --compact`: the readable results file of `where` (a sweep dir
+// or the file) rewritten to its minimal size, nothing moved.
+CompactReport compact_sweep(const std::string& where);
 
 }  // namespace trawl
