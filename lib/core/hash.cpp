@@ -1,13 +1,16 @@
 #include "core/hash.hpp"
 
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -67,6 +70,10 @@ std::string hash_file(const std::string& path) {
     XXH3_64bits_update(state.get(), buf.data(), static_cast<std::size_t>(in.gcount()));
   }
   if (in.bad()) throw Error("cannot read '" + path + "': " + std::strerror(errno));
+  // A diagnostic: which process reads which input in full (a start-up of
+  // many ranks should read each once, on rank 0).
+  if (const char* trace = std::getenv("TRAWL_TRACE_HASHING"); trace && *trace)
+    std::cerr << "trawl: pid " << ::getpid() << " hashed " << path << "\n";
   return to_hex(XXH3_64bits_digest(state.get()));
 }
 
