@@ -2,8 +2,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 #include <numeric>
+#include <unordered_map>
 
 #include "report/report_input.hpp"
 
@@ -17,28 +17,48 @@ double mean(const std::vector<double>& v) {
   return v.empty() ? nan : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
 }
 
-double sample_std(const std::vector<double>& v) {
-  if (v.size() < 2) return nan;
-  double m = mean(v), sum = 0;
-  for (double x : v) sum += (x - m) * (x - m);
-  return std::sqrt(sum / static_cast<double>(v.size() - 1));
+double sample_std(const double* v, std::size_t n) {
+  if (n < 2) return nan;
+  const double m = std::accumulate(v, v + n, 0.0) / static_cast<double>(n);
+  double sum = 0;
+  for (std::size_t k = 0; k < n; ++k) sum += (v[k] - m) * (v[k] - m);
+  return std::sqrt(sum / static_cast<double>(n - 1));
 }
 
-// Grid points: trials that differ only by seed share a key; their spread
-// over seeds is the noise an axis effect has to beat.
+// Grid points: trials that differ only by seed share a point; their spread
+// over seeds is the noise an axis effect has to beat. Points are numbered in
+// the order ranked trials first meet them; their scores lie in one array,
+// point by point, each in ranked order.
 struct GridPoints {
-  std::vector<std::string> key;                         // per trial
-  std::map<std::string, std::vector<double>> scores;    // per key
+  std::vector<std::int64_t> point;   // per trial (-1: not ranked)
+  std::vector<std::size_t> offset;   // per point, and one past the last
+  std::vector<double> scores;
+
+  double spread(std::size_t p) const { return sample_std(scores.data() + offset[p], offset[p + 1] - offset[p]); }
+  std::size_t size() const { return offset.size() - 1; }
 };
 
 GridPoints grid_points(const ReportInput& in) {
   GridPoints points;
-  points.key.resize(in.size());
+  points.point.assign(in.size(), -1);
   const std::size_t axes = in.params.names.size() - 1;
+  std::unordered_map<std::uint64_t, std::int64_t> index;
+  index.reserve(in.ranked.size());
+  std::vector<std::size_t> count;
   for (std::size_t i : in.ranked) {
-    for (std::size_t a = 0; a < axes; ++a) points.key[i] += in.params.texts[a][i] + '\x1f';
-    points.scores[points.key[i]].push_back(in.score()[i]);
+    std::uint64_t key = 0;  // the axis codes in mixed radix (their product is at most the grid's size)
+    for (std::size_t a = 0; a < axes; ++a)
+      key = key * in.params.values[a].size() + static_cast<std::uint64_t>(in.params.codes[a][i]);
+    const auto [it, added] = index.emplace(key, static_cast<std::int64_t>(count.size()));
+    if (added) count.push_back(0);
+    points.point[i] = it->second;
+    ++count[static_cast<std::size_t>(it->second)];
   }
+  points.offset.assign(count.size() + 1, 0);
+  std::partial_sum(count.begin(), count.end(), points.offset.begin() + 1);
+  points.scores.resize(in.ranked.size());
+  std::vector<std::size_t> next(points.offset.begin(), points.offset.end() - 1);
+  for (std::size_t i : in.ranked) points.scores[next[static_cast<std::size_t>(points.point[i])]++] = in.score()[i];
   return points;
 }
 
@@ -49,29 +69,36 @@ struct AxisMarginal {
 
 AxisMarginal marginal(const ReportInput& in, std::size_t a, const GridPoints& points, double overall) {
   const std::string& axis = in.params.names[a];
-  const auto& texts = in.params.texts[a];
-  std::vector<std::string> order;  // values in trial-id order, as the grid lists them
+  const auto& codes = in.params.codes[a];
+  const std::size_t values = in.params.values[a].size();
+  std::vector<std::int32_t> order;  // values in trial-id order, as the grid lists them
+  std::vector<bool> listed(values, false);
   for (std::size_t i = 0; i < in.size(); ++i)
-    if (in.kept[i] && std::find(order.begin(), order.end(), texts[i]) == order.end()) order.push_back(texts[i]);
-  std::map<std::string, std::vector<double>> scores, spreads;
-  std::map<std::string, std::vector<std::string>> seen_points;
+    if (in.kept[i] && !listed[static_cast<std::size_t>(codes[i])]) {
+      listed[static_cast<std::size_t>(codes[i])] = true;
+      order.push_back(codes[i]);
+    }
+  std::vector<std::vector<double>> scores(values), spreads(values);
+  std::vector<bool> seen(points.size(), false);
   for (std::size_t i : in.ranked) {
-    scores[texts[i]].push_back(in.score()[i]);
-    auto& seen = seen_points[texts[i]];
-    if (std::find(seen.begin(), seen.end(), points.key[i]) != seen.end()) continue;
-    seen.push_back(points.key[i]);
-    const double s = sample_std(points.scores.at(points.key[i]));
-    if (!std::isnan(s)) spreads[texts[i]].push_back(s);
+    const auto v = static_cast<std::size_t>(codes[i]);
+    scores[v].push_back(in.score()[i]);
+    const auto p = static_cast<std::size_t>(points.point[i]);
+    if (seen[p]) continue;
+    seen[p] = true;
+    const double s = points.spread(p);
+    if (!std::isnan(s)) spreads[v].push_back(s);
   }
   AxisMarginal m{Table{"marginal." + axis, "Marginal over " + axis + " (" + in.metric + ", done trials)",
                        {axis, "done", "mean", "best", "seed_spread"}, {}}};
   double weight = 0;
-  for (const auto& v : order) {
-    const auto& s = scores[v];
+  for (const std::int32_t code : order) {
+    const auto& s = scores[static_cast<std::size_t>(code)];
     double best = nan;
     for (double x : s) best = std::isnan(best) || (in.maximize ? x > best : x < best) ? x : best;
-    m.table.rows.push_back({Cell{v, in.params.numeric[a]}, integer_cell(static_cast<long long>(s.size())),
-                            number_cell(mean(s)), number_cell(best), number_cell(mean(spreads[v]))});
+    m.table.rows.push_back({Cell{in.params.values[a][static_cast<std::size_t>(code)], in.params.numeric[a]},
+                            integer_cell(static_cast<long long>(s.size())), number_cell(mean(s)), number_cell(best),
+                            number_cell(mean(spreads[static_cast<std::size_t>(code)]))});
     if (s.empty()) continue;
     m.variance += static_cast<double>(s.size()) * std::pow(mean(s) - overall, 2);
     weight += static_cast<double>(s.size());

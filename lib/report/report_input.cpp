@@ -2,29 +2,44 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include "core/error.hpp"
+#include "core/overloaded.hpp"
 #include "core/text.hpp"
 
 namespace trawl {
 
 namespace {
 
-ParameterColumns parameter_texts(const TrialTable& t) {
-  ParameterColumns c;
-  for (const auto& [axis, values] : t.params) {
-    c.names.push_back(axis);
-    std::vector<std::string> texts;
-    for (const auto& v : values) texts.push_back(to_string(v));
-    c.texts.push_back(std::move(texts));
-    c.numeric.push_back(!values.empty() && (type_of(values[0]) == ValueType::integer ||
-                                            type_of(values[0]) == ValueType::real));
+// A value's bytes as a map key: every value of a column has one type, and
+// only the distinct ones are formatted.
+std::string key_of(const Value& v) {
+  return std::visit(Overloaded{[](const std::string& s) { return s; },
+                               [](const auto& x) { return std::string(reinterpret_cast<const char*>(&x), sizeof x); }},
+                    v);
+}
+
+void add_column(ParameterColumns& c, const std::string& name, const std::vector<Value>& values) {
+  c.names.push_back(name);
+  std::unordered_map<std::string, std::int32_t> code_of;
+  std::vector<std::string> distinct;
+  std::vector<std::int32_t> codes(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const auto [it, added] = code_of.emplace(key_of(values[i]), static_cast<std::int32_t>(distinct.size()));
+    if (added) distinct.push_back(to_string(values[i]));
+    codes[i] = it->second;
   }
-  c.names.push_back("seed");
-  std::vector<std::string> seeds;
-  for (auto s : t.seed) seeds.push_back(std::to_string(s));
-  c.texts.push_back(std::move(seeds));
-  c.numeric.push_back(true);
+  c.values.push_back(std::move(distinct));
+  c.codes.push_back(std::move(codes));
+  c.numeric.push_back(!values.empty() &&
+                      (type_of(values[0]) == ValueType::integer || type_of(values[0]) == ValueType::real));
+}
+
+ParameterColumns parameter_columns(const TrialTable& t) {
+  ParameterColumns c;
+  for (const auto& [axis, values] : t.params) add_column(c, axis, values);
+  add_column(c, "seed", std::vector<Value>(t.seed.begin(), t.seed.end()));
   return c;
 }
 
@@ -42,13 +57,12 @@ std::vector<bool> apply_filters(const ParameterColumns& params, std::size_t n, c
     if (it == params.names.end())
       throw InputError("--filter " + axis + "=" + value + ": '" + axis + "' is not an axis" +
                        did_you_mean(axis, params.names) + "; axes are " + join(params.names, ", "));
-    const auto& column = params.texts[static_cast<std::size_t>(it - params.names.begin())];
-    std::vector<std::string> values;
-    for (std::size_t i = 0; i < n; ++i) {
-      kept[i] = kept[i] && matches(column[i], value);
-      if (std::find(values.begin(), values.end(), column[i]) == values.end()) values.push_back(column[i]);
-    }
-    const bool on_axis = std::any_of(values.begin(), values.end(), [&](const auto& v) { return matches(v, value); });
+    const auto column = static_cast<std::size_t>(it - params.names.begin());
+    const std::vector<std::string>& values = params.values[column];
+    std::vector<bool> match(values.size());
+    for (std::size_t v = 0; v < values.size(); ++v) match[v] = matches(values[v], value);
+    for (std::size_t i = 0; i < n; ++i) kept[i] = kept[i] && match[static_cast<std::size_t>(params.codes[column][i])];
+    const bool on_axis = std::find(match.begin(), match.end(), true) != match.end();
     if (!on_axis)
       throw InputError("--filter " + axis + "=" + value + ": '" + value + "' is not a value of " + axis +
                        "; its values are " + join(values, ", "));
@@ -66,7 +80,7 @@ ReportInput load_report_input(const std::string& where, const ReportOptions& opt
   in.events = store.read_events();
   in.metric = store.attribute("metric");
   in.maximize = store.attribute("mode") == "max";
-  in.params = parameter_texts(in.trials);
+  in.params = parameter_columns(in.trials);
   in.pruning = summarize_pruning(store, in.trials);
   in.kept = apply_filters(in.params, in.size(), options);
   const std::vector<double>& score = in.score();

@@ -13,12 +13,16 @@
 
 namespace trawl {
 
-// Every trial's parameters as text, one column per axis and "seed" last.
+// Every trial's parameters, one column per axis and "seed" last, each as a
+// code per trial into the column's distinct values (as text, in the order
+// trial ids first meet them): a million trials take no string each.
 struct ParameterColumns {
   std::vector<std::string> names;
-  std::vector<std::vector<std::string>> texts;  // [column][trial]
-  std::vector<bool> numeric;                    // per column
-  Cell cell(std::size_t column, std::size_t trial) const { return Cell{texts[column][trial], numeric[column]}; }
+  std::vector<std::vector<std::string>> values;  // [column][code]
+  std::vector<std::vector<std::int32_t>> codes;  // [column][trial]
+  std::vector<bool> numeric;                     // per column
+  const std::string& text(std::size_t column, std::size_t trial) const { return values[column][codes[column][trial]]; }
+  Cell cell(std::size_t column, std::size_t trial) const { return Cell{text(column, trial), numeric[column]}; }
 };
 
 struct ReportInput {
