@@ -61,12 +61,12 @@ File open_file(const std::string& path, unsigned flags) {
 }
 
 // A file rewritten one small record at a time: HDF5 forgets the space it
-// frees when the file closes unless free-space tracking persists in it (a
-// 1.10 format feature), and the file then grows with every rewrite.
+// frees when the file closes unless free-space tracking persists in it, and
+// the file then grows with every rewrite. (Not the 1.10 superblock: it marks
+// a file open for writing, and one whose writer was killed would not open.)
 File create_file(const std::string& path) {
   silence_automatic_printing();
   PropertyList fapl = file_access_without_locking();
-  check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_LATEST), "ask for the HDF5 1.10 file format");
   PropertyList fcpl(H5Pcreate(H5P_FILE_CREATE), "create file creation properties");
   check(H5Pset_file_space_strategy(fcpl.get(), H5F_FSPACE_STRATEGY_FSM_AGGR, 1, 1), "keep track of free space");
   return File(H5Fcreate(path.c_str(), H5F_ACC_EXCL, fcpl.get(), fapl.get()), "create HDF5 file '" + path + "'");
