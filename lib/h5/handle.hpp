@@ -37,6 +37,8 @@ class Handle {
     return *this;
   }
   hid_t get() const { return id_; }
+  // Gives up ownership, for a close whose result the caller checks.
+  hid_t release() { return std::exchange(id_, H5I_INVALID_HID); }
   void reset() {
     if (id_ >= 0) Close(id_);
     id_ = H5I_INVALID_HID;

@@ -15,6 +15,7 @@
 #include "h5/typed.hpp"
 #include "store/paths.hpp"
 #include "store/result_store.hpp"
+#include "store/write_marker.hpp"
 
 namespace trawl {
 
@@ -172,6 +173,7 @@ h5::File open_checked(const std::string& path) {
   const bool ours = in_sweep_dir(path);
   if (!ours && H5Fis_hdf5(path.c_str()) <= 0)
     throw InputError(path + " is not a trawl results file (not an HDF5 file); give a sweep directory or its results.h5");
+  if (ours) check_not_cut_short(path);
   try {
     h5::File file = h5::open_file(path, H5F_ACC_RDONLY);
     if (!ours && !h5::exists(file.get(), "trials/status"))
@@ -217,10 +219,6 @@ void ensure_room(const std::string& path) {
                           "; nothing was written. Free some space and run again to resume.");
 }
 
-h5::File open_for(const std::string& path, bool write) {
-  if (write) ensure_room(path);
-  return h5::open_file(path, write ? H5F_ACC_RDWR : H5F_ACC_RDONLY);
-}
 
 }  // namespace
 
@@ -235,21 +233,44 @@ void reopen_string_heap(hid_t file) {
   if (rows > 0) h5::read_one<std::string>(file, "events/message", rows - 1);
 }
 
+// The marker comes before the file opens: HDF5 may write to a file it has
+// open for writing even when nothing changes (its free-space records).
+h5::File open_marked(const std::string& path, bool write) {
+  check_not_cut_short(path);
+  if (!write) return h5::open_file(path, H5F_ACC_RDONLY);
+  ensure_room(path);
+  mark_writing(path);
+  return h5::open_file(path, H5F_ACC_RDWR);
+}
+
 Access::Access(const std::string& path, bool write)
     : path_(path), lock_(lock_path_for(path), write ? FileLock::Mode::exclusive : FileLock::Mode::shared),
-      file_(open_for(path, write)) {
+      write_(write), file_(open_marked(path, write)) {
   check_closed_cleanly(file_, path_);
   if (write) reopen_string_heap(file_.get());
+}
+
+// A write that changed nothing (a refused claim, a journal that could not
+// be written) takes its mark back once HDF5 has closed the file cleanly.
+Access::~Access() {
+  if (!write_ || file_.get() < 0 || changing_) return;
+  if (H5Fclose(file_.release()) < 0) return;
+  try {
+    unmark_writing(path_);
+  } catch (const StoreWriteError&) {
+    // The file is then taken for damaged, and `trawl repair` rebuilds it: nothing is lost.
+  }
 }
 
 void Access::finish() {
   try {
     h5::check(H5Fflush(file_.get(), H5F_SCOPE_LOCAL), "flush " + path_);
+    h5::check(H5Fclose(file_.release()), "close " + path_);
   } catch (const h5::H5Error& e) {
     throw StoreWriteError(path_ + ": the write could not be completed (" + e.what() + ": " + std::strerror(errno) +
                           "); run `trawl repair` on the sweep dir once the cause is fixed");
   }
-  file_.reset();
+  if (write_) unmark_writing(path_);
 }
 
 }  // namespace trawl

@@ -40,18 +40,26 @@ std::vector<StoreEvent> read_event_rows(hid_t file);
 constexpr std::int64_t default_min_free_bytes = 4 << 20;
 
 // Holds the sidecar lock and the open file for one read or write. A write
-// access checks the free space first (StoreWriteError) and its finish()
-// flushes and closes the file, checked, before the lock is released.
+// access checks the free space first (StoreWriteError) and marks the file as
+// being written (write_marker.hpp) until its finish() has flushed and closed
+// the file, checked, before the lock is released. A write that ends in an
+// exception after begin_changes() leaves the mark: the file is damaged then.
 class Access {
  public:
   Access(const std::string& path, bool write);
+  ~Access();
+  Access(const Access&) = delete;
+  Access& operator=(const Access&) = delete;
   hid_t id() const { return file_.get(); }
+  void begin_changes() { changing_ = true; }
   void finish();
 
  private:
   std::string path_;
   FileLock lock_;
+  bool write_;
   h5::File file_;
+  bool changing_ = false;
 };
 
 }  // namespace trawl

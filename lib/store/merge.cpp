@@ -70,6 +70,7 @@ std::size_t ResultStore::merge_from(const std::string& old_path) {
     moved[i] = static_cast<std::int64_t>(i);
     ++taken;
   }
+  access.begin_changes();
   if (taken) copy_trial_rows(old.get(), now, metrics_, moved, trials_);
   append_missing_events(old.get(), now);
   access.finish();

@@ -18,6 +18,7 @@
 #include "store/file_lock.hpp"
 #include "store/grow.hpp"
 #include "store/layout.hpp"
+#include "store/write_marker.hpp"
 
 namespace trawl {
 
@@ -61,6 +62,7 @@ void commit(Access& access, Journal* journal, const std::vector<Record>& records
       throw StoreWriteError(std::string(e.what()) + "; nothing was written to the results file");
     }
   }
+  access.begin_changes();
   for (const auto& record : records) apply(access.id(), record);
   access.finish();
 }
@@ -171,6 +173,7 @@ ResultStore ResultStore::create(const SweepSpec& spec, const Grid& grid, const s
     throw;
   }
   fs::rename(temporary, path);
+  unmark_writing(path);  // one left by the file this one replaces
   // The sweep file and where its relative paths point, for `trawl repair`.
   write_file_durably(sweep_copy_in(spec.results_dir()), spec.text);
   write_file_durably(sweep_copy_in(spec.results_dir()) + ".base", spec.base_dir);
@@ -304,6 +307,7 @@ std::size_t ResultStore::replay(const std::vector<JournalRecord>& records) {
   };
   std::stable_sort(placed.begin(), placed.end(), [&](const Placed& a, const Placed& b) { return key(a) < key(b); });
   Access access(path_, true);
+  access.begin_changes();
   for (const auto& p : placed) apply(access.id(), p.record);
   access.finish();
   return placed.size();

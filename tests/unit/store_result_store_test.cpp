@@ -6,6 +6,8 @@
 #include <cmath>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <set>
 
 #include "grid/grid.hpp"
@@ -233,4 +235,27 @@ TEST_CASE("a writer's records land only while the trial is running under its cla
   CHECK_FALSE(b.trial_interrupted(2, 5));           // a done trial never goes back
   CHECK(a.read_trials().status[2] == trawl::TrialStatus::done);
   CHECK(a.read_trials().owner[2] == "worker-b");
+}
+
+TEST_CASE("a write marks the file until it is closed; a mark left behind is a damaged file", "[store]") {
+  namespace fs = std::filesystem;
+  std::string dir = trawl::test::scratch_dir("store-marker");
+  trawl::SweepSpec spec = store_spec(dir);
+  trawl::Grid grid(spec);
+  trawl::ResultStore store = trawl::ResultStore::open_or_create(spec, grid, metrics, "h");
+  const std::string marker = store.path() + ".writing";
+  // A claim that takes nothing and a finished write both leave no mark.
+  store.claim([](const trawl::BoardRows&, double) { return trawl::Claim{std::nullopt, 0.0, 0, {}}; }, "w", 60);
+  CHECK_FALSE(fs::exists(marker));
+  store.event(trawl::StoreEvent{1.0, -1, "note", "kept"});
+  CHECK_FALSE(fs::exists(marker));
+  // What a writer killed mid-write leaves: every reader and writer refuses the file.
+  { std::ofstream left(marker); }
+  CHECK_THROWS_AS(store.statuses(), trawl::DamagedResults);
+  CHECK_THROWS_WITH(store.read_events(), Catch::Matchers::Contains("stopped mid-write") &&
+                                             Catch::Matchers::Contains("trawl repair"));
+  CHECK_THROWS_AS(store.event(trawl::StoreEvent{2.0, -1, "note", "lost?"}), trawl::DamagedResults);
+  CHECK_THROWS_AS(trawl::ResultStore::open_or_create(spec, grid, metrics, "h"), trawl::DamagedResults);
+  fs::remove(marker);
+  REQUIRE(store.read_events().size() == 1);
 }
