@@ -27,6 +27,16 @@ def mpirun(np_, *args):
     return ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(np_), *args]
 
 
+def repair_if_cut_short(trawl, d, results_dir="out"):
+    """After a SIGKILL: a writer killed mid-write leaves the results file
+    marked damaged, and every trawl command says to run `trawl repair`
+    (docs/fault-tolerance.md); do what it says."""
+    code, _, err = run([trawl, "status", results_dir], cwd=d, check=False)
+    if code != 0:
+        assert "trawl repair" in err, err
+        run([trawl, "repair", results_dir], cwd=d)
+
+
 def write_blobs(path, rows=240, features=8, classes=3, seed=0):
     """A small separable classification set: Gaussian blobs."""
     rng = np.random.RandomState(seed)

@@ -7,7 +7,7 @@ import time
 import h5py
 import numpy as np
 
-from conftest import run, write_blobs
+from conftest import repair_if_cut_short, run, write_blobs
 
 SWEEP = """
 [sweep]
@@ -73,6 +73,7 @@ def test_a_dead_workers_trial_is_claimed_again_and_resumed(trawl, tmp_path):
             break
     first.kill()
     first.wait()
+    repair_if_cut_short(trawl, d)
     time.sleep(0.2)
     second = start(trawl, d)
     out = second.communicate(timeout=600)[0]

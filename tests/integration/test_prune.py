@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import mpirun, run, write_blobs
+from conftest import mpirun, repair_if_cut_short, run, write_blobs
 
 LRS = [1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 0.0003, 0.0001]
 
@@ -139,6 +139,7 @@ def test_one_worker_three_workers_and_a_twice_killed_run_decide_alike(trawl, tmp
         assert seen, "the run finished before it could be killed"
         p.kill()
         p.wait()
+        repair_if_cut_short(trawl, killed)
     finish = start(trawl, killed)
     out = finish.communicate(timeout=600)[0]
     assert finish.returncode == 0, out
@@ -289,6 +290,7 @@ def test_patience_survives_a_kill_and_stops_at_the_same_step(trawl, tmp_path):
             break
     p.kill()
     p.wait()
+    repair_if_cut_short(trawl, sweeps["killed"])
     run([trawl, "run", "s.toml", "--threads", "1"], cwd=sweeps["killed"])
     got = []
     for d in sweeps.values():
