@@ -219,7 +219,6 @@ void ensure_room(const std::string& path) {
                           "; nothing was written. Free some space and run again to resume.");
 }
 
-
 }  // namespace
 
 // HDF5 keeps variable-length strings in 4 KiB heap collections and fills

@@ -7,6 +7,7 @@ namespace trawl {
 namespace fs = std::filesystem;
 
 std::string lock_path_for(const std::string& results_file) { return results_file + ".lock"; }
+std::string write_marker_for(const std::string& results_file) { return results_file + ".writing"; }
 
 std::string sweep_copy_in(const std::string& results_dir) { return results_dir + "/sweep.toml"; }
 std::string journal_dir(const std::string& results_dir) { return results_dir + "/journal"; }

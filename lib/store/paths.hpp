@@ -8,6 +8,8 @@ namespace trawl {
 
 // The sidecar lock file that serialises every writer of a results file.
 std::string lock_path_for(const std::string& results_file);
+// The marker that a write to the results file is under way (write_marker.hpp).
+std::string write_marker_for(const std::string& results_file);
 // `where` is a sweep dir (its results.h5) or a results file.
 std::string results_file_in(const std::string& where);
 // The sweep dir's copy of its sweep file (for `trawl repair`), its journals,

@@ -8,11 +8,10 @@
 #include <filesystem>
 
 #include "store/layout.hpp"
+#include "store/paths.hpp"
 #include "store/result_store.hpp"
 
 namespace trawl {
-
-std::string write_marker_for(const std::string& results_file) { return results_file + ".writing"; }
 
 void mark_writing(const std::string& results_file) {
   const std::string marker = write_marker_for(results_file);

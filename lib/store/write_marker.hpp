@@ -8,10 +8,9 @@ namespace trawl {
 // HDF5 changes a file in place, many writes per record, and reuses the space
 // that rewrites free: a writer killed between two of them leaves a file that
 // opens and reads, with columns of different lengths or stale rows. The
-// marker file <results>.writing exists from before a write session's first
-// change until HDF5 has flushed and closed the file; found under the lock, it
-// means the last writer was stopped mid-write (DamagedResults).
-std::string write_marker_for(const std::string& results_file);
+// marker file (write_marker_for, paths.hpp) exists from before a write
+// session opens the file until HDF5 has flushed and closed it; found under
+// the lock, it means the last writer was stopped mid-write (DamagedResults).
 void mark_writing(const std::string& results_file);    // StoreWriteError when it cannot
 void unmark_writing(const std::string& results_file);  // StoreWriteError when it cannot
 // Throws DamagedResults when a writer left the marker behind.
