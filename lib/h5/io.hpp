@@ -45,6 +45,8 @@ std::vector<std::string> read_strings(const Dataset& dataset);
 Dataset create_log_column(hid_t location, const std::string& path, hid_t type);
 // Appends to a 1-D dataset made by create_log_column.
 void append_rows(const Dataset& dataset, hid_t mem_type, hsize_t count, const void* data);
+// Replaces every row of a 1-D dataset made by create_log_column with `count` rows.
+void replace_rows(const Dataset& dataset, hid_t mem_type, hsize_t count, const void* data);
 
 void write_attribute(hid_t location, const std::string& name, const std::string& value);
 void write_attribute(hid_t location, const std::string& name, std::int64_t value);

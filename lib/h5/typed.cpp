@@ -64,15 +64,18 @@ void check_enum(const std::vector<std::int8_t>& values, hsize_t first, const std
 }  // namespace
 
 std::vector<std::int8_t> read_enum(hid_t location, const std::string& path, const std::vector<std::string>& names) {
-  std::vector<std::int8_t> values = raw_enum(location, path, 0, 0);
-  check_enum(values, 0, path, names);
+  return read_enum_rows(location, path, 0, 0, names);
+}
+
+std::vector<std::int8_t> read_enum_rows(hid_t location, const std::string& path, hsize_t first, hsize_t count,
+                                        const std::vector<std::string>& names) {
+  std::vector<std::int8_t> values = raw_enum(location, path, first, count);
+  check_enum(values, first, path, names);
   return values;
 }
 
 std::int8_t read_enum_one(hid_t location, const std::string& path, hsize_t row, const std::vector<std::string>& names) {
-  std::vector<std::int8_t> value = raw_enum(location, path, row, 1);
-  check_enum(value, row, path, names);
-  return value[0];
+  return read_enum_rows(location, path, row, 1, names)[0];
 }
 
 void write_enum(hid_t location, const std::string& path, hsize_t row, std::int8_t value,

@@ -58,6 +58,16 @@ T read_one(hid_t location, const std::string& path, hsize_t row) {
 template <>
 std::string read_one<std::string>(hid_t location, const std::string& path, hsize_t row);
 
+// Rows [first, first + count) of the 1-D dataset at `path`.
+template <typename T>
+std::vector<T> read_rows(hid_t location, const std::string& path, hsize_t first, hsize_t count) {
+  Dataset dataset = open_dataset(location, path);
+  check_class(dataset, MemoryType<T>::file_class, path);
+  std::vector<T> values(count);
+  read_rows(dataset, MemoryType<T>::get(), first, count, values.data());
+  return values;
+}
+
 // One row of the 2-D table at `path` (a trial's curve).
 template <typename T>
 std::vector<T> read_row(hid_t location, const std::string& path, hsize_t row) {
@@ -77,6 +87,9 @@ void write_one(hid_t location, const std::string& path, hsize_t row, const std::
 // An int8 enum column, each value checked against the enum's `names`: a
 // value outside them is an H5Error naming the dataset, row and value.
 std::vector<std::int8_t> read_enum(hid_t location, const std::string& path, const std::vector<std::string>& names);
+// Rows [first, first + count) of it (count 0: to the end).
+std::vector<std::int8_t> read_enum_rows(hid_t location, const std::string& path, hsize_t first, hsize_t count,
+                                        const std::vector<std::string>& names);
 std::int8_t read_enum_one(hid_t location, const std::string& path, hsize_t row, const std::vector<std::string>& names);
 void write_enum(hid_t location, const std::string& path, hsize_t row, std::int8_t value,
                 const std::vector<std::string>& names);

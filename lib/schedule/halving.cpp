@@ -90,7 +90,7 @@ bool Halving::decide_rung(const std::vector<TrialId>& members, std::int64_t k, B
   for (TrialId t : members) {
     const auto i = static_cast<std::size_t>(t);
     const std::int64_t p = rows.rung[i];
-    const TrialStatus status = rows.status[i];
+    const TrialStatus status = rows.status(t);
     if (p < k || (p == k && (status == TrialStatus::pending || status == TrialStatus::running))) {
       if (alive(status)) return false;
       continue;
@@ -122,7 +122,7 @@ bool Halving::decide_rung(const std::vector<TrialId>& members, std::int64_t k, B
                                 std::to_string(n) + " (cut-off " +
                                 (cut.worst ? std::string("none") : format_number(cut.value, "%.4g")) + ")";
     out.push_back(RungDecision{s.trial, k, promoted, message});
-    rows.status[static_cast<std::size_t>(s.trial)] = promoted ? TrialStatus::pending : TrialStatus::pruned;
+    rows.set_status(s.trial, promoted ? TrialStatus::pending : TrialStatus::pruned);
     if (promoted) rows.rung[static_cast<std::size_t>(s.trial)] = k + 1;
   }
   return true;

@@ -16,7 +16,7 @@ namespace {
 
 // A claim's wait is until the soonest lease of the trials it waits for ends.
 void wait_for_lease(Claim& claim, const BoardRows& rows, TrialId trial, double now) {
-  const double left = rows.lease[static_cast<std::size_t>(trial)] - now;
+  const double left = rows.lease(trial) - now;
   claim.wait = claim.wait == 0 ? left : std::min(claim.wait, left);
 }
 
@@ -133,7 +133,11 @@ class DynamicSchedule : public Schedule {
   }
 
  private:
+  // Without pruning, a claim starts at the cursor: its cost does not grow
+  // with the grid. Retrying failed trials and deciding rungs look at every
+  // trial, as both must.
   Claim pick(const BoardRows& rows, double now) const {
+    if (!options_.halving && !options_.retry_failed) return claim_from_cursor(rows, now);
     if (!options_.halving) return first_claimable(rows, now, options_.retry_failed);
     BoardRows decided = rows;
     std::vector<RungDecision> decisions = options_.halving->decide(decided);
@@ -165,11 +169,10 @@ bool holder_known_dead(const std::string& owner) {
 }
 
 Take can_take(const BoardRows& rows, TrialId trial, double now, bool retry_failed) {
-  const auto k = static_cast<std::size_t>(trial);
-  switch (rows.status[k]) {
+  switch (rows.status(trial)) {
     case TrialStatus::pending: return Take::yes;
     case TrialStatus::running:
-      if (!(rows.lease[k] > now)) return Take::yes;  // expired, or never leased (trawl 0.1)
+      if (!(rows.lease(trial) > now)) return Take::yes;  // expired, or never leased (trawl 0.1)
       return rows.owner && holder_known_dead(rows.owner(trial)) ? Take::yes : Take::wait;
     case TrialStatus::failed:
     case TrialStatus::diverged: return retry_failed ? Take::yes : Take::no;
@@ -179,14 +182,41 @@ Take can_take(const BoardRows& rows, TrialId trial, double now, bool retry_faile
 
 Claim first_claimable(const BoardRows& rows, double now, bool retry_failed) {
   Claim claim;
-  for (std::size_t k = 0; k < rows.status.size(); ++k) {
-    const Take take = can_take(rows, static_cast<TrialId>(k), now, retry_failed);
+  for (TrialId t = 0; t < rows.size(); ++t) {
+    const Take take = can_take(rows, t, now, retry_failed);
     if (take == Take::yes) {
-      claim.trial = static_cast<TrialId>(k);
+      claim.trial = t;
       return claim;
     }
-    if (take == Take::wait) wait_for_lease(claim, rows, static_cast<TrialId>(k), now);
+    if (take == Take::wait) wait_for_lease(claim, rows, t, now);
   }
+  return claim;
+}
+
+Claim claim_from_cursor(const BoardRows& rows, double now) {
+  Claim claim;
+  ClaimCursor next{rows.cursor.next, {}};
+  auto look = [&](TrialId t) {
+    const Take take = can_take(rows, t, now, false);
+    if (rows.status(t) == TrialStatus::running || take == Take::yes) next.held.push_back(t);
+    if (take == Take::yes && !claim.trial) claim.trial = t;
+    if (take == Take::wait) wait_for_lease(claim, rows, t, now);
+  };
+  // Held trials that ended are let go; one whose lease lapsed is taken first.
+  for (TrialId t : rows.cursor.held)
+    if (t < rows.size() && rows.status(t) == TrialStatus::running) look(t);
+  for (; !claim.trial && next.next < rows.size(); ++next.next) look(next.next);
+  std::sort(next.held.begin(), next.held.end());
+  next.held.erase(std::unique(next.held.begin(), next.held.end()), next.held.end());
+  // Nothing left past the cursor: one look over every trial before saying
+  // so, which finds a trial made pending below the cursor by any path.
+  if (!claim.trial && claim.wait == 0 && rows.cursor.next > 0) {
+    Claim all = first_claimable(rows, now, false);
+    if (all.trial) next.held.insert(std::upper_bound(next.held.begin(), next.held.end(), *all.trial), *all.trial);
+    claim.trial = all.trial;
+    claim.wait = all.wait;
+  }
+  claim.cursor = std::move(next);
   return claim;
 }
 

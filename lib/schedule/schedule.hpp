@@ -64,6 +64,12 @@ Take can_take(const BoardRows& rows, TrialId trial, double now, bool retry_faile
 // until the first running trial's lease expires (0: none is running).
 Claim first_claimable(const BoardRows& rows, double now, bool retry_failed);
 
+// The dynamic schedule's choice without pruning, starting at rows.cursor:
+// a held trial whose lease lapsed, else the first takeable trial past the
+// cursor; claim.cursor is the new place. Amortised O(1) per claim; only a
+// worker about to finish looks at every trial once.
+Claim claim_from_cursor(const BoardRows& rows, double now);
+
 // How this process records itself as the owner of the trials it takes:
 // "<label>@<host>:<pid>", then " <suffix>" when one is given (a Slurm job).
 std::string owner_of_this_process(const std::string& label, const std::string& suffix);

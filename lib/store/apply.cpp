@@ -3,6 +3,7 @@
 #include "core/overloaded.hpp"
 #include "h5/io.hpp"
 #include "h5/typed.hpp"
+#include "store/claim_cursor.hpp"
 
 namespace trawl {
 
@@ -86,6 +87,7 @@ void apply(hid_t f, const Record& record) {
                  [&](const InterruptRecord& r) {
                    h5::write_one(f, "trials/steps", static_cast<hsize_t>(r.trial), r.steps);
                    set_status(f, r.trial, TrialStatus::pending);
+                   lower_claim_cursor(f, r.trial);
                  },
                  [&](const EventRecord& r) { apply_event(f, r.event); },
                  [&](const PauseRecord& r) { apply_pause(f, r); },

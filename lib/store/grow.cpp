@@ -148,6 +148,7 @@ void move_journals(const std::string& dir, const std::vector<std::int64_t>& move
     if (t >= 0) set_trial(record, moved.at(static_cast<std::size_t>(t)));
     grown.append(encode(record));
   }
+  grown.sync();
 }
 
 // Trial directories (checkpoints, final weights), in two steps so that no

@@ -137,8 +137,14 @@ void Journal::append(const std::vector<std::string>& fields) {
   for (int i = 0; i < 8; ++i) record.push_back(static_cast<char>((hash >> (8 * i)) & 0xff));
   record += payload;
   write_all(fd_, record, path_);
-  if (::fdatasync(fd_) != 0) throw Error("cannot fsync journal '" + path_ + "': " + std::strerror(errno));
+  unsynced_ = true;
   ++next_sequence_;
+}
+
+void Journal::sync() {
+  if (!unsynced_) return;
+  if (::fdatasync(fd_) != 0) throw Error("cannot fsync journal '" + path_ + "': " + std::strerror(errno));
+  unsynced_ = false;
 }
 
 std::vector<JournalRecord> read_journals(const std::string& dir, JournalDamage* damage) {

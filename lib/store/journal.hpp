@@ -23,14 +23,20 @@ class Journal {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  // Appends one record of fields and makes it durable before returning.
+  // Appends one record of fields: written (a killed process loses nothing),
+  // durable once sync() returns.
   void append(const std::vector<std::string>& fields);
+  // fdatasync, when anything was appended since the last one. Writers call
+  // it after releasing the results file's lock, so no worker waits on
+  // another's disk flush.
+  void sync();
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
   int fd_ = -1;
   std::uint64_t next_sequence_ = 0;
+  bool unsynced_ = false;
 };
 
 struct JournalRecord {

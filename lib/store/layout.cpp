@@ -187,8 +187,8 @@ h5::File open_checked(const std::string& path) {
   }
 }
 
-std::vector<TrialStatus> read_statuses(hid_t file) {
-  const auto raw = h5::read_enum(file, "trials/status", trial_status_names());
+std::vector<TrialStatus> read_statuses(hid_t file, hsize_t first, hsize_t count) {
+  const auto raw = h5::read_enum_rows(file, "trials/status", first, count, trial_status_names());
   std::vector<TrialStatus> statuses(raw.size());
   std::transform(raw.begin(), raw.end(), statuses.begin(), [](std::int8_t v) { return static_cast<TrialStatus>(v); });
   return statuses;

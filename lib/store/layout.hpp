@@ -30,7 +30,7 @@ h5::File open_checked(const std::string& path);
 
 // /trials/status, every value checked against the enum (DamagedResults-worthy
 // H5Error otherwise).
-std::vector<TrialStatus> read_statuses(hid_t file);
+std::vector<TrialStatus> read_statuses(hid_t file, hsize_t first = 0, hsize_t count = 0);  // count 0: to the end
 // Every row of /events, oldest first.
 std::vector<StoreEvent> read_event_rows(hid_t file);
 

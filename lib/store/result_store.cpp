@@ -15,6 +15,7 @@
 #include "spec/spec_diff.hpp"
 #include "spec/spec_hash.hpp"
 #include "store/apply.hpp"
+#include "store/claim_cursor.hpp"
 #include "store/file_lock.hpp"
 #include "store/grow.hpp"
 #include "store/layout.hpp"
@@ -51,8 +52,8 @@ bool held_by(hid_t file, TrialId trial, const std::string& owner) {
 }
 
 // A journal that cannot be written (a full disk) stops the write before the
-// results file is touched; the results file is flushed and closed, checked.
-void commit(Access& access, Journal* journal, const std::vector<Record>& records) {
+// results file is touched.
+void write_records(Access& access, Journal* journal, const std::vector<Record>& records) {
   if (journal) {
     try {
       for (const auto& record : records) journal->append(encode(record));
@@ -64,11 +65,12 @@ void commit(Access& access, Journal* journal, const std::vector<Record>& records
   }
   access.begin_changes();
   for (const auto& record : records) apply(access.id(), record);
-  access.finish();
 }
 
+// The records written, then the results file flushed and closed, checked.
 void commit(Access& access, Journal* journal, const Record& record) {
-  commit(access, journal, std::vector<Record>{record});
+  write_records(access, journal, std::vector<Record>{record});
+  access.finish();
 }
 
 // A metric's value at the eval point of `step` on a trial's curve.
@@ -194,12 +196,24 @@ std::string ResultStore::attribute(const std::string& name) const {
 }
 
 bool ResultStore::record(const Record& r) {
-  Access access(path_, true);
-  const TrialId trial = trial_of(r);
-  const bool guarded = !writer_.empty() && trial >= 0 && !std::holds_alternative<EventRecord>(r.body);
-  if (guarded && !held_by(access.id(), trial, writer_)) return false;
-  commit(access, journal_.get(), r);
+  {
+    Access access(path_, true);
+    const TrialId trial = trial_of(r);
+    const bool guarded = !writer_.empty() && trial >= 0 && !std::holds_alternative<EventRecord>(r.body);
+    if (guarded && !held_by(access.id(), trial, writer_)) return false;
+    commit(access, journal_.get(), r);
+  }
+  sync_journal();
   return true;
+}
+
+void ResultStore::sync_journal() {
+  if (!journal_) return;
+  try {
+    journal_->sync();
+  } catch (const Error& e) {
+    throw StoreWriteError(e.what());
+  }
 }
 
 std::vector<TrialStatus> ResultStore::statuses() const {
@@ -212,12 +226,22 @@ std::vector<TrialStatus> ResultStore::statuses() const {
 }
 
 Claim ResultStore::claim(const Pick& pick, const std::string& owner, double lease_seconds, bool with_rungs) {
+  Claim claim = claim_under_lock(pick, owner, lease_seconds, with_rungs);
+  sync_journal();
+  return claim;
+}
+
+Claim ResultStore::claim_under_lock(const Pick& pick, const std::string& owner, double lease_seconds,
+                                    bool with_rungs) {
   Access access(path_, true);
   const hid_t f = access.id();
-  BoardRows rows;
-  rows.status = read_statuses(f);
-  rows.lease = h5::read<double>(f, "trials/lease");
+  BoardRows rows(trials_, [f](TrialId first, std::int64_t count, std::vector<TrialStatus>& status,
+                              std::vector<double>& lease) {
+    status = read_statuses(f, static_cast<hsize_t>(first), static_cast<hsize_t>(count));
+    lease = h5::read_rows<double>(f, "trials/lease", static_cast<hsize_t>(first), static_cast<hsize_t>(count));
+  });
   rows.owner = [f](TrialId t) { return h5::read_one<std::string>(f, "trials/owner", static_cast<hsize_t>(t)); };
+  rows.cursor = read_claim_cursor(f);
   if (with_rungs) {
     rows.rung = h5::read<std::int64_t>(f, "trials/rung");
     rows.metric_at = [f](TrialId t, const std::string& metric, std::int64_t step) {
@@ -230,7 +254,13 @@ Claim ResultStore::claim(const Pick& pick, const std::string& owner, double leas
   add_decisions(f, t, claim.decisions, records);
   if (claim.trial)
     records.push_back(Record{t, StartRecord{*claim.trial, owner, next_attempt(f, *claim.trial), t + lease_seconds}});
-  if (!records.empty()) commit(access, journal_.get(), records);
+  const bool moved = claim.cursor && !(*claim.cursor == rows.cursor);
+  if (!records.empty()) write_records(access, journal_.get(), records);
+  if (moved) {
+    access.begin_changes();
+    write_claim_cursor(f, *claim.cursor);
+  }
+  if (!records.empty() || moved) access.finish();
   return claim;
 }
 
@@ -239,10 +269,13 @@ bool ResultStore::trial_paused(TrialId trial, std::int64_t steps, std::int64_t r
 }
 
 bool ResultStore::renew(TrialId trial, const std::string& owner, double lease_seconds) {
-  Access access(path_, true);
-  if (!held_by(access.id(), trial, owner)) return false;
-  const double t = now();
-  commit(access, journal_.get(), Record{t, LeaseRecord{trial, t + lease_seconds}});
+  {
+    Access access(path_, true);
+    if (!held_by(access.id(), trial, owner)) return false;
+    const double t = now();
+    commit(access, journal_.get(), Record{t, LeaseRecord{trial, t + lease_seconds}});
+  }
+  sync_journal();
   return true;
 }
 

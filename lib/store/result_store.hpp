@@ -127,6 +127,9 @@ class ResultStore : public TrialBoard {
   // Takes the lock, journals the record (when a journal is attached), writes
   // it; false when write_as's guard refuses a trial's record.
   bool record(const Record& record);
+  Claim claim_under_lock(const Pick& pick, const std::string& owner, double lease_seconds, bool with_rungs);
+  // The journal's records made durable, after the lock is released.
+  void sync_journal();
   std::shared_ptr<Journal> journal_;
   std::string writer_;
   std::string path_;

@@ -31,9 +31,9 @@ struct Rows {
   trawl::BoardRows rows;
   std::map<std::pair<trawl::TrialId, std::int64_t>, double> values;
 
-  explicit Rows(std::size_t n) {
-    rows.status.assign(n, TrialStatus::pending);
-    rows.lease.assign(n, std::numeric_limits<double>::quiet_NaN());
+  explicit Rows(std::size_t n)
+      : rows(std::vector<TrialStatus>(n, TrialStatus::pending),
+             std::vector<double>(n, std::numeric_limits<double>::quiet_NaN())) {
     rows.rung.assign(n, 0);
     rows.metric_at = [this](trawl::TrialId t, const std::string&, std::int64_t step) {
       const auto it = values.find({t, step});
@@ -41,7 +41,7 @@ struct Rows {
     };
   }
   void pause(trawl::TrialId t, std::int64_t rung, std::int64_t step, double value) {
-    rows.status[static_cast<std::size_t>(t)] = TrialStatus::paused;
+    rows.set_status(t, TrialStatus::paused);
     rows.rung[static_cast<std::size_t>(t)] = rung;
     values[{t, step}] = value;
   }
@@ -65,16 +65,16 @@ TEST_CASE("halving keeps the best third of a rung, ties by trial id, failed tria
   Rows r(9);
   const double values[9] = {0.5, 0.9, 0.7, 0.9, 0.1, 0.2, 0.3, 0.4, 0.8};
   for (trawl::TrialId t = 0; t < 9; ++t) r.pause(t, 0, 10, values[t]);
-  r.rows.status[2] = TrialStatus::failed;  // failed on its way: counts, last
+  r.rows.set_status(2, TrialStatus::failed);  // failed on its way: counts, last
   const auto decided = verdicts(halving.decide(r.rows));
   CHECK(decided.size() == 8);  // the failed trial is not paused: nothing to decide for it
   CHECK(decided.at(1));        // 0.9, trial 1 before trial 3 (same value)
   CHECK(decided.at(3));
   CHECK(decided.at(8));        // 0.8
   for (trawl::TrialId t : {0, 4, 5, 6, 7}) CHECK_FALSE(decided.at(t));
-  CHECK(r.rows.status[1] == TrialStatus::pending);
+  CHECK(r.rows.status(1) == TrialStatus::pending);
   CHECK(r.rows.rung[1] == 1);
-  CHECK(r.rows.status[0] == TrialStatus::pruned);
+  CHECK(r.rows.status(0) == TrialStatus::pruned);
   CHECK(r.rows.rung[0] == 0);
 }
 
@@ -86,7 +86,7 @@ TEST_CASE("halving waits while a trial of the cohort can still reach the rung", 
   r.pause(0, 0, 10, 0.5);
   r.pause(1, 0, 10, 0.6);
   for (TrialStatus still : {TrialStatus::pending, TrialStatus::running}) {
-    r.rows.status[2] = still;
+    r.rows.set_status(2, still);
     CHECK(halving.decide(r.rows).empty());
   }
   r.pause(2, 0, 10, 0.4);
@@ -113,7 +113,7 @@ TEST_CASE("halving decides within each prune.group_by cohort", "[schedule][halvi
   }
   // The 8-wide cohort all paused; the 16-wide still training: only the first is decided.
   for (trawl::TrialId t : by_hidden[8]) r.pause(t, 0, 10, 0.1 * static_cast<double>(t));
-  r.rows.status[static_cast<std::size_t>(by_hidden[16][0])] = TrialStatus::running;
+  r.rows.set_status(by_hidden[16][0], TrialStatus::running);
   const auto decided = verdicts(halving.decide(r.rows));
   REQUIRE(decided.size() == 3);
   CHECK(decided.at(by_hidden[8].back()));  // the highest accuracy of its cohort
@@ -131,16 +131,17 @@ TEST_CASE("halving keeps decisions taken and judges trials that join later again
   r.values[{0, 10}] = 0.5;
   r.values[{1, 10}] = 0.6;
   r.values[{2, 10}] = 0.4;
-  r.rows.status[0] = r.rows.status[2] = TrialStatus::pruned;
+  r.rows.set_status(0, TrialStatus::pruned);
+  r.rows.set_status(2, TrialStatus::pruned);
   r.rows.rung[1] = 1;
-  r.rows.status[1] = TrialStatus::running;
+  r.rows.set_status(1, TrialStatus::running);
   // The new trials 3-5 reach rung 0: with 6 participants the best 2 go on.
   r.pause(3, 0, 10, 0.55);
   r.pause(4, 0, 10, 0.9);
   r.pause(5, 0, 10, 0.1);
   const auto decided = verdicts(halving.decide(r.rows));
   CHECK(decided == std::map<trawl::TrialId, bool>{{3, false}, {4, true}, {5, false}});
-  CHECK(r.rows.status[0] == TrialStatus::pruned);  // taken decisions stay
+  CHECK(r.rows.status(0) == TrialStatus::pruned);  // taken decisions stay
 }
 
 TEST_CASE("a trial whose steps end below a rung finishes without taking part in it", "[schedule][halving]") {

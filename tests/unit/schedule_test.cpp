@@ -24,10 +24,14 @@ struct FakeBoard : trawl::TrialBoard {
   explicit FakeBoard(std::vector<TrialStatus> s)
       : status(std::move(s)), lease(status.size(), std::numeric_limits<double>::quiet_NaN()) {}
   std::vector<std::string> owner;
+  trawl::ClaimCursor cursor;
   trawl::Claim claim(const Pick& pick, const std::string&, double seconds, bool) override {
     owner.resize(status.size());
-    trawl::Claim c = pick(trawl::BoardRows{status, lease, [&](trawl::TrialId t) { return owner[static_cast<std::size_t>(t)]; }, {}, {}},
-                          1000.0);
+    trawl::BoardRows rows(status, lease);
+    rows.owner = [&](trawl::TrialId t) { return owner[static_cast<std::size_t>(t)]; };
+    rows.cursor = cursor;
+    trawl::Claim c = pick(rows, 1000.0);
+    if (c.cursor) cursor = *c.cursor;
     if (c.trial) {
       started.push_back(*c.trial);
       status[static_cast<std::size_t>(*c.trial)] = TrialStatus::running;
@@ -65,21 +69,16 @@ TEST_CASE("the static schedule runs its own unrecorded trials in order and count
 
 TEST_CASE("the dynamic schedule claims the first claimable trial and waits for leases", "[schedule]") {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  trawl::BoardRows rows{{TrialStatus::done, TrialStatus::running, TrialStatus::running, TrialStatus::failed},
-                        {nan, 1030.0, 1010.0, nan},
-                        {},
-                        {},
-                        {}};
+  trawl::BoardRows rows({TrialStatus::done, TrialStatus::running, TrialStatus::running, TrialStatus::failed},
+                        {nan, 1030.0, 1010.0, nan});
   trawl::Claim c = trawl::first_claimable(rows, 1000.0, false);
   CHECK_FALSE(c.trial);
   CHECK(c.wait == 10.0);  // the sooner of the two leases
   CHECK(trawl::first_claimable(rows, 1020.0, false).trial == 2);  // its lease expired: its worker died
   CHECK(trawl::first_claimable(rows, 1000.0, true).trial == 3);   // --retry-failed
-  rows.status[0] = TrialStatus::pending;
+  rows.set_status(0, TrialStatus::pending);
   CHECK(trawl::first_claimable(rows, 1000.0, false).trial == 0);
-  rows.status = {TrialStatus::done};
-  rows.lease = {nan};
-  const trawl::Claim none = trawl::first_claimable(rows, 1000.0, false);
+  const trawl::Claim none = trawl::first_claimable(trawl::BoardRows({TrialStatus::done}, {nan}), 1000.0, false);
   CHECK_FALSE(none.trial);
   CHECK(none.wait == 0);  // nothing running elsewhere: finished
 }
@@ -136,4 +135,71 @@ TEST_CASE("a trial held by a live worker waits; one held by a process now gone i
   CHECK_FALSE(trawl::holder_known_dead("a0.g0@" + this_host() + ":" + std::to_string(getpid())));
   CHECK_FALSE(trawl::holder_known_dead("a0.g0@another-host-entirely:1"));  // cannot know: its lease decides
   CHECK_FALSE(trawl::holder_known_dead("garbage"));
+}
+
+TEST_CASE("a claim from the cursor takes trials in order and keeps those that may still run", "[schedule]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  trawl::BoardRows rows({TrialStatus::done, TrialStatus::pending, TrialStatus::running, TrialStatus::pending},
+                        {nan, 1040.0, 1030.0, nan});  // trial 1's lease: as its claim will set
+  trawl::Claim c = trawl::claim_from_cursor(rows, 1000.0);
+  CHECK(c.trial == 1);
+  REQUIRE(c.cursor);
+  CHECK(c.cursor->next == 2);
+  CHECK(c.cursor->held == std::vector<trawl::TrialId>{1});
+
+  // Trial 1 is now running under a lease: the next claim passes trial 2
+  // (running elsewhere) and keeps it, as one whose worker may die.
+  rows.set_status(1, TrialStatus::running);
+  rows.cursor = *c.cursor;
+  c = trawl::claim_from_cursor(rows, 1000.0);
+  CHECK(c.trial == 3);
+  CHECK(c.cursor->next == 4);
+  CHECK(c.cursor->held == std::vector<trawl::TrialId>({1, 2, 3}));
+
+  // Nothing past the cursor: wait for the soonest lease of the held trials;
+  // trial 1 ended and is let go.
+  rows.set_status(1, TrialStatus::done);
+  rows.set_status(3, TrialStatus::done);
+  rows.cursor = *c.cursor;
+  c = trawl::claim_from_cursor(rows, 1000.0);
+  CHECK_FALSE(c.trial);
+  CHECK(c.wait == 30.0);
+  CHECK(c.cursor->held == std::vector<trawl::TrialId>{2});
+
+  // Its lease lapsed (its worker died): taken again, and still held.
+  c = trawl::claim_from_cursor(rows, 1031.0);
+  CHECK(c.trial == 2);
+  CHECK(c.cursor->held == std::vector<trawl::TrialId>{2});
+}
+
+TEST_CASE("a trial pending below the cursor is found before a worker finishes", "[schedule]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  trawl::BoardRows rows({TrialStatus::done, TrialStatus::pending, TrialStatus::done}, {nan, nan, nan});
+  rows.cursor = trawl::ClaimCursor{3, {}};  // trial 1 went back to pending without lowering it
+  const trawl::Claim c = trawl::claim_from_cursor(rows, 1000.0);
+  CHECK(c.trial == 1);
+  CHECK(c.cursor->held == std::vector<trawl::TrialId>{1});
+  rows.set_status(1, TrialStatus::done);
+  rows.cursor = *c.cursor;
+  const trawl::Claim none = trawl::claim_from_cursor(rows, 1000.0);
+  CHECK_FALSE(none.trial);
+  CHECK(none.wait == 0);
+}
+
+TEST_CASE("a claim's reads do not grow with the grid", "[schedule]") {
+  // 10^7 trials, the first half taken: a claim reads one block of rows.
+  const std::int64_t trials = 10'000'000;
+  std::int64_t rows_read = 0;
+  trawl::BoardRows rows(trials, [&](trawl::TrialId first, std::int64_t count, std::vector<TrialStatus>& status,
+                                     std::vector<double>& lease) {
+    rows_read += count;
+    status.assign(static_cast<std::size_t>(count), TrialStatus::pending);
+    for (std::int64_t k = 0; k < count; ++k)
+      if (first + k < trials / 2) status[static_cast<std::size_t>(k)] = TrialStatus::done;
+    lease.assign(static_cast<std::size_t>(count), std::numeric_limits<double>::quiet_NaN());
+  });
+  rows.cursor = trawl::ClaimCursor{trials / 2, {}};
+  const trawl::Claim c = trawl::claim_from_cursor(rows, 1000.0);
+  CHECK(c.trial == trials / 2);
+  CHECK(rows_read <= 4096);
 }

@@ -12,6 +12,7 @@
 
 #include "grid/grid.hpp"
 #include "h5/io.hpp"
+#include "h5/typed.hpp"
 #include "schedule/schedule.hpp"
 #include "store/result_store.hpp"
 #include "test_files.hpp"
@@ -52,7 +53,7 @@ TEST_CASE("trial records round-trip through the file", "[store]") {
   trawl::Grid grid(spec);
   trawl::ResultStore store = trawl::ResultStore::open_or_create(spec, grid, metrics, "h");
   const double before = static_cast<double>(std::time(nullptr)) - 1;
-  store.claim([](const trawl::BoardRows&, double) { return trawl::Claim{trawl::TrialId{3}, 0.0, 0, {}}; }, "a0.g0@host:1",
+  store.claim([](const trawl::BoardRows&, double) { return trawl::Claim{trawl::TrialId{3}, 0.0, 0, {}, {}}; }, "a0.g0@host:1",
               60);
   store.eval_point(3, trawl::EvalPoint{0, 50, {{"val.accuracy", 0.5}, {"val.loss", 1.0}, {"train.loss", 2.0}}});
   store.eval_point(3, trawl::EvalPoint{1, 100, {{"val.accuracy", 0.75}, {"val.loss", 0.5}, {"train.loss", 1.0}}});
@@ -163,6 +164,33 @@ TEST_CASE("claims take the first claimable trial under the lock; leases renew on
   CHECK(table.attempts[static_cast<std::size_t>(*expired.trial)] == 2);
 }
 
+TEST_CASE("the claim cursor is kept in the file; an interrupted trial below it is claimed again",
+          "[store][schedule]") {
+  std::string dir = trawl::test::scratch_dir("store-cursor");
+  trawl::SweepSpec spec = store_spec(dir);
+  trawl::Grid grid(spec);
+  trawl::ResultStore store = trawl::ResultStore::open_or_create(spec, grid, metrics, "h");
+  auto from_cursor = [](const trawl::BoardRows& rows, double now) { return trawl::claim_from_cursor(rows, now); };
+  for (trawl::TrialId expected = 0; expected < 3; ++expected) {
+    const trawl::Claim c = store.claim(from_cursor, "worker-a", 60);
+    CHECK(c.trial == expected);
+    REQUIRE(c.cursor);
+    CHECK(c.cursor->next == expected + 1);
+  }
+  {
+    trawl::h5::File file = trawl::h5::open_file(spec.results_file(), H5F_ACC_RDONLY);
+    CHECK(trawl::h5::read<std::int64_t>(file.get(), "schedule/cursor") == std::vector<std::int64_t>({3, 0, 1, 2}));
+  }
+  store.trial_interrupted(1, 5);  // a graceful stop: trial 1 is pending again
+  trawl::TrialOutcome outcome;
+  outcome.status = trawl::TrialStatus::done;
+  store.trial_finished(0, outcome, 1.0);
+  const trawl::Claim again = store.claim(from_cursor, "worker-b", 60);
+  CHECK(again.trial == 1);
+  CHECK(again.cursor->held == std::vector<trawl::TrialId>({1, 2}));  // 0 ended; 2 still runs
+  CHECK(store.claim(from_cursor, "worker-b", 60).trial == 3);
+}
+
 TEST_CASE("repair replays each trial attempt by attempt, whatever the nodes' clocks said", "[store][journal]") {
   std::string dir = trawl::test::scratch_dir("store-replay");
   trawl::SweepSpec spec = store_spec(dir);
@@ -222,7 +250,7 @@ TEST_CASE("a writer's records land only while the trial is running under its cla
   a.write_as("worker-a");
   b.write_as("worker-b");
   auto take = [](trawl::TrialId t) {
-    return [t](const trawl::BoardRows&, double) { return trawl::Claim{t, 0.0, 0, {}}; };
+    return [t](const trawl::BoardRows&, double) { return trawl::Claim{t, 0.0, 0, {}, {}}; };
   };
   a.claim(take(2), "worker-a", -1);  // a lease over at once: a is paused, say
   b.claim(take(2), "worker-b", 60);  // and b takes the trial over
@@ -245,7 +273,7 @@ TEST_CASE("a write marks the file until it is closed; a mark left behind is a da
   trawl::ResultStore store = trawl::ResultStore::open_or_create(spec, grid, metrics, "h");
   const std::string marker = store.path() + ".writing";
   // A claim that takes nothing and a finished write both leave no mark.
-  store.claim([](const trawl::BoardRows&, double) { return trawl::Claim{std::nullopt, 0.0, 0, {}}; }, "w", 60);
+  store.claim([](const trawl::BoardRows&, double) { return trawl::Claim{std::nullopt, 0.0, 0, {}, {}}; }, "w", 60);
   CHECK_FALSE(fs::exists(marker));
   store.event(trawl::StoreEvent{1.0, -1, "note", "kept"});
   CHECK_FALSE(fs::exists(marker));
