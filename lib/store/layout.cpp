@@ -246,7 +246,13 @@ Access::Access(const std::string& path, bool write)
     : path_(path), lock_(lock_path_for(path), write ? FileLock::Mode::exclusive : FileLock::Mode::shared),
       write_(write), file_(open_marked(path, write)) {
   check_closed_cleanly(file_, path_);
-  if (write) reopen_string_heap(file_.get());
+}
+
+void Access::begin_changes(bool strings) {
+  changing_ = true;
+  if (!strings || strings_ready_) return;
+  reopen_string_heap(file_.get());
+  strings_ready_ = true;
 }
 
 // A write that changed nothing (a refused claim, a journal that could not

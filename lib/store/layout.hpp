@@ -51,7 +51,9 @@ class Access {
   Access(const Access&) = delete;
   Access& operator=(const Access&) = delete;
   hid_t id() const { return file_.get(); }
-  void begin_changes() { changing_ = true; }
+  // Before the first write; `strings`: the writes include strings (see
+  // reopen_string_heap in layout.cpp), which costs a read.
+  void begin_changes(bool strings = true);
   void finish();
 
  private:
@@ -60,6 +62,7 @@ class Access {
   bool write_;
   h5::File file_;
   bool changing_ = false;
+  bool strings_ready_ = false;
 };
 
 }  // namespace trawl

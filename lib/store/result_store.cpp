@@ -63,7 +63,10 @@ void write_records(Access& access, Journal* journal, const std::vector<Record>& 
       throw StoreWriteError(std::string(e.what()) + "; nothing was written to the results file");
     }
   }
-  access.begin_changes();
+  const bool strings = std::any_of(records.begin(), records.end(), [](const Record& r) {
+    return std::holds_alternative<StartRecord>(r.body) || std::holds_alternative<EventRecord>(r.body);
+  });
+  access.begin_changes(strings);
   for (const auto& record : records) apply(access.id(), record);
 }
 
@@ -257,7 +260,7 @@ Claim ResultStore::claim_under_lock(const Pick& pick, const std::string& owner, 
   const bool moved = claim.cursor && !(*claim.cursor == rows.cursor);
   if (!records.empty()) write_records(access, journal_.get(), records);
   if (moved) {
-    access.begin_changes();
+    access.begin_changes(false);
     write_claim_cursor(f, *claim.cursor);
   }
   if (!records.empty() || moved) access.finish();
