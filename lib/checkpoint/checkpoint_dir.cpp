@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/durable_file.hpp"
 #include "core/error.hpp"
@@ -30,17 +28,29 @@ std::uint64_t get_u64(const std::string& in, std::size_t at) {
   for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[at + i])) << (8 * i);
   return v;
 }
-}  // namespace
-
-std::string encode_checkpoint(const std::string& payload) {
-  std::string out(magic, magic_size);
-  put_u64(out, payload.size());
-  out += payload;
-  put_u64(out, checksum(payload));
-  return out;
+// "TRAWLCK2", a length to be filled in, the payload as it comes, its XXH3.
+void write_container(DurableFile& file, const CheckpointDir::Payload& payload) {
+  file.write(magic, magic_size);
+  std::string length(8, '\0');
+  file.write(length.data(), length.size());
+  StreamingChecksum sum;
+  std::uint64_t size = 0;
+  payload([&](const void* data, std::size_t n) {
+    file.write(data, n);
+    sum.add(data, n);
+    size += n;
+  });
+  std::string trailer;
+  put_u64(trailer, sum.value());
+  file.write(trailer.data(), trailer.size());
+  length.clear();
+  put_u64(length, size);
+  file.write_at(magic_size, length.data(), length.size());
 }
 
-std::optional<std::string> decode_checkpoint(const std::string& bytes, std::string& why) {
+}  // namespace
+
+std::optional<std::string> decode_checkpoint(std::string bytes, std::string& why) {
   const bool v1 = bytes.compare(0, magic_size, magic_v1) == 0;
   if (bytes.size() < magic_size + 16 || (!v1 && bytes.compare(0, magic_size, magic) != 0)) {
     why = "not a trawl checkpoint (bad header)";
@@ -51,12 +61,14 @@ std::optional<std::string> decode_checkpoint(const std::string& bytes, std::stri
     why = "torn: " + std::to_string(bytes.size()) + " bytes, expected " + std::to_string(magic_size + 16 + length);
     return std::nullopt;
   }
-  std::string payload = bytes.substr(magic_size + 8, length);
+  const std::string_view payload(bytes.data() + magic_size + 8, length);
   if ((v1 ? legacy_checksum(payload) : checksum(payload)) != get_u64(bytes, magic_size + 8 + length)) {
     why = "checksum mismatch";
     return std::nullopt;
   }
-  return payload;
+  bytes.resize(magic_size + 8 + length);
+  bytes.erase(0, magic_size + 8);
+  return bytes;
 }
 
 CheckpointDir::CheckpointDir(std::string dir, int keep) : dir_(std::move(dir)), keep_(std::max(1, keep)) {}
@@ -78,11 +90,13 @@ std::vector<std::int64_t> CheckpointDir::steps() const {
   return steps;
 }
 
-void CheckpointDir::save(std::int64_t step, const std::string& payload) const {
+void CheckpointDir::save(std::int64_t step, const Payload& payload) const {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) throw Error("cannot create checkpoint directory '" + dir_ + "': " + ec.message());
-  write_file_durably(path_for(step), encode_checkpoint(payload));
+  DurableFile file(path_for(step));
+  write_container(file, payload);
+  file.commit();
   // Only now that the new one is durable may older ones go.
   std::vector<std::int64_t> all = steps();
   for (std::size_t i = static_cast<std::size_t>(keep_); i < all.size(); ++i) fs::remove(path_for(all[i]), ec);
@@ -92,12 +106,13 @@ std::optional<LoadedCheckpoint> CheckpointDir::load_latest(
     const std::function<void(const std::string&)>& skipped) const {
   for (std::int64_t step : steps()) {
     const std::string path = path_for(step);
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
     std::string why;
-    if (!in && !in.eof()) why = "unreadable";
-    auto payload = why.empty() ? decode_checkpoint(bytes.str(), why) : std::nullopt;
+    std::optional<std::string> payload;
+    try {
+      payload = decode_checkpoint(read_text_file(path, "the checkpoint"), why);
+    } catch (const Error& e) {
+      why = std::string("unreadable: ") + e.what();
+    }
     if (payload) return LoadedCheckpoint{step, std::move(*payload), path};
     skipped(path + ": " + why);
   }

@@ -1,5 +1,6 @@
 #include "checkpoint/train_state.hpp"
 
+#include <exception>
 #include <mutex>
 
 #include "core/error.hpp"
@@ -93,13 +94,13 @@ void read_tensors(torch::serialize::InputArchive& a, const NamedTensors& params,
 
 }  // namespace
 
-std::string save_state(const TrainState& state) {
+void save_state(const TrainState& state, const CheckpointDir::Sink& write) {
   torch::serialize::OutputArchive a, params, buffers, opt;
   a.write("format", c10::IValue(std::int64_t{1}));
   a.write("base", c10::IValue(state.base_hash));
   a.write("identity", c10::IValue(state.identity));
-  for (const auto& [name, p] : state.trainable) params.write(name, p.detach().cpu());
-  for (const auto& [name, b] : state.buffers) buffers.write(name, b.cpu(), true);
+  for (const auto& [name, p] : state.trainable) params.write(name, p.detach());
+  for (const auto& [name, b] : state.buffers) buffers.write(name, b, true);
   a.write("params", params);
   a.write("buffers", buffers);
   state.optimizer->save(opt);
@@ -108,12 +109,12 @@ std::string save_state(const TrainState& state) {
   a.write("rng.cpu", generator_state(cpu));
   a.write("rng.data", generator_state(*state.data_generator));
   write_loop(a, *state.loop);
-  return archive_bytes(a);
+  write_archive(a, write);
 }
 
 void load_state(const std::string& payload, TrainState& state, torch::Device device) {
   torch::serialize::InputArchive a, opt;
-  a.load_from(payload.data(), payload.size());
+  a.load_from(payload.data(), payload.size(), device);
   c10::IValue base, identity;
   if (!a.try_read("identity", identity)) throw Error("it does not say which trial it belongs to");
   if (identity.toStringRef() != state.identity)
@@ -126,19 +127,29 @@ void load_state(const std::string& payload, TrainState& state, torch::Device dev
   torch::Tensor rng;
   at::Generator cpu = at::detail::getDefaultCPUGenerator();
   a.read("rng.cpu", rng);
-  set_generator_state(cpu, rng);
+  set_generator_state(cpu, rng.cpu());
   a.read("rng.data", rng);
-  set_generator_state(*state.data_generator, rng);
+  set_generator_state(*state.data_generator, rng.cpu());
   read_loop(a, *state.loop, device);
 }
 
-std::string archive_bytes(torch::serialize::OutputArchive& archive) {
-  std::string bytes;
+// No exception may cross torch's zip writer: it would write again from its
+// destructor, throw again and terminate (a full disk did). The first failure
+// is kept, the rest of the archive dropped, and the failure rethrown once
+// torch is done.
+void write_archive(torch::serialize::OutputArchive& archive, const CheckpointDir::Sink& write) {
+  std::exception_ptr failed;
   archive.save_to([&](const void* data, std::size_t size) {
-    bytes.append(static_cast<const char*>(data), size);
+    if (!failed) {
+      try {
+        write(data, size);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+    }
     return size;
   });
-  return bytes;
+  if (failed) std::rethrow_exception(failed);
 }
 
 }  // namespace trawl

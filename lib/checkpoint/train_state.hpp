@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "checkpoint/checkpoint_dir.hpp"
+
 namespace trawl {
 
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
@@ -43,14 +45,17 @@ struct TrainState {
   std::string identity;   // the trial it belongs to: id, parameters, settings hash
 };
 
-std::string save_state(const TrainState& state);
+// Writes the payload of `state` to `write` piece by piece, as torch
+// serialises it: tensors are not copied first (on a GPU, torch copies each to
+// the host as it writes it), so the extra memory is about the largest tensor.
+void save_state(const TrainState& state, const CheckpointDir::Sink& write);
 // Restores a payload into `state`, tensors moved to `device`. Throws Error
 // saying why when it does not fit (another trial's or other settings', other
 // base weights, a missing parameter or one of another shape); `state` may
 // then be partly written.
 void load_state(const std::string& payload, TrainState& state, torch::Device device);
 
-// An archive's bytes, as torch would write them to a file.
-std::string archive_bytes(torch::serialize::OutputArchive& archive);
+// An archive's bytes, streamed to `write` as torch serialises it.
+void write_archive(torch::serialize::OutputArchive& archive, const CheckpointDir::Sink& write);
 
 }  // namespace trawl

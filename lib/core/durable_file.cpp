@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -27,12 +28,12 @@ void fsync_dir(const std::string& dir) {
   if (rc != 0 && errno != EINVAL) os_error("cannot fsync directory", dir);
 }
 
-}  // namespace
-
-void write_all(int fd, const std::string& bytes, const std::string& path) {
+// Writes all `size` bytes at `offset` (or at the file's position: -1).
+void write_fully(int fd, const char* data, std::size_t size, off_t offset, const std::string& path) {
   std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+  while (done < size) {
+    const ssize_t n = offset < 0 ? ::write(fd, data + done, size - done)
+                                 : ::pwrite(fd, data + done, size - done, offset + static_cast<off_t>(done));
     if (n < 0) {
       if (errno == EINTR) continue;
       os_error("cannot write", path);
@@ -41,29 +42,51 @@ void write_all(int fd, const std::string& bytes, const std::string& path) {
   }
 }
 
-void write_file_durably(const std::string& path, const std::string& bytes) {
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) os_error("cannot create", temporary);
-  try {
-    write_all(fd, bytes, temporary);
-    if (::fsync(fd) != 0) os_error("cannot fsync", temporary);
-  } catch (...) {
-    ::close(fd);
-    ::unlink(temporary.c_str());
-    throw;
-  }
+}  // namespace
+
+void write_all(int fd, const std::string& bytes, const std::string& path) {
+  write_fully(fd, bytes.data(), bytes.size(), -1, path);
+}
+
+DurableFile::DurableFile(std::string path)
+    : path_(std::move(path)), temporary_(path_ + ".tmp." + std::to_string(::getpid())) {
+  fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) os_error("cannot create", temporary_);
+}
+
+DurableFile::~DurableFile() {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  ::unlink(temporary_.c_str());
+}
+
+void DurableFile::write(const void* data, std::size_t size) {
+  write_fully(fd_, static_cast<const char*>(data), size, -1, temporary_);
+}
+
+void DurableFile::write_at(std::uint64_t offset, const void* data, std::size_t size) {
+  write_fully(fd_, static_cast<const char*>(data), size, static_cast<off_t>(offset), temporary_);
+}
+
+void DurableFile::commit() {
+  if (::fsync(fd_) != 0) os_error("cannot fsync", temporary_);
+  const int fd = std::exchange(fd_, -1);
   if (::close(fd) != 0) {
-    ::unlink(temporary.c_str());
-    os_error("cannot close", temporary);
+    ::unlink(temporary_.c_str());
+    os_error("cannot close", temporary_);
   }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    ::unlink(temporary.c_str());
-    os_error("cannot rename to", path);
+  if (::rename(temporary_.c_str(), path_.c_str()) != 0) {
+    ::unlink(temporary_.c_str());
+    os_error("cannot rename to", path_);
   }
-  fsync_dir(dir);
+  std::string dir = std::filesystem::path(path_).parent_path().string();
+  fsync_dir(dir.empty() ? "." : dir);
+}
+
+void write_file_durably(const std::string& path, const std::string& bytes) {
+  DurableFile file(path);
+  file.write(bytes.data(), bytes.size());
+  file.commit();
 }
 
 }  // namespace trawl

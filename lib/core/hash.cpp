@@ -30,13 +30,22 @@ std::string to_hex(std::uint64_t value) {
   return buf;
 }
 
-struct Xxh3StateDeleter {
-  void operator()(XXH3_state_t* state) const { XXH3_freeState(state); }
-};
-
 }  // namespace
 
 std::uint64_t checksum(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
+
+StreamingChecksum::StreamingChecksum() : state_(XXH3_createState()) {
+  if (!state_ || XXH3_64bits_reset(state_) == XXH_ERROR) {
+    XXH3_freeState(state_);
+    throw Error("cannot start an XXH3 checksum (out of memory)");
+  }
+}
+
+StreamingChecksum::~StreamingChecksum() { XXH3_freeState(state_); }
+
+void StreamingChecksum::add(const void* data, std::size_t size) { XXH3_64bits_update(state_, data, size); }
+
+std::uint64_t StreamingChecksum::value() const { return XXH3_64bits_digest(state_); }
 
 std::uint64_t legacy_checksum(std::string_view bytes) {
   std::uint64_t state = 0xcbf29ce484222325ULL;
@@ -62,19 +71,18 @@ std::string StableHash::hex() const { return to_hex(state_); }
 std::string hash_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("cannot read '" + path + "': " + std::strerror(errno));
-  std::unique_ptr<XXH3_state_t, Xxh3StateDeleter> state(XXH3_createState());
-  if (!state || XXH3_64bits_reset(state.get()) == XXH_ERROR) throw Error("cannot start hashing '" + path + "'");
+  StreamingChecksum sum;
   std::vector<char> buf(1 << 20);
   while (in) {
     in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    XXH3_64bits_update(state.get(), buf.data(), static_cast<std::size_t>(in.gcount()));
+    sum.add(buf.data(), static_cast<std::size_t>(in.gcount()));
   }
   if (in.bad()) throw Error("cannot read '" + path + "': " + std::strerror(errno));
   // A diagnostic: which process reads which input in full (a start-up of
   // many ranks should read each once, on rank 0).
   if (const char* trace = std::getenv("TRAWL_TRACE_HASHING"); trace && *trace)
     std::cerr << "trawl: pid " << ::getpid() << " hashed " << path << "\n";
-  return to_hex(XXH3_64bits_digest(state.get()));
+  return to_hex(sum.value());
 }
 
 namespace {

@@ -3,14 +3,31 @@
 // and the checksums of checkpoints and journal records.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+struct XXH3_state_s;
 
 namespace trawl {
 
 // XXH3-64 of the bytes.
 std::uint64_t checksum(std::string_view bytes);
+// XXH3-64 of bytes given in pieces: the same value as checksum() of them
+// joined, without joining them.
+class StreamingChecksum {
+ public:
+  StreamingChecksum();
+  ~StreamingChecksum();
+  StreamingChecksum(const StreamingChecksum&) = delete;
+  StreamingChecksum& operator=(const StreamingChecksum&) = delete;
+  void add(const void* data, std::size_t size);
+  std::uint64_t value() const;
+
+ private:
+  XXH3_state_s* state_;  // libxxhash's, kept out of this header
+};
 // FNV-1a, which trawl 0.1 used for checksums; only for reading its files.
 std::uint64_t legacy_checksum(std::string_view bytes);
 

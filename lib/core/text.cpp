@@ -96,12 +96,22 @@ std::string format_double(double value) {
   return buf;
 }
 
+// Read in one piece where the size is known (a checkpoint of gigabytes is
+// then held once, not copied through a stream buffer).
 std::string read_text_file(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw InputError(path + ": cannot read " + what);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  const std::streamoff size = in.tellg();
+  in.seekg(0);
+  if (size < 0 || !in) {  // not a regular file
+    in.clear();
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  if (!in.read(bytes.data(), size)) throw InputError(path + ": cannot read " + what);
+  return bytes;
 }
 
 bool glob_match(std::string_view pattern, std::string_view name) {

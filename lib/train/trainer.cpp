@@ -180,7 +180,9 @@ bool Trainer::Impl::step(TrialRun& run) const {
   const double lr = learning_rate(t, s.step), scale = 1.0 / static_cast<double>(std::max<std::int64_t>(1, targets));
   for (auto& group_options : run.optimizer->param_groups()) group_options.options().set_lr(lr);
   run.optimizer->zero_grad();
-  double local_loss = 0;
+  // Summed on the device: the step's one host synchronisation is the read
+  // below, which divergence detection needs before the update is applied.
+  torch::Tensor local_loss = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(task.device));
   for (std::int64_t m = 0; m < t.grad_accum; ++m) {
     auto [micro_begin, micro_end] = piece(batch, t.grad_accum, m);
     auto [shard_begin, shard_end] = piece(micro_end - micro_begin, ranks(), rank());
@@ -196,10 +198,10 @@ bool Trainer::Impl::step(TrialRun& run) const {
                       t.label_smoothing);
     }
     (loss * scale).backward();
-    local_loss += loss.item<double>();
+    local_loss += loss.detach().to(torch::kDouble);
   }
   if (run.buckets) run.buckets->finish();
-  double loss_value = local_loss;
+  double loss_value = local_loss.item<double>();
   if (ranks() > 1) context.group->all_reduce(&loss_value, &loss_value, 1, MPI_DOUBLE, MPI_SUM);
   loss_value *= scale;
   if (!std::isfinite(loss_value)) {
@@ -251,7 +253,7 @@ void Trainer::Impl::checkpoint(TrialRun& run, const CheckpointPolicy& policy) co
   if (rank() == 0) {
     try {
       const auto begin = Clock::now();
-      policy.dir->save(run.loop.step, save_state(run.state()));
+      policy.dir->save(run.loop.step, [&](const CheckpointDir::Sink& write) { save_state(run.state(), write); });
       run.outcome.checkpoint_seconds += seconds_since(begin);
       ++run.outcome.checkpoints_written;
     } catch (const std::exception& e) {

@@ -31,7 +31,9 @@ void save_weights(Model& model, const std::string& path) {
   for (const auto& [name, tensor] : model.named_parameters()) archive.write(name, tensor.detach().cpu());
   for (const auto& [name, tensor] : model.named_buffers()) archive.write(name, tensor.cpu(), true);
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  write_file_durably(path, archive_bytes(archive));
+  DurableFile file(path);
+  write_archive(archive, [&](const void* data, std::size_t size) { file.write(data, size); });
+  file.commit();
 }
 
 void save_final(Model& model, const std::string& path) {

@@ -24,6 +24,13 @@ void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
+// A payload handed over in pieces of 3 bytes, as torch hands over its archive.
+trawl::CheckpointDir::Payload in_pieces(const std::string& payload) {
+  return [payload](const trawl::CheckpointDir::Sink& write) {
+    for (std::size_t at = 0; at < payload.size(); at += 3) write(payload.data() + at, std::min<std::size_t>(3, payload.size() - at));
+  };
+}
+
 // A trawl 0.1 container: "TRAWLCK1", length, payload, FNV-1a.
 std::string version1_container(const std::string& payload) {
   std::string out = "TRAWLCK1";
@@ -40,8 +47,13 @@ std::string version1_container(const std::string& payload) {
 
 TEST_CASE("the checkpoint container round-trips and refuses damage", "[checkpoint]") {
   std::string why;
-  const std::string bytes = trawl::encode_checkpoint("payload bytes");
+  const std::string dir = trawl::test::scratch_dir("checkpoint-container");
+  trawl::CheckpointDir(dir, 1).save(1, in_pieces("payload bytes"));
+  const std::string bytes = read_bytes(dir + "/step-1.ckpt");
   CHECK(bytes.compare(0, 8, "TRAWLCK2") == 0);
+  CHECK(bytes.size() == 8 + 8 + 13 + 8);
+  CHECK(bytes.compare(16, 13, "payload bytes") == 0);
+  CHECK(bytes.substr(8, 8) == std::string("\x0d\0\0\0\0\0\0\0", 8));  // the length, filled in at the end
   CHECK(trawl::decode_checkpoint(bytes, why) == std::optional<std::string>("payload bytes"));
   CHECK_FALSE(trawl::decode_checkpoint(bytes.substr(0, bytes.size() - 3), why));
   CHECK(why.find("torn") != std::string::npos);
@@ -59,7 +71,7 @@ TEST_CASE("a checkpoint dir keeps the newest, skips a corrupt one and lists step
   const std::string dir = trawl::test::scratch_dir("checkpoint-dir") + "/ckpt";
   const trawl::CheckpointDir checkpoints(dir, 2);
   CHECK_FALSE(checkpoints.load_latest([](const std::string&) {}));
-  for (std::int64_t step : {10, 20, 30}) checkpoints.save(step, "state at " + std::to_string(step));
+  for (std::int64_t step : {10, 20, 30}) checkpoints.save(step, in_pieces("state at " + std::to_string(step)));
   CHECK(checkpoints.steps() == std::vector<std::int64_t>({30, 20}));  // retention: 2
   write_bytes(dir + "/step-30.ckpt", read_bytes(dir + "/step-30.ckpt").substr(0, 20));  // torn
   write_bytes(dir + "/step-x.ckpt", "a user's file");
@@ -96,7 +108,8 @@ TEST_CASE("the training state payload restores parameters, optimizer, RNGs and c
     return params;
   };
   trawl::TrainState state{named(), {}, &optimizer, &data, &loop, "base-hash", "trial (lr=0.1)"};
-  const std::string payload = trawl::save_state(state);
+  std::string payload;
+  trawl::save_state(state, [&](const void* data, std::size_t size) { payload.append(static_cast<const char*>(data), size); });
 
   // Where an uninterrupted run goes next ...
   step();

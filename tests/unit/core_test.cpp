@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/durable_file.hpp"
 #include "core/hash.hpp"
 #include "core/text.hpp"
 #include "test_files.hpp"
@@ -35,6 +36,37 @@ TEST_CASE("the stable hash is the same across runs and separates fields", "[core
   CHECK(trawl::StableHash().add("a").add("bc").hex() != trawl::StableHash().add("ab").add("c").hex());
   CHECK(trawl::StableHash().add_field("ab").add_field("c").hex() !=
         trawl::StableHash().add_field("a").add_field("bc").hex());
+}
+
+TEST_CASE("a checksum given in pieces is the checksum of the whole", "[core]") {
+  std::string bytes;
+  for (int i = 0; i < 100000; ++i) bytes.push_back(static_cast<char>(i * 7919));
+  trawl::StreamingChecksum sum;
+  for (std::size_t at = 0; at < bytes.size(); at += 777) sum.add(bytes.data() + at, std::min<std::size_t>(777, bytes.size() - at));
+  CHECK(sum.value() == trawl::checksum(bytes));
+  trawl::StreamingChecksum abc;
+  abc.add("a", 1);
+  abc.add("bc", 2);
+  CHECK(abc.value() == 0x78af5f94892f3950ULL);
+}
+
+TEST_CASE("a durable file is either all there or not there", "[core]") {
+  const std::string dir = trawl::test::scratch_dir("durable-file");
+  const std::string path = dir + "/f";
+  {
+    trawl::DurableFile file(path);
+    file.write("hello world", 11);
+    file.write_at(0, "J", 1);
+    CHECK_FALSE(std::filesystem::exists(path));  // not before commit
+    file.commit();
+  }
+  CHECK(trawl::read_text_file(path, "it") == "Jello world");
+  {
+    trawl::DurableFile abandoned(path);
+    abandoned.write("half", 4);
+  }  // an exception would leave it so: the old file stays, no temporary is left
+  CHECK(trawl::read_text_file(path, "it") == "Jello world");
+  CHECK(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()) == 1);
 }
 
 TEST_CASE("a file's hash is XXH3-64 of its bytes, streamed", "[core]") {
