@@ -3,13 +3,17 @@
 (python3-torch, the same libtorch build) on the same data, model, batch and
 thread count, measured in one run; and trawl's 1 -> 2 rank scaling on CPU.
 
-usage: bench/train_throughput.py [--trawl build/apps/trawl/trawl] [--threads 1]
-Prints samples/s (MLP) and tokens/s (GPT) of both, and the ratios.
+usage: bench/train_throughput.py [--trawl build/apps/trawl/trawl] [--threads 1] [--repeat 3]
+Prints samples/s (MLP) and tokens/s (GPT) of both for each of --repeat runs
+(trawl and the loop alternating, so both see the machine alike), and the
+median of the runs' ratios.
 """
 import argparse
 import os
 import random
 import re
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +32,7 @@ def trawl_rate(trawl, sweep, cwd, ranks=1, threads=1):
     command = [trawl, "run", sweep, "--threads", str(threads)]
     if ranks > 1:
         command = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(ranks)] + command
+    shutil.rmtree(os.path.join(cwd, sweep.replace(".toml", "")), ignore_errors=True)  # else it resumes: all done
     out = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=True).stdout
     rates = [float(r) for r in re.findall(r"(?:samples|tokens)/s=(\d+)", out)]
     return sum(rates[1:]) / len(rates[1:])  # the first window includes warm-up
@@ -106,6 +111,7 @@ def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
     parser.add_argument("--trawl", default=os.path.join(root, "build", "apps", "trawl", "trawl"))
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
     os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
@@ -131,19 +137,21 @@ seq_len = {SEQ}\n[data]\nkind = "text"\ntrain_file = "train.txt"\nval_file = "va
 [train]\nsteps = {LM_STEPS}\nbatch_size = {LM_BATCH}\neval_every = {LM_STEPS // 3}\neval_batch_size = 8\n""")
 
     t = args.threads
-    mlp_trawl = trawl_rate(args.trawl, "mlp1.toml", work, threads=t)
-    mlp_python = python_mlp_rate(os.path.join(work, "data.h5"), t)
-    lm_trawl = trawl_rate(args.trawl, "lm.toml", work, threads=t)
-    lm_python = python_lm_rate(text, t)
-    mlp_two = trawl_rate(args.trawl, "mlp2.toml", work, ranks=2, threads=t)
     print(f"threads per rank: {t}; data in {work}")
-    print(f"MLP   trawl {mlp_trawl:10.0f} samples/s   python loop {mlp_python:10.0f} samples/s   "
-          f"ratio trawl/python {mlp_trawl / mlp_python:.3f}")
-    print(f"GPT   trawl {lm_trawl:10.0f} tokens/s    python loop {lm_python:10.0f} tokens/s    "
-          f"ratio trawl/python {lm_trawl / lm_python:.3f}")
-    print(f"MLP   2 ranks per trial {mlp_two:10.0f} samples/s   1 rank {mlp_trawl:10.0f} samples/s   "
-          f"scaling 1->2 ranks {mlp_two / mlp_trawl:.3f}")
-
+    ratios = {"MLP": [], "GPT": []}
+    for run in range(args.repeat):
+        for name, unit, sweep, loop in (("MLP", "samples/s", "mlp1.toml", lambda: python_mlp_rate(os.path.join(work, "data.h5"), t)),
+                                        ("GPT", "tokens/s ", "lm.toml", lambda: python_lm_rate(text, t))):
+            ours, theirs = trawl_rate(args.trawl, sweep, work, threads=t), loop()
+            ratios[name].append(ours / theirs)
+            print(f"run {run + 1}  {name}   trawl {ours:10.0f} {unit}   python loop {theirs:10.0f} {unit}   "
+                  f"ratio trawl/python {ours / theirs:.3f}")
+    for name, values in ratios.items():
+        print(f"{name}   median ratio trawl/python over {len(values)} runs: {statistics.median(values):.3f}")
+    mlp_one = trawl_rate(args.trawl, "mlp1.toml", work, threads=t)
+    mlp_two = trawl_rate(args.trawl, "mlp2.toml", work, ranks=2, threads=t)
+    print(f"MLP   2 ranks per trial {mlp_two:10.0f} samples/s   1 rank {mlp_one:10.0f} samples/s   "
+          f"scaling 1->2 ranks {mlp_two / mlp_one:.3f}")
 
 if __name__ == "__main__":
     sys.exit(main())
