@@ -38,27 +38,55 @@ struct GridPoints {
   std::size_t size() const { return offset.size() - 1; }
 };
 
+// Numbers the distinct keys (< `keys`) in the order they come: in an array
+// when the keys are few enough, else in a hash map.
+class KeyNumbers {
+ public:
+  KeyNumbers(std::uint64_t keys, std::size_t expected) {
+    if (keys <= 4 * expected + 1024) dense_.assign(static_cast<std::size_t>(keys), -1);
+    else sparse_.reserve(expected);
+  }
+  // The key's number, and whether it is new.
+  std::pair<std::int64_t, bool> number(std::uint64_t key, std::int64_t next) {
+    if (dense_.empty()) {
+      const auto [it, added] = sparse_.emplace(key, next);
+      return {it->second, added};
+    }
+    std::int64_t& slot = dense_[static_cast<std::size_t>(key)];
+    const bool added = slot < 0;
+    if (added) slot = next;
+    return {slot, added};
+  }
+
+ private:
+  std::vector<std::int64_t> dense_;
+  std::unordered_map<std::uint64_t, std::int64_t> sparse_;
+};
+
 GridPoints grid_points(const ReportInput& in) {
   GridPoints points;
   points.point.assign(in.size(), -1);
   const std::size_t axes = in.params.names.size() - 1;
-  std::unordered_map<std::uint64_t, std::int64_t> index;
-  index.reserve(in.ranked.size());
+  std::uint64_t keys = 1;  // the axis codes in mixed radix: their product is at most the grid's size
+  for (std::size_t a = 0; a < axes; ++a)
+    keys = keys > (std::uint64_t{1} << 40) ? keys : keys * in.params.values[a].size();  // past 2^40: sparse anyway
+  KeyNumbers index(keys, in.ranked.size());
   std::vector<std::size_t> count;
   for (std::size_t i : in.ranked) {
-    std::uint64_t key = 0;  // the axis codes in mixed radix (their product is at most the grid's size)
+    std::uint64_t key = 0;
     for (std::size_t a = 0; a < axes; ++a)
       key = key * in.params.values[a].size() + static_cast<std::uint64_t>(in.params.codes[a][i]);
-    const auto [it, added] = index.emplace(key, static_cast<std::int64_t>(count.size()));
+    const auto [number, added] = index.number(key, static_cast<std::int64_t>(count.size()));
     if (added) count.push_back(0);
-    points.point[i] = it->second;
-    ++count[static_cast<std::size_t>(it->second)];
+    points.point[i] = number;
+    ++count[static_cast<std::size_t>(number)];
   }
   points.offset.assign(count.size() + 1, 0);
   std::partial_sum(count.begin(), count.end(), points.offset.begin() + 1);
   points.scores.resize(in.ranked.size());
   std::vector<std::size_t> next(points.offset.begin(), points.offset.end() - 1);
-  for (std::size_t i : in.ranked) points.scores[next[static_cast<std::size_t>(points.point[i])]++] = in.score()[i];
+  const std::vector<double>& score = in.score();
+  for (std::size_t i : in.ranked) points.scores[next[static_cast<std::size_t>(points.point[i])]++] = score[i];
   return points;
 }
 
@@ -80,9 +108,10 @@ AxisMarginal marginal(const ReportInput& in, std::size_t a, const GridPoints& po
     }
   std::vector<std::vector<double>> scores(values), spreads(values);
   std::vector<bool> seen(points.size(), false);
+  const std::vector<double>& score = in.score();
   for (std::size_t i : in.ranked) {
     const auto v = static_cast<std::size_t>(codes[i]);
-    scores[v].push_back(in.score()[i]);
+    scores[v].push_back(score[i]);
     const auto p = static_cast<std::size_t>(points.point[i]);
     if (seen[p]) continue;
     seen[p] = true;
@@ -125,7 +154,8 @@ Table importance_table(std::vector<std::pair<std::string, double>> importance) {
 std::vector<Table> marginal_tables(const ReportInput& in) {
   const GridPoints points = grid_points(in);
   double overall = 0;
-  for (std::size_t i : in.ranked) overall += in.score()[i];
+  const std::vector<double>& score = in.score();
+  for (std::size_t i : in.ranked) overall += score[i];
   overall /= static_cast<double>(std::max<std::size_t>(1, in.ranked.size()));
   std::vector<Table> tables;
   std::vector<std::pair<std::string, double>> importance;

@@ -76,7 +76,7 @@ ReportInput load_report_input(const std::string& where, const ReportOptions& opt
   const ResultStore store = ResultStore::open_existing(results_file_in(where));
   ReportInput in;
   in.path = store.path();
-  in.trials = store.read_trials();
+  in.trials = store.read_trials(TrialColumns{true, {}, false});  // no owners: the report does not show them
   in.events = store.read_events();
   in.metric = store.attribute("metric");
   in.maximize = store.attribute("mode") == "max";

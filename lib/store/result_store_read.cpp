@@ -1,6 +1,7 @@
 // The reads of ResultStore: every column in bulk, typed and checked.
 #include "store/result_store.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "h5/io.hpp"
@@ -44,16 +45,25 @@ void read_start_metrics(hid_t f, const std::vector<std::string>& metrics, TrialT
   }
 }
 
-TrialTable read_table(const std::string& path, const std::vector<std::string>& metrics) {
+void read_parameters(hid_t f, const TrialColumns& columns, TrialTable& table) {
+  if (columns.all_axes) table.seed = h5::read<std::int64_t>(f, "trials/seed");
+  for (const auto& axis : h5::read_strings_attribute(f, "axis_names"))
+    if (columns.all_axes || std::find(columns.axes.begin(), columns.axes.end(), axis) != columns.axes.end())
+      table.params.emplace_back(axis, read_values(f, "trials/params/" + axis));
+}
+
+TrialTable read_table(const std::string& path, const std::vector<std::string>& metrics, const TrialColumns& columns) {
   Access access(path, false);
   hid_t f = access.id();
   TrialTable table;
   table.status = read_statuses(f);
-  table.seed = h5::read<std::int64_t>(f, "trials/seed");
-  for (const auto& axis : h5::read_strings_attribute(f, "axis_names"))
-    table.params.emplace_back(axis, read_values(f, "trials/params/" + axis));
-  table.owner = h5::read<std::string>(f, "trials/owner");
-  table.attempts = h5::read<std::int64_t>(f, "trials/attempts");
+  read_parameters(f, columns, table);
+  if (columns.ownership) {
+    table.owner = h5::read<std::string>(f, "trials/owner");
+    table.attempts = h5::read<std::int64_t>(f, "trials/attempts");
+    table.started = h5::read<double>(f, "trials/started");
+    table.finished = h5::read<double>(f, "trials/finished");
+  }
   table.steps = h5::read<std::int64_t>(f, "trials/steps");
   table.best_step = h5::read<std::int64_t>(f, "trials/best_step");
   // Files made before pruning and patience lack these columns.
@@ -62,8 +72,6 @@ TrialTable read_table(const std::string& path, const std::vector<std::string>& m
   table.stopped_early = h5::exists(f, "trials/stopped_early")
                             ? h5::read_enum(f, "trials/stopped_early", {"FALSE", "TRUE"})
                             : std::vector<std::int8_t>(table.status.size(), 0);
-  table.started = h5::read<double>(f, "trials/started");
-  table.finished = h5::read<double>(f, "trials/finished");
   table.wall_seconds = h5::read<double>(f, "trials/wall_seconds");
   for (const auto& metric : metrics) {
     table.final_metrics[metric] = h5::read<double>(f, "trials/final/" + metric);
@@ -75,9 +83,9 @@ TrialTable read_table(const std::string& path, const std::vector<std::string>& m
 
 }  // namespace
 
-TrialTable ResultStore::read_trials() const {
+TrialTable ResultStore::read_trials(const TrialColumns& columns) const {
   try {
-    return read_table(path_, metrics_);
+    return read_table(path_, metrics_, columns);
   } catch (const h5::H5Error& e) {
     throw_damaged(path_, e.what());
   }

@@ -44,7 +44,8 @@ std::string duration_text(double seconds) {
 
 std::string status_report(const std::string& where) {
   const ResultStore store = ResultStore::open_existing(results_file_in(where));
-  const TrialTable table = store.read_trials();
+  // Of the parameters, only train.steps (pruning's compute share needs it).
+  const TrialTable table = store.read_trials(TrialColumns{false, {"train.steps"}, true});
   const std::string metric = store.attribute("metric");
   const bool maximize = store.attribute("mode") == "max";
 
