@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -96,21 +97,22 @@ std::string format_double(double value) {
   return buf;
 }
 
-// Read in one piece where the size is known (a checkpoint of gigabytes is
-// then held once, not copied through a stream buffer).
+// A regular file is read in one piece of its size (a checkpoint of
+// gigabytes is then held once, not copied through a stream buffer); anything
+// else (a pipe, a directory) through the stream.
 std::string read_text_file(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  std::error_code ec;
+  const bool regular = std::filesystem::is_regular_file(path, ec);
+  const auto size = regular ? std::filesystem::file_size(path, ec) : 0;
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot read " + what);
-  const std::streamoff size = in.tellg();
-  in.seekg(0);
-  if (size < 0 || !in) {  // not a regular file
-    in.clear();
+  if (!regular || ec) {
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
   }
   std::string bytes(static_cast<std::size_t>(size), '\0');
-  if (!in.read(bytes.data(), size)) throw InputError(path + ": cannot read " + what);
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) throw InputError(path + ": cannot read " + what);
   return bytes;
 }
 
