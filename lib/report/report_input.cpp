@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 #include <unordered_map>
 
 #include "core/error.hpp"
@@ -12,34 +14,40 @@ namespace trawl {
 
 namespace {
 
-// A value's bytes as a map key: every value of a column has one type, and
-// only the distinct ones are formatted.
-std::string key_of(const Value& v) {
-  return std::visit(Overloaded{[](const std::string& s) { return s; },
-                               [](const auto& x) { return std::string(reinterpret_cast<const char*>(&x), sizeof x); }},
-                    v);
+template <typename T>
+std::string text_of(const T& value) {
+  if constexpr (std::is_same_v<T, std::int8_t>) return to_string(Value(value != 0));  // a bool column
+  else return to_string(Value(value));
 }
 
-void add_column(ParameterColumns& c, const std::string& name, const std::vector<Value>& values) {
+// The codes of a column of one type: equal values (by their bytes, so NaN
+// and -0 are values of their own) share a code; only the distinct ones are
+// formatted.
+template <typename T>
+void add_column(ParameterColumns& c, const std::string& name, const std::vector<T>& values) {
+  using Key = std::conditional_t<std::is_same_v<T, double>, std::uint64_t, T>;
   c.names.push_back(name);
-  std::unordered_map<std::string, std::int32_t> code_of;
+  std::unordered_map<Key, std::int32_t> code_of;
   std::vector<std::string> distinct;
   std::vector<std::int32_t> codes(values.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
-    const auto [it, added] = code_of.emplace(key_of(values[i]), static_cast<std::int32_t>(distinct.size()));
-    if (added) distinct.push_back(to_string(values[i]));
+    Key key;
+    if constexpr (std::is_same_v<T, double>) std::memcpy(&key, &values[i], sizeof key);
+    else key = values[i];
+    const auto [it, added] = code_of.emplace(key, static_cast<std::int32_t>(distinct.size()));
+    if (added) distinct.push_back(text_of(values[i]));
     codes[i] = it->second;
   }
   c.values.push_back(std::move(distinct));
   c.codes.push_back(std::move(codes));
-  c.numeric.push_back(!values.empty() &&
-                      (type_of(values[0]) == ValueType::integer || type_of(values[0]) == ValueType::real));
+  c.numeric.push_back(std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>);
 }
 
 ParameterColumns parameter_columns(const TrialTable& t) {
   ParameterColumns c;
-  for (const auto& [axis, values] : t.params) add_column(c, axis, values);
-  add_column(c, "seed", std::vector<Value>(t.seed.begin(), t.seed.end()));
+  for (const auto& column : t.params)
+    std::visit([&](const auto& values) { add_column(c, column.axis, values); }, column.values);
+  add_column(c, "seed", t.seed);
   return c;
 }
 

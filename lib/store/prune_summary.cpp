@@ -12,8 +12,8 @@ namespace {
 
 // Trial i's train.steps: its own value when the grid sweeps it.
 std::int64_t full_steps(const SweepSpec& spec, const TrialTable& table, std::size_t i) {
-  for (const auto& [axis, values] : table.params)
-    if (axis == "train.steps") return std::get<std::int64_t>(values[i]);
+  for (const auto& column : table.params)
+    if (column.axis == "train.steps") return std::get<std::int64_t>(column.at(i));
   return spec.integer("train.steps");
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "grid/grid.hpp"
@@ -34,11 +35,20 @@ class StoreWriteError : public Error {
   using Error::Error;
 };
 
+// A params/<axis> column as the file stores it, in the axis's type (bools
+// as 0/1): no Value per trial is built until one is asked for.
+struct ParamColumn {
+  std::string axis;
+  std::variant<std::vector<std::int64_t>, std::vector<double>, std::vector<std::int8_t>, std::vector<std::string>>
+      values;
+  Value at(std::size_t trial) const;
+};
+
 // What the file says about every trial (the /trials columns trawl reads back;
 // those a TrialColumns leaves out are empty).
 struct TrialTable {
   std::vector<std::int64_t> seed;
-  std::vector<std::pair<std::string, std::vector<Value>>> params;  // per axis, in axis order
+  std::vector<ParamColumn> params;  // per axis, in axis order
   std::vector<TrialStatus> status;
   std::vector<std::string> owner;
   std::vector<std::int64_t> attempts, steps, best_step;

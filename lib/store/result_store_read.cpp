@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/overloaded.hpp"
 #include "h5/io.hpp"
 #include "h5/typed.hpp"
 #include "store/layout.hpp"
@@ -12,23 +13,15 @@ namespace trawl {
 
 namespace {
 
-// A params/<axis> column as values of the type it was declared with.
-std::vector<Value> read_values(hid_t file, const std::string& path) {
-  std::vector<Value> values;
+// A params/<axis> column in the type it was declared with.
+ParamColumn read_param_column(hid_t file, const std::string& axis) {
+  const std::string path = "trials/params/" + axis;
   switch (H5Tget_class(h5::file_type(h5::open_dataset(file, path)).get())) {
-    case H5T_STRING:
-      for (auto& text : h5::read<std::string>(file, path)) values.emplace_back(std::move(text));
-      break;
-    case H5T_FLOAT:
-      for (double v : h5::read<double>(file, path)) values.emplace_back(v);
-      break;
-    case H5T_ENUM:
-      for (std::int8_t v : h5::read_enum(file, path, {"FALSE", "TRUE"})) values.emplace_back(v != 0);
-      break;
-    default:
-      for (std::int64_t v : h5::read<std::int64_t>(file, path)) values.emplace_back(v);
+    case H5T_STRING: return ParamColumn{axis, h5::read<std::string>(file, path)};
+    case H5T_FLOAT: return ParamColumn{axis, h5::read<double>(file, path)};
+    case H5T_ENUM: return ParamColumn{axis, h5::read_enum(file, path, {"FALSE", "TRUE"})};
+    default: return ParamColumn{axis, h5::read<std::int64_t>(file, path)};
   }
-  return values;
 }
 
 // Only the first eval column is read: a step-0 point is always the first.
@@ -49,7 +42,7 @@ void read_parameters(hid_t f, const TrialColumns& columns, TrialTable& table) {
   if (columns.all_axes) table.seed = h5::read<std::int64_t>(f, "trials/seed");
   for (const auto& axis : h5::read_strings_attribute(f, "axis_names"))
     if (columns.all_axes || std::find(columns.axes.begin(), columns.axes.end(), axis) != columns.axes.end())
-      table.params.emplace_back(axis, read_values(f, "trials/params/" + axis));
+      table.params.push_back(read_param_column(f, axis));
 }
 
 TrialTable read_table(const std::string& path, const std::vector<std::string>& metrics, const TrialColumns& columns) {
@@ -82,6 +75,12 @@ TrialTable read_table(const std::string& path, const std::vector<std::string>& m
 }
 
 }  // namespace
+
+Value ParamColumn::at(std::size_t trial) const {
+  return std::visit(Overloaded{[&](const std::vector<std::int8_t>& v) { return Value(v[trial] != 0); },
+                               [&](const auto& v) { return Value(v[trial]); }},
+                    values);
+}
 
 TrialTable ResultStore::read_trials(const TrialColumns& columns) const {
   try {
