@@ -2,12 +2,14 @@
 """How long `trawl status` and `trawl report` take on results files of 10^3
 to 10^6 trials (--sizes), every trial done with random metrics: the file is
 made by `trawl run` (stopped at once by a past deadline) and filled with
-h5py. Prints the times and the ratio to the smallest file's.
+h5py. Prints the median of 3 timings of each and the ratio to the smallest
+file's.
 
 usage: bench/report_speed_bench.py [--trawl build/apps/trawl/trawl] [--sizes 1000,1000000]
 """
 import argparse
 import os
+import statistics
 import subprocess
 import tempfile
 import time
@@ -56,10 +58,14 @@ def make_file(trawl, d, trials):
     return n
 
 
-def timed(command, cwd):
-    start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, capture_output=True, check=True)
-    return time.perf_counter() - start
+def timed(command, cwd, runs=3):
+    """The median of `runs` timings: one run is at the mercy of the machine."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=cwd, capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def main():
@@ -72,6 +78,7 @@ def main():
     for size in (int(s) for s in args.sizes.split(",")):
         with tempfile.TemporaryDirectory() as d:
             n = make_file(trawl, d, size)
+            os.sync()  # the file's writing-back must not be timed with the reads
             megabytes = os.path.getsize(os.path.join(d, "out", "results.h5")) / 2**20
             rows.append((n, megabytes, timed([trawl, "status", "out"], d), timed([trawl, "report", "out"], d),
                          timed([trawl, "report", "out", "--top", "5", "--filter", "model.hidden=1"], d)))
