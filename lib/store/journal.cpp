@@ -123,8 +123,13 @@ Journal::Journal(const std::string& dir, const std::string& name) : path_(dir + 
   if (bytes.empty()) write_all(fd_, std::string(magic), path_);
 }
 
+// What a worker appended since its last flush is flushed as it finishes;
+// a failure here has no one left to tell (the records are written, only
+// not yet forced to disk).
 Journal::~Journal() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ < 0) return;
+  if (unsynced_) (void)::fdatasync(fd_);
+  ::close(fd_);
 }
 
 void Journal::append(const std::vector<std::string>& fields) {

@@ -28,7 +28,7 @@ class Journal {
   void append(const std::vector<std::string>& fields);
   // fdatasync, when anything was appended since the last one. Writers call
   // it after releasing the results file's lock, so no worker waits on
-  // another's disk flush.
+  // another's disk flush; the destructor flushes what is left.
   void sync();
   const std::string& path() const { return path_; }
 

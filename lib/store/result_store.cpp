@@ -206,17 +206,28 @@ bool ResultStore::record(const Record& r) {
     if (guarded && !held_by(access.id(), trial, writer_)) return false;
     commit(access, journal_.get(), r);
   }
-  sync_journal();
+  sync_journal(std::holds_alternative<FinishRecord>(r.body) || std::holds_alternative<InterruptRecord>(r.body) ||
+               std::holds_alternative<PauseRecord>(r.body));
   return true;
 }
 
-void ResultStore::sync_journal() {
+// An outcome (finish, interrupt, pause at a rung) is durable before its
+// call returns: redoing it costs training. Claims, eval points, renewals and
+// events are made durable with the next outcome, or with the first record
+// written a second or more after the last flush, or when the journal closes.
+// A node that dies before loses only records its trials' checkpoints make
+// again (and leases, which lapse anyway); and many workers' flushes no
+// longer hold up the file system under the lock holder (docs/scaling.md).
+void ResultStore::sync_journal(bool outcome) {
   if (!journal_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!outcome && now - journal_synced_ < std::chrono::seconds(1)) return;
   try {
     journal_->sync();
   } catch (const Error& e) {
     throw StoreWriteError(e.what());
   }
+  journal_synced_ = now;
 }
 
 std::vector<TrialStatus> ResultStore::statuses() const {
@@ -230,7 +241,7 @@ std::vector<TrialStatus> ResultStore::statuses() const {
 
 Claim ResultStore::claim(const Pick& pick, const std::string& owner, double lease_seconds, bool with_rungs) {
   Claim claim = claim_under_lock(pick, owner, lease_seconds, with_rungs);
-  sync_journal();
+  sync_journal(!claim.decisions.empty());  // a rung decision is an outcome
   return claim;
 }
 
@@ -278,7 +289,7 @@ bool ResultStore::renew(TrialId trial, const std::string& owner, double lease_se
     const double t = now();
     commit(access, journal_.get(), Record{t, LeaseRecord{trial, t + lease_seconds}});
   }
-  sync_journal();
+  sync_journal(false);
   return true;
 }
 

@@ -4,6 +4,7 @@
 // schedules (lib/schedule) take trials from.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -148,9 +149,11 @@ class ResultStore : public TrialBoard {
   // it; false when write_as's guard refuses a trial's record.
   bool record(const Record& record);
   Claim claim_under_lock(const Pick& pick, const std::string& owner, double lease_seconds, bool with_rungs);
-  // The journal's records made durable, after the lock is released.
-  void sync_journal();
+  // The journal's records made durable, after the lock is released: at once
+  // for an outcome, else at most once a second (result_store.cpp says why).
+  void sync_journal(bool outcome);
   std::shared_ptr<Journal> journal_;
+  std::chrono::steady_clock::time_point journal_synced_{};
   std::string writer_;
   std::string path_;
   std::vector<std::string> metrics_;
