@@ -33,11 +33,19 @@ const std::vector<std::string>& default_lora_targets() {
   return all;
 }
 
+std::int64_t rung_step(std::int64_t min_steps, std::int64_t reduction, std::int64_t rung) {
+  std::int64_t step = min_steps;
+  for (std::int64_t k = 0; k < rung; ++k) step *= reduction;
+  return step;
+}
+
 std::vector<std::int64_t> rung_steps(const SweepSpec& spec, std::int64_t steps) {
   std::vector<std::int64_t> rungs;
   if (spec.string("prune.rule") != "halving") return rungs;
-  const std::int64_t reduction = spec.integer("prune.reduction");
-  for (std::int64_t at = spec.integer("prune.min_steps"); at > 0 && at < steps; at *= reduction) {
+  const std::int64_t min_steps = spec.integer("prune.min_steps"), reduction = spec.integer("prune.reduction");
+  for (std::int64_t k = 0;; ++k) {
+    const std::int64_t at = rung_step(min_steps, reduction, k);
+    if (at <= 0 || at >= steps) break;
     rungs.push_back(at);
     if (at > steps / reduction) break;  // the next would pass steps (and might overflow)
   }

@@ -67,8 +67,11 @@ struct TrialSettings {
 };
 
 TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial);
-// The rungs of a trial of `steps` steps: prune.min_steps * reduction^k for
-// k = 0, 1, ... while below `steps`; empty unless prune.rule = "halving".
+// The step of successive halving's rung k, the same for every trial:
+// prune.min_steps * prune.reduction^k.
+std::int64_t rung_step(std::int64_t min_steps, std::int64_t reduction, std::int64_t rung);
+// The rungs of a trial of `steps` steps: rung_step(k) for k = 0, 1, ...
+// while below `steps`; empty unless prune.rule = "halving".
 std::vector<std::int64_t> rung_steps(const SweepSpec& spec, std::int64_t steps);
 // model.lora.targets when the sweep file does not say: every linear projection.
 const std::vector<std::string>& default_lora_targets();

@@ -57,11 +57,7 @@ Halving::Halving(const SweepSpec& spec, const Grid& grid)
   }
 }
 
-std::int64_t Halving::rung_step(std::int64_t rung) const {
-  std::int64_t step = min_steps_;
-  for (std::int64_t k = 0; k < rung; ++k) step *= reduction_;
-  return step;
-}
+std::int64_t Halving::rung_step(std::int64_t rung) const { return trawl::rung_step(min_steps_, reduction_, rung); }
 
 std::int64_t Halving::rungs_of(TrialId trial) const { return rung_count_[static_cast<std::size_t>(trial)]; }
 

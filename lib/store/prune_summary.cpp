@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/text.hpp"
+#include "grid/trial_settings.hpp"
 #include "spec/parse.hpp"
 
 namespace trawl {
@@ -41,8 +42,8 @@ PruneSummary summarize_pruning(const SweepSpec& recorded, const TrialTable& tabl
   }
   if (!out.halving) return out;
   const std::int64_t min_steps = recorded.integer("prune.min_steps");
-  for (std::int64_t k = 0, step = min_steps; k <= top; ++k, step *= out.reduction) {
-    RungCounts c{k, step};
+  for (std::int64_t k = 0; k <= top; ++k) {
+    RungCounts c{k, rung_step(min_steps, out.reduction, k)};
     for (std::size_t i = 0; i < table.status.size(); ++i) {
       const TrialStatus s = table.status[i];
       if (table.rung[i] > k) ++c.promoted;
