@@ -75,9 +75,12 @@ Datatype enum_type(const std::vector<std::string>& names) {
 
 Datatype bool_type() { return enum_type({"FALSE", "TRUE"}); }
 
+// One path lookup when the dataset is there (every read and write opens
+// one); the walk along the path only names what is missing.
 Dataset open_dataset(hid_t location, const std::string& path) {
-  if (!exists(location, path)) throw H5Error("dataset '" + path + "' does not exist");
-  return Dataset(H5Dopen2(location, path.c_str(), H5P_DEFAULT), "open dataset " + path);
+  const hid_t id = H5Dopen2(location, path.c_str(), H5P_DEFAULT);
+  if (id < 0 && !exists(location, path)) throw H5Error("dataset '" + path + "' does not exist");
+  return Dataset(id, "open dataset " + path);
 }
 
 std::vector<hsize_t> shape(const Dataset& dataset) {

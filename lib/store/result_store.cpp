@@ -45,10 +45,15 @@ std::string recorded_files(const std::string& dir) {
 
 // Journals the record first (when there is a journal), then writes it.
 // Whether `trial` is running under `owner`'s claim (read under the lock).
-bool held_by(hid_t file, TrialId trial, const std::string& owner) {
+// When this store made that claim, the attempt number it got names the claim
+// as well as the owner does (a later claim counts up, and a grid does not
+// grow under running trials), and reading it spares the string heap.
+bool held_by(hid_t file, TrialId trial, const std::string& owner, std::optional<std::int64_t> attempt) {
   const auto row = static_cast<hsize_t>(trial);
   const auto status = static_cast<TrialStatus>(h5::read_enum_one(file, "trials/status", row, trial_status_names()));
-  return status == TrialStatus::running && h5::read_one<std::string>(file, "trials/owner", row) == owner;
+  if (status != TrialStatus::running) return false;
+  if (attempt) return h5::read_one<std::int64_t>(file, "trials/attempts", row) == *attempt;
+  return h5::read_one<std::string>(file, "trials/owner", row) == owner;
 }
 
 // A journal that cannot be written (a full disk) stops the write before the
@@ -203,12 +208,20 @@ bool ResultStore::record(const Record& r) {
     Access access(path_, true);
     const TrialId trial = trial_of(r);
     const bool guarded = !writer_.empty() && trial >= 0 && !std::holds_alternative<EventRecord>(r.body);
-    if (guarded && !held_by(access.id(), trial, writer_)) return false;
+    if (guarded && !held_by(access.id(), trial, writer_, claimed_attempt(trial, writer_))) return false;
     commit(access, journal_.get(), r);
   }
-  sync_journal(std::holds_alternative<FinishRecord>(r.body) || std::holds_alternative<InterruptRecord>(r.body) ||
-               std::holds_alternative<PauseRecord>(r.body));
+  const bool outcome = std::holds_alternative<FinishRecord>(r.body) ||
+                       std::holds_alternative<InterruptRecord>(r.body) || std::holds_alternative<PauseRecord>(r.body);
+  if (outcome) claimed_.erase(trial_of(r));
+  sync_journal(outcome);
   return true;
+}
+
+std::optional<std::int64_t> ResultStore::claimed_attempt(TrialId trial, const std::string& owner) const {
+  const auto found = claimed_.find(trial);
+  if (found == claimed_.end() || found->second.owner != owner) return std::nullopt;
+  return found->second.attempt;
 }
 
 // An outcome (finish, interrupt, pause at a rung) is durable before its
@@ -266,8 +279,11 @@ Claim ResultStore::claim_under_lock(const Pick& pick, const std::string& owner, 
   Claim claim = pick(rows, t);
   std::vector<Record> records;
   add_decisions(f, t, claim.decisions, records);
-  if (claim.trial)
-    records.push_back(Record{t, StartRecord{*claim.trial, owner, next_attempt(f, *claim.trial), t + lease_seconds}});
+  if (claim.trial) {
+    const std::int64_t attempt = next_attempt(f, *claim.trial);
+    records.push_back(Record{t, StartRecord{*claim.trial, owner, attempt, t + lease_seconds}});
+    claimed_[*claim.trial] = ClaimedAttempt{owner, attempt};
+  }
   const bool moved = claim.cursor && !(*claim.cursor == rows.cursor);
   if (!records.empty()) write_records(access, journal_.get(), records);
   if (moved) {
@@ -285,7 +301,7 @@ bool ResultStore::trial_paused(TrialId trial, std::int64_t steps, std::int64_t r
 bool ResultStore::renew(TrialId trial, const std::string& owner, double lease_seconds) {
   {
     Access access(path_, true);
-    if (!held_by(access.id(), trial, owner)) return false;
+    if (!held_by(access.id(), trial, owner, claimed_attempt(trial, owner))) return false;
     const double t = now();
     commit(access, journal_.get(), Record{t, LeaseRecord{trial, t + lease_seconds}});
   }

@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -152,6 +154,13 @@ class ResultStore : public TrialBoard {
   // The journal's records made durable, after the lock is released: at once
   // for an outcome, else at most once a second (result_store.cpp says why).
   void sync_journal(bool outcome);
+  // The attempt this store's claim of a trial got, until its outcome.
+  std::optional<std::int64_t> claimed_attempt(TrialId trial, const std::string& owner) const;
+  struct ClaimedAttempt {
+    std::string owner;
+    std::int64_t attempt;
+  };
+  std::unordered_map<TrialId, ClaimedAttempt> claimed_;
   std::shared_ptr<Journal> journal_;
   std::chrono::steady_clock::time_point journal_synced_{};
   std::string writer_;

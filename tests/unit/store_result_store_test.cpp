@@ -255,6 +255,13 @@ TEST_CASE("a writer's records land only while the trial is running under its cla
   a.claim(take(2), "worker-a", -1);  // a lease over at once: a is paused, say
   b.claim(take(2), "worker-b", 60);  // and b takes the trial over
   CHECK_FALSE(a.eval_point(2, trawl::EvalPoint{0, 10, {{"val.loss", 9.0}}}));
+  // A handle that did not make the claim knows it by its owner.
+  trawl::ResultStore b_elsewhere = trawl::ResultStore::open_existing(a.path());
+  b_elsewhere.write_as("worker-b");
+  CHECK(b_elsewhere.eval_point(2, trawl::EvalPoint{0, 10, {{"val.loss", 1.0}}}));
+  trawl::ResultStore a_elsewhere = trawl::ResultStore::open_existing(a.path());
+  a_elsewhere.write_as("worker-a");
+  CHECK_FALSE(a_elsewhere.eval_point(2, trawl::EvalPoint{0, 10, {{"val.loss", 9.0}}}));
   trawl::TrialOutcome outcome;
   outcome.steps = 20;
   CHECK(b.trial_finished(2, outcome, 1.0));
@@ -263,6 +270,7 @@ TEST_CASE("a writer's records land only while the trial is running under its cla
   CHECK_FALSE(b.trial_interrupted(2, 5));           // a done trial never goes back
   CHECK(a.read_trials().status[2] == trawl::TrialStatus::done);
   CHECK(a.read_trials().owner[2] == "worker-b");
+  CHECK(a.read_trials().steps[2] == 20);
 }
 
 TEST_CASE("a write marks the file until it is closed; a mark left behind is a damaged file", "[store]") {
