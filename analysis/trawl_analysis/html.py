@@ -86,6 +86,27 @@ def _pruning_section(r):
     return parts
 
 
+def _constraints_section(r):
+    """Each constraint's Pareto front, as a table and a plot with the
+    feasible region shaded."""
+    if not r.constraints:
+        return []
+    from .constraints import pareto_front
+    done = r.done()
+    parts = ["<h2>Constraints</h2>",
+             f'<p id="constraints">{html.escape(", ".join(str(c) for c in r.constraints))}: met by '
+             f'{int(done["feasible"].sum())} of {len(done)} done trials</p>']
+    for k, c in enumerate(r.constraints):
+        front = pareto_front(r, c)
+        columns = ["trial"] + r.axes + [f"best/{c.metric}", r.score_column, "feasible"]
+        parts.append(f"<h3>Pareto front: {html.escape(r.metric)} against {html.escape(c.metric)}</h3>")
+        parts.append(_table(front[columns], f"pareto-{k}"))
+        if not done.empty:
+            parts.append(_figure(f"{r.metric} against {c.metric}", _png(plots.plot_pareto(r, c).figure),
+                                 f"pareto-{k}"))
+    return parts
+
+
 def write_html_report(where, out, top_k=10):
     """Writes the report for the results file (or sweep dir) `where` to `out`."""
     r = where if isinstance(where, Results) else Results(where)
@@ -101,6 +122,8 @@ def write_html_report(where, out, top_k=10):
 
     top = r.top(top_k)
     columns = ["trial", "seed"] + r.axes + [r.score_column, f"final/{r.metric}", "best_step", "steps", "wall_seconds"]
+    if r.constraints:
+        columns += [f"best/{c.metric}" for c in r.constraints if c.metric != r.metric] + ["feasible"]
     parts.append(f"<h2>Top {len(top)} trials by {html.escape(r.score_column)}</h2>")
     parts.append(_table(top[columns], "top"))
 
@@ -127,6 +150,7 @@ def write_html_report(where, out, top_k=10):
                  "(docs/report.md).</p>" + _table(importance(r)[["axis", "importance", "variance"]], "importance"))
 
     parts.extend(_pruning_section(r))
+    parts.extend(_constraints_section(r))
 
     problems = r.trials[r.trials["status"].isin(["failed", "diverged", "pruned"])]
     reasons = r.events[r.events["trial"] >= 0].groupby("trial")["message"].last()

@@ -146,3 +146,27 @@ def plot_pruning(results, metric=None, ax=None):
     ax.set_title(f"{metric}: pruned trials dashed, rungs in red; "
                  f"{100 * saving['compute_share']:.1f}% of the full grid's steps run")
     return ax
+
+
+def plot_pareto(results, constraint, ax=None):
+    """Done trials by best/<constraint.metric> (x) and the sweep's score (y):
+    the region the constraint allows shaded, the Pareto front joined, and
+    trials that break any constraint hollow."""
+    from .constraints import pareto_front
+    ax = _axes(ax)
+    done = results.done()
+    x, y = f"best/{constraint.metric}", results.score_column
+    ok = done["feasible"].to_numpy()
+    ax.scatter(done[x][ok], done[y][ok], color="tab:blue", s=18, label="meets every constraint")
+    ax.scatter(done[x][~ok], done[y][~ok], facecolors="none", edgecolors="tab:gray", s=18, label="breaks one")
+    front = pareto_front(results, constraint)
+    ax.plot(front[x], front[y], color="tab:red", marker="o", markersize=4, label="Pareto front")
+    if constraint.lower_is_better:
+        ax.axvspan(ax.get_xlim()[0], constraint.bound, color="tab:green", alpha=0.12, label=f"{constraint}")
+    else:
+        ax.axvspan(constraint.bound, ax.get_xlim()[1], color="tab:green", alpha=0.12, label=f"{constraint}")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(f"{results.metric} against {constraint.metric}")
+    ax.legend(fontsize="small")
+    return ax

@@ -15,6 +15,8 @@ import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .constraints import Constraint, feasible  # noqa: E402
+
 
 def results_path(where):
     """A sweep dir (its results.h5) or a results file."""
@@ -60,6 +62,7 @@ class Results:
             self.axes = [str(a) for a in self.attrs["axis_names"]]
             self.metrics = [str(m) for m in self.attrs["metrics"]]
             self.sweep_file = str(self.attrs["sweep_file"])
+            self.constraints = [Constraint.parse(str(c)) for c in self.attrs.get("constraints", [])]
             names = {v: k for k, v in h5py.check_enum_dtype(f["trials/status"].dtype).items()}
             t = f["trials"]
             columns = {"trial": t["id"][:], "seed": t["seed"][:],
@@ -77,6 +80,7 @@ class Results:
                 columns[f"final/{metric}"] = t["final"][metric][:]
                 columns[f"best/{metric}"] = t["best"][metric][:]
             self.trials = pd.DataFrame(columns)
+            self.trials["feasible"] = feasible(self.trials, self.constraints)
             steps = f["curves/step"][:]
             rows = []
             for metric in self.metrics:
@@ -111,9 +115,12 @@ class Results:
             return "sweep"
 
     def top(self, k=10):
-        """The k best done trials; ties keep trial-id order, as `trawl report` does."""
+        """The k best done trials, those that meet every constraint first; ties
+        keep trial-id order, as `trawl report` does."""
         done = self.done().sort_values("trial")
-        return done.sort_values(self.score_column, ascending=not self.maximize, kind="mergesort").head(k)
+        done = done[np.isfinite(done[self.score_column])]
+        ranked = done.sort_values(self.score_column, ascending=not self.maximize, kind="mergesort")
+        return ranked.sort_values("feasible", ascending=False, kind="mergesort").head(k)
 
 
 def open_results(where):

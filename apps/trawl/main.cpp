@@ -220,7 +220,7 @@ void add_report(CLI::App& app, Options& o) {
   add_file(c, o, "a sweep directory or its results file");
   c->add_option("--top", o.top, "trials in the top table (default 10)");
   c->add_option("--format", o.format, "table (default), csv, json or markdown");
-  c->add_option("--table", o.table, "only this table: summary, top, marginals, importance, problems or rungs");
+  c->add_option("--table", o.table, "only this table: summary, top, marginals, importance, pareto, problems or rungs");
   c->add_option("--filter", o.filters, "only trials whose axis A (or \"seed\") has value V: A=V, repeatable");
   c->footer(report_footer);
 }

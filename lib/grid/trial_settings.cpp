@@ -112,6 +112,10 @@ TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial) {
   tr.min_delta = s.real("train.min_delta");
   tr.rungs = rung_steps(spec, tr.steps);
 
+  t.infer.batch_sizes = spec.infer_batch_sizes;
+  t.infer.warmup = s.integer("infer.warmup");
+  t.infer.iterations = s.integer("infer.iterations");
+
   t.metric = spec.string("sweep.metric");
   t.maximize = spec.string("sweep.mode") == "max";
   return t;

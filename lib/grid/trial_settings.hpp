@@ -57,11 +57,19 @@ struct TrainSettings {
   std::vector<std::int64_t> rungs;
 };
 
+// Inference timed on the final weights (docs/evaluation.md); nothing is
+// timed without batch sizes.
+struct InferSettings {
+  std::vector<std::int64_t> batch_sizes;
+  std::int64_t warmup = 0, iterations = 0;  // untimed, then timed forward passes per batch size
+};
+
 struct TrialSettings {
   TrialId id = 0;
   ModelSettings model;
   DataSettings data;
   TrainSettings train;
+  InferSettings infer;
   std::string metric;  // sweep.metric
   bool maximize = false;
 };

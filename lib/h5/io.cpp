@@ -215,6 +215,10 @@ void write_attribute(hid_t location, const std::string& name, const std::vector<
   if (!texts.empty()) check(H5Awrite(attribute.get(), type.get(), texts.data()), "write attribute " + name);
 }
 
+bool has_attribute(hid_t location, const std::string& name) {
+  return check(H5Aexists(location, name.c_str()), "look for attribute " + name) > 0;
+}
+
 static Attribute open_attribute(hid_t location, const std::string& name) {
   if (H5Aexists(location, name.c_str()) <= 0) throw H5Error("attribute '" + name + "' is missing");
   return Attribute(H5Aopen(location, name.c_str(), H5P_DEFAULT), "open attribute " + name);

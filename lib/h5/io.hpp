@@ -51,6 +51,7 @@ void replace_rows(const Dataset& dataset, hid_t mem_type, hsize_t count, const v
 void write_attribute(hid_t location, const std::string& name, const std::string& value);
 void write_attribute(hid_t location, const std::string& name, std::int64_t value);
 void write_attribute(hid_t location, const std::string& name, const std::vector<std::string>& values);
+bool has_attribute(hid_t location, const std::string& name);
 std::string read_string_attribute(hid_t location, const std::string& name);
 std::int64_t read_integer_attribute(hid_t location, const std::string& name);
 std::vector<std::string> read_strings_attribute(hid_t location, const std::string& name);

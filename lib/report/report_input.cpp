@@ -88,6 +88,7 @@ ReportInput load_report_input(const std::string& where, const ReportOptions& opt
   in.events = store.read_events();
   in.metric = store.attribute("metric");
   in.maximize = store.attribute("mode") == "max";
+  in.constraints = store.constraints();
   in.params = parameter_columns(in.trials);
   in.pruning = summarize_pruning(store, in.trials);
   in.kept = apply_filters(in.params, in.size(), options);
@@ -98,10 +99,19 @@ ReportInput load_report_input(const std::string& where, const ReportOptions& opt
     ++in.counts[in.trials.status[i]];
     if (in.trials.status[i] == TrialStatus::done && std::isfinite(score[i])) in.ranked.push_back(i);
   }
+  std::vector<char> meets(in.size(), 1);
+  for (const std::size_t i : in.ranked) meets[i] = in.broken(i) == nullptr;
   std::stable_sort(in.ranked.begin(), in.ranked.end(), [&](std::size_t a, std::size_t b) {
+    if (meets[a] != meets[b]) return meets[a] > meets[b];
     return in.maximize ? score[a] > score[b] : score[a] < score[b];
   });
+  in.feasible = static_cast<std::size_t>(std::count_if(in.ranked.begin(), in.ranked.end(),
+                                                       [&](std::size_t i) { return meets[i] != 0; }));
   return in;
+}
+
+const Constraint* ReportInput::broken(std::size_t trial) const {
+  return first_broken(constraints, trials.best_metrics, trial);
 }
 
 }  // namespace trawl

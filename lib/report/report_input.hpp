@@ -32,13 +32,19 @@ struct ReportInput {
   std::vector<StoreEvent> events;
   ParameterColumns params;
   std::vector<bool> kept;          // by the filters
-  std::vector<std::size_t> ranked;  // done trials with a finite score, best first
+  std::vector<Constraint> constraints;  // sweep.constraints
+  // Done trials with a finite score: those that meet every constraint first,
+  // each part best first.
+  std::vector<std::size_t> ranked;
+  std::size_t feasible = 0;  // how many of `ranked` meet every constraint
   std::map<TrialStatus, std::int64_t> counts;  // of kept trials
   std::size_t matched = 0;
   PruneSummary pruning;  // of every trial, filters or not
 
   std::size_t size() const { return trials.status.size(); }
   const std::vector<double>& score() const { return trials.best_metrics.at(metric); }
+  // The first constraint trial i breaks (its best/<metric> values), or nullptr.
+  const Constraint* broken(std::size_t trial) const;
 };
 
 ReportInput load_report_input(const std::string& where, const ReportOptions& options);

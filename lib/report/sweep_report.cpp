@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "report/pareto.hpp"
 #include "report/report_input.hpp"
 
 namespace trawl {
@@ -28,12 +29,29 @@ Table summary_table(const ReportInput& in, const ReportOptions& options) {
     const auto it = in.counts.find(static_cast<TrialStatus>(s));
     add(trial_status_names()[s], integer_cell(it == in.counts.end() ? 0 : it->second));
   }
+  if (!in.constraints.empty()) {
+    add("constraints", text_cell(constraints_text(in.constraints)));
+    add("feasible", integer_cell(static_cast<long long>(in.feasible)));
+    add("infeasible", integer_cell(static_cast<long long>(in.ranked.size() - in.feasible)));
+  }
   return summary;
+}
+
+// "yes", or the first constraint the trial breaks and its value.
+Cell feasibility_cell(const ReportInput& in, std::size_t trial) {
+  const Constraint* broken = in.broken(trial);
+  if (!broken) return text_cell("yes");
+  return text_cell("no: breaks " + broken->text() + " (" +
+                   format_number(in.trials.best_metrics.at(broken->metric)[trial], "%.6g") + ")");
 }
 
 Table top_table(const ReportInput& in, const ReportOptions& options) {
   const std::size_t shown = std::min(options.top, in.ranked.size());
-  Table top{"top", "Top " + std::to_string(shown) + " trials by " + in.metric, {"rank", "trial"}, {}};
+  Table top{"top",
+            "Top " + std::to_string(shown) + " trials by " + in.metric +
+                (in.constraints.empty() ? "" : ", those meeting every constraint first"),
+            {"rank", "trial"},
+            {}};
   top.columns.insert(top.columns.end(), in.params.names.begin(), in.params.names.end());
   const std::vector<double>& start = in.trials.start_metrics.at(in.metric);
   const bool has_start = std::any_of(start.begin(), start.end(), [](double v) { return std::isfinite(v); });
@@ -41,6 +59,9 @@ Table top_table(const ReportInput& in, const ReportOptions& options) {
   for (const std::string& c : {"best/" + in.metric, "final/" + in.metric, std::string("best_step"),
                               std::string("steps"), std::string("wall_seconds")})
     top.columns.push_back(c);
+  for (const Constraint& c : in.constraints)
+    if (c.metric != in.metric) top.columns.push_back("best/" + c.metric);
+  if (!in.constraints.empty()) top.columns.push_back("feasible");
   const TrialTable& t = in.trials;
   for (std::size_t r = 0; r < shown; ++r) {
     const std::size_t i = in.ranked[r];
@@ -52,9 +73,35 @@ Table top_table(const ReportInput& in, const ReportOptions& options) {
     row.push_back(integer_cell(t.best_step[i]));
     row.push_back(integer_cell(t.steps[i]));
     row.push_back(number_cell(t.wall_seconds[i]));
+    for (const Constraint& c : in.constraints)
+      if (c.metric != in.metric) row.push_back(number_cell(t.best_metrics.at(c.metric)[i]));
+    if (!in.constraints.empty()) row.push_back(feasibility_cell(in, i));
     top.rows.push_back(std::move(row));
   }
   return top;
+}
+
+// For each constrained metric, the done trials that no other beats in both
+// it (the way its bound points) and sweep.metric.
+Table pareto_table(const ReportInput& in) {
+  Table pareto{"pareto", "Pareto front of " + in.metric + " against each constrained metric",
+               {"constraint", "trial"}, {}};
+  pareto.columns.insert(pareto.columns.end(), in.params.names.begin(), in.params.names.end());
+  for (const std::string& c : {std::string("value"), "best/" + in.metric, std::string("feasible")})
+    pareto.columns.push_back(c);
+  const Objective score{&in.score(), !in.maximize};
+  for (const Constraint& c : in.constraints) {
+    const std::vector<double>& values = in.trials.best_metrics.at(c.metric);
+    for (const std::size_t i : pareto_front(in.ranked, Objective{&values, c.lower_is_better()}, score)) {
+      std::vector<Cell> row{text_cell(c.text()), integer_cell(static_cast<long long>(i))};
+      for (std::size_t k = 0; k < in.params.names.size(); ++k) row.push_back(in.params.cell(k, i));
+      row.push_back(number_cell(values[i]));
+      row.push_back(number_cell(in.score()[i]));
+      row.push_back(feasibility_cell(in, i));
+      pareto.rows.push_back(std::move(row));
+    }
+  }
+  return pareto;
 }
 
 // The last message recorded for each trial that did not finish well.
@@ -128,13 +175,15 @@ std::vector<Table> sweep_report(const std::string& where, const ReportOptions& o
   std::vector<Table> tables{summary_table(in, options), top_table(in, options)};
   add_compute_rows(in, tables.front());
   for (auto& table : marginal_tables(in)) tables.push_back(std::move(table));
+  if (!in.constraints.empty()) tables.push_back(pareto_table(in));
   tables.push_back(problems_table(in));
   if (in.pruning.halving) tables.push_back(rungs_table(in));
   return tables;
 }
 
 const std::vector<std::string>& report_table_names() {
-  static const std::vector<std::string> names{"summary", "top", "marginals", "importance", "problems", "rungs"};
+  static const std::vector<std::string> names{"summary", "top",      "marginals", "importance",
+                                              "pareto",  "problems", "rungs"};
   return names;
 }
 
@@ -142,6 +191,8 @@ std::vector<Table> pick_table(const std::vector<Table>& tables, const std::strin
   if (name == "marginals") return {combined_marginals(tables)};
   for (const auto& t : tables)
     if (t.name == name) return {t};
+  if (name == "pareto") throw InputError("--table pareto: this sweep has no sweep.constraints, so no Pareto front");
+  if (name == "rungs") throw InputError("--table rungs: this sweep does not prune (prune.rule = \"none\")");
   throw InputError("--table " + name + " is not one of " + join(report_table_names(), ", "));
 }
 

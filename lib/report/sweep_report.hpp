@@ -23,13 +23,14 @@ struct ReportOptions {
 };
 
 // `where`: a sweep dir or a results file. Tables: summary, top, marginal.<axis>
-// for each axis, importance, problems, and rungs when the sweep prunes. A
+// for each axis, importance, pareto when the sweep has constraints, problems,
+// and rungs when the sweep prunes. A
 // filter must name an axis (or "seed") and one of its values: InputError
 // listing them otherwise.
 std::vector<Table> sweep_report(const std::string& where, const ReportOptions& options);
 
 // The tables one can pick: summary, top, marginals (every marginal.<axis>
-// table as one, with an "axis" column), importance, problems, rungs.
+// table as one, with an "axis" column), importance, pareto, problems, rungs.
 const std::vector<std::string>& report_table_names();
 // The one table of that name (a CSV file holds one table); InputError otherwise.
 std::vector<Table> pick_table(const std::vector<Table>& tables, const std::string& name);

@@ -2,14 +2,24 @@
 // curve and a final/best column for each; sweep.metric must be one of them.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "spec/sweep_spec.hpp"
+
 namespace trawl {
 
-// classification: train.loss val.loss val.accuracy, and val.auc with two
-// classes; regression: train.loss val.loss (MSE) val.mae.
+// classification: train.loss val.loss val.accuracy val.f1 (macro), and
+// val.auc, val.precision and val.recall with two classes; regression:
+// train.loss val.loss (MSE) val.mae; lm: train.loss val.loss val.perplexity
+// val.accuracy.
 std::vector<std::string> metric_names(const std::string& task, int classes = 2);
+// Per batch size b of infer.batch_sizes: infer.latency_ms.b<b>,
+// infer.p99_ms.b<b>, infer.throughput.b<b> (docs/evaluation.md).
+std::vector<std::string> infer_metric_names(const std::vector<std::int64_t>& batch_sizes);
+// Everything a sweep records: its task's metrics, then its inference timings.
+std::vector<std::string> sweep_metrics(const SweepSpec& spec, int classes = 2);
 bool higher_is_better(const std::string& metric);
 
 }  // namespace trawl

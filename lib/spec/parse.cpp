@@ -169,29 +169,36 @@ void SweepParser::parse_list(const std::string& key, const KeySpec& spec, const 
     if (spec.type == KeyType::integer_list) {
       auto v = element.as_integer();
       if (!v) fail(at(element), key + " must hold integers, not " + with_article(toml_type_name(element.type())));
-      if (contains_seed(v->get())) fail(at(element), key + " lists seed " + std::to_string(v->get()) + " twice");
-      spec_.seeds.push_back(v->get());
+      add_to_integer_list(key, v->get(), at(element));
     } else {
       auto v = element.as_string();
       if (!v) fail(at(element), key + " must hold strings, not " + with_article(toml_type_name(element.type())));
-      string_list(key).first.push_back(v->get());
+      if (key == "sweep.constraints") spec_.constraints.push_back(parse_constraint(v->get(), at(element)));
+      else string_list(key).first.push_back(v->get());
     }
   }
-  if (spec.type == KeyType::string_list) string_list(key).second = at(node);
-  if (spec.type == KeyType::integer_list) {
+  if (spec.type == KeyType::string_list && key != "sweep.constraints") string_list(key).second = at(node);
+  if (key == "sweep.seeds") {
     spec_.seeds_pos = at(node);
     if (spec_.seeds.empty()) fail(at(node), key + " is empty: give at least one seed");
   }
+  if (key == "infer.batch_sizes") spec_.infer_batch_sizes_pos = at(node);
+}
+
+void SweepParser::add_to_integer_list(const std::string& key, std::int64_t value, const SourcePos& pos) {
+  std::vector<std::int64_t>& list = key == "sweep.seeds" ? spec_.seeds : spec_.infer_batch_sizes;
+  const char* what = key == "sweep.seeds" ? " lists seed " : " lists batch size ";
+  if (std::find(list.begin(), list.end(), value) != list.end())
+    fail(pos, key + what + std::to_string(value) + " twice");
+  if (key == "infer.batch_sizes" && value < 1)
+    fail(pos, key + " holds " + std::to_string(value) + ": a batch size is at least 1");
+  list.push_back(value);
 }
 
 std::pair<std::vector<std::string>&, SourcePos&> SweepParser::string_list(const std::string& key) {
   if (key == "model.freeze") return {spec_.freeze, spec_.freeze_pos};
   if (key == "model.lora.targets") return {spec_.lora_targets, spec_.lora_targets_pos};
   return {spec_.prune_group_by, spec_.prune_group_by_pos};
-}
-
-bool SweepParser::contains_seed(std::int64_t seed) const {
-  return std::find(spec_.seeds.begin(), spec_.seeds.end(), seed) != spec_.seeds.end();
 }
 
 const SourcePos* SweepParser::explicit_list(const std::string& key) const {
@@ -213,10 +220,16 @@ void SweepParser::fill_defaults() {
   // The metric must be one the task reports; the mode defaults from it.
   const std::string& metric = spec_.string("sweep.metric");
   std::vector<std::string> metrics = metric_names(spec_.string("data.task"));
+  if (metric.rfind("infer.", 0) == 0)
+    fail(spec_.pos("sweep.metric"), "sweep.metric is '" + metric +
+                                        "', which is measured once, after training: rank trials by a metric of "
+                                        "their eval points (" + join(metrics, ", ") +
+                                        ") and bound this one with sweep.constraints");
   if (!contains(metrics, metric))
     fail(spec_.pos("sweep.metric"),
          "sweep.metric is '" + metric + "'" + did_you_mean(metric, metrics) + "; a " +
              spec_.string("data.task") + " task reports " + join(metrics, ", "));
+  check_constraints();
   if (!s.count("sweep.mode"))
     s["sweep.mode"] = Setting{Value(std::string(higher_is_better(metric) ? "max" : "min")), {}};
 
@@ -287,6 +300,16 @@ void SweepParser::check_names() const {
 // [prune] needs the dynamic schedule (paused trials must be taken up by
 // whichever worker is free), a first rung below the steps, and cohorts named
 // by grid axes. Keys that only matter to halving are refused without it.
+// Each constraint bounds a metric the sweep records (two-class metrics are
+// checked against the data when it is read).
+void SweepParser::check_constraints() const {
+  const std::vector<std::string> metrics = sweep_metrics(spec_);
+  for (const Constraint& c : spec_.constraints)
+    if (!contains(metrics, c.metric))
+      fail(c.pos, "sweep.constraints: '" + c.metric + "' is not a metric this sweep records" +
+                      did_you_mean(c.metric, metrics) + "; it records " + join(metrics, ", "));
+}
+
 void SweepParser::check_prune() const {
   const bool halving = spec_.string("prune.rule") == "halving";
   if (!halving) {

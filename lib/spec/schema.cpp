@@ -33,6 +33,7 @@ std::vector<KeySpec> make_keys() {
       key("sweep.ranks_per_trial", K::integer, Value(I{1}), false, {}, at_least_1),
       key("sweep.schedule", K::string, Value(std::string("static")), false, {"static", "dynamic"}),
       key("sweep.lease_seconds", K::real, Value(300.0), false, {}, at_least_1),
+      key("sweep.constraints", K::string_list, std::nullopt, false),
 
       key("model.kind", K::string, Value(std::string("mlp")), false, {"mlp", "gpt", "torchscript", "causal_lm"}),
       key("model.path", K::string, Value(std::string("")), false),
@@ -92,6 +93,10 @@ std::vector<KeySpec> make_keys() {
       key("prune.min_steps", K::integer, Value(I{0}), false, {}, at_least_0),
       key("prune.reduction", K::integer, Value(I{3}), false, {}, Bounds{2.0, std::nullopt}),
       key("prune.group_by", K::string_list, std::nullopt, false),
+
+      key("infer.batch_sizes", K::integer_list, std::nullopt, false),
+      key("infer.warmup", K::integer, Value(I{3}), false, {}, at_least_0),
+      key("infer.iterations", K::integer, Value(I{20}), false, {}, at_least_1),
 
       key("checkpoint.every_steps", K::integer, Value(I{0}), false, {}, at_least_0),
       key("checkpoint.every_seconds", K::real, Value(300.0), false, {}, at_least_0),

@@ -45,10 +45,15 @@ std::vector<std::string> spec_differences(const SweepSpec& before, const SweepSp
     if (it == before.settings.end() || !same_value(it->second.value, setting.value))
       out.push_back(key + ": " + old_text + " -> " + to_string(setting.value));
   }
-  if (before.seeds != now.seeds) {
-    std::vector<Value> a(before.seeds.begin(), before.seeds.end()), b(now.seeds.begin(), now.seeds.end());
-    out.push_back("sweep.seeds: " + values_text(a) + " -> " + values_text(b));
-  }
+  const auto integers = [](const std::vector<std::int64_t>& v) { return values_text(std::vector<Value>(v.begin(), v.end())); };
+  if (before.seeds != now.seeds)
+    out.push_back("sweep.seeds: " + integers(before.seeds) + " -> " + integers(now.seeds));
+  if (before.infer_batch_sizes != now.infer_batch_sizes)
+    out.push_back("infer.batch_sizes: " + integers(before.infer_batch_sizes) + " -> " +
+                  integers(now.infer_batch_sizes));
+  const std::string constraints_before = constraints_text(before.constraints);
+  if (constraints_before != constraints_text(now.constraints))
+    out.push_back("sweep.constraints: " + constraints_before + " -> " + constraints_text(now.constraints));
   if (before.lora_targets != now.lora_targets)
     out.push_back("model.lora.targets: " + join(before.lora_targets, ", ") + " -> " + join(now.lora_targets, ", "));
   if (before.prune_group_by != now.prune_group_by)

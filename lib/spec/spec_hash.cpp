@@ -26,7 +26,7 @@ bool added_and_default(const std::string& key, const Value& value) {
   static const std::set<std::string> added{"model.lora.rank", "model.lora.alpha", "model.lora.dropout",
                                            "train.eval_at_start", "train.activation_checkpointing",
                                            "train.patience", "train.min_delta", "prune.rule", "prune.min_steps",
-                                           "prune.reduction"};
+                                           "prune.reduction", "infer.warmup", "infer.iterations"};
   if (!added.count(key)) return false;
   const KeySpec* spec = find_key(key);
   return spec && spec->default_value && same_value(*spec->default_value, value);
@@ -45,6 +45,14 @@ void add_settings(StableHash& hash, const SweepSpec& spec) {
   if (!spec.lora_targets.empty()) {
     hash.add_field("lora.targets");
     for (const auto& target : spec.lora_targets) hash.add_field(target);
+  }
+  if (!spec.constraints.empty()) {
+    hash.add_field("sweep.constraints");
+    for (const auto& c : spec.constraints) hash.add_field(c.text());
+  }
+  if (!spec.infer_batch_sizes.empty()) {
+    hash.add_field("infer.batch_sizes");
+    for (const auto size : spec.infer_batch_sizes) hash.add_field(std::to_string(size));
   }
   if (!spec.prune_group_by.empty()) {
     hash.add_field("prune.group_by");

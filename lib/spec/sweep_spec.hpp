@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "spec/constraint.hpp"
 #include "spec/value.hpp"
 
 namespace trawl {
@@ -54,6 +55,9 @@ struct SweepSpec {
   SourcePos lora_targets_pos;
   std::vector<std::string> prune_group_by;  // axes whose values split the trials into cohorts
   SourcePos prune_group_by_pos;
+  std::vector<Constraint> constraints;  // sweep.constraints, in the file's order
+  std::vector<std::int64_t> infer_batch_sizes;  // inference is timed at each (none: not timed)
+  SourcePos infer_batch_sizes_pos;
   std::vector<Dimension> dimensions;
   std::vector<Exclusion> exclusions;
 

@@ -55,7 +55,8 @@ class SweepParser {
 
   void parse_list(const std::string& key, const KeySpec& spec, const toml::node& node);
 
-  bool contains_seed(std::int64_t seed) const;
+  // sweep.seeds or infer.batch_sizes: distinct values, batch sizes at least 1.
+  void add_to_integer_list(const std::string& key, std::int64_t value, const SourcePos& pos);
   // The string list a list key fills, and where the file gives it.
   std::pair<std::vector<std::string>&, SourcePos&> string_list(const std::string& key);
 
@@ -67,6 +68,7 @@ class SweepParser {
   void check_data_and_model();
   void check_names() const;
   void check_prune() const;
+  void check_constraints() const;
 
   // ---- [grid] -------------------------------------------------------------
 

@@ -96,6 +96,9 @@ void write_root_attributes(hid_t f, const SweepSpec& spec, const Grid& grid, con
   h5::write_attribute(f, "metric", spec.string("sweep.metric"));
   h5::write_attribute(f, "mode", spec.string("sweep.mode"));
   h5::write_attribute(f, "metrics", metrics);
+  std::vector<std::string> constraints;
+  for (const Constraint& c : spec.constraints) constraints.push_back(c.text());
+  if (!constraints.empty()) h5::write_attribute(f, "constraints", constraints);  // read back by the report
   h5::write_attribute(f, "status_names", trial_status_names());
 }
 

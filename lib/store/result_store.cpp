@@ -203,6 +203,15 @@ std::string ResultStore::attribute(const std::string& name) const {
   return h5::read_string_attribute(access.id(), name);
 }
 
+std::vector<Constraint> ResultStore::constraints() const {
+  Access access(path_, false);
+  std::vector<Constraint> constraints;
+  if (!h5::has_attribute(access.id(), "constraints")) return constraints;
+  for (const auto& text : h5::read_strings_attribute(access.id(), "constraints"))
+    constraints.push_back(parse_constraint(text, SourcePos{path_ + " (attribute 'constraints')", 0, 0}));
+  return constraints;
+}
+
 bool ResultStore::record(const Record& r) {
   {
     Access access(path_, true);

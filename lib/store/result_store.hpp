@@ -98,6 +98,8 @@ class ResultStore : public TrialBoard {
   const std::vector<std::string>& metrics() const { return metrics_; }
   std::int64_t trial_count() const { return trials_; }
   std::string attribute(const std::string& name) const;
+  // sweep.constraints as the file records them (none in a file of a sweep without).
+  std::vector<Constraint> constraints() const;
 
   // From now on every write is first appended to this journal (see journal.hpp).
   void attach_journal(std::shared_ptr<Journal> journal) { journal_ = std::move(journal); }

@@ -59,7 +59,7 @@ RepairReport repair_sweep(const std::string& dir) {
       fs::rename(report.results, report.moved_aside);
     }
   }
-  ResultStore store = ResultStore::rebuild(spec, grid, metric_names(spec.string("data.task"), shape.classes),
+  ResultStore store = ResultStore::rebuild(spec, grid, sweep_metrics(spec, shape.classes),
                                            spec_hash(spec));
   JournalDamage damage;
   report.records = store.replay(read_journals(journal_dir(dir), &damage));

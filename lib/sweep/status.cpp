@@ -48,6 +48,8 @@ std::string status_report(const std::string& where) {
   const TrialTable table = store.read_trials(TrialColumns{false, {"train.steps"}, true});
   const std::string metric = store.attribute("metric");
   const bool maximize = store.attribute("mode") == "max";
+  const std::vector<Constraint> constraints = store.constraints();
+  std::int64_t feasible = 0;
 
   std::map<TrialStatus, std::int64_t> counts;
   std::map<std::string, WorkerProgress> workers;
@@ -66,9 +68,10 @@ std::string status_report(const std::string& where) {
     if (std::isfinite(table.wall_seconds[i])) w.seconds += table.wall_seconds[i];
     if (std::isfinite(table.started[i]) && (first_start == 0 || table.started[i] < first_start))
       first_start = table.started[i];
-    if (s == TrialStatus::done && std::isfinite(finals[i]) &&
-        (best < 0 || (maximize ? finals[i] > finals[best] : finals[i] < finals[best])))
-      best = static_cast<std::int64_t>(i);
+    if (s != TrialStatus::done || !std::isfinite(finals[i])) continue;
+    if (first_broken(constraints, table.best_metrics, i)) continue;  // infeasible: never the best
+    ++feasible;
+    if (best < 0 || (maximize ? finals[i] > finals[best] : finals[i] < finals[best])) best = static_cast<std::int64_t>(i);
   }
   // Each interruption (a requeue, a pre-timeout signal) is charged to the
   // worker that owned the trial then: its owner at the time of the event.
@@ -85,12 +88,16 @@ std::string status_report(const std::string& where) {
     out << "  " << name << " " << counts[status];
   }
   out << "\n";
+  if (!constraints.empty())
+    out << "constraints: " << constraints_text(constraints) << "; met by " << feasible << " of "
+        << counts[TrialStatus::done] << " done trials\n";
   if (best >= 0) {
     auto b = static_cast<std::size_t>(best);
     out << "best so far: trial " << best << " " << metric << "=" << format_double(finals[b]) << " ("
-        << (maximize ? "max" : "min") << ")\n";
+        << (maximize ? "max" : "min") << (constraints.empty() ? "" : ", meeting every constraint") << ")\n";
   } else {
-    out << "best so far: none done yet\n";
+    out << (constraints.empty() || counts[TrialStatus::done] == 0 ? "best so far: none done yet\n"
+                                                                   : "best so far: no done trial meets every constraint\n");
   }
   out << prune_text(summarize_pruning(store, table));
   const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

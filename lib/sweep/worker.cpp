@@ -126,7 +126,7 @@ void Worker::start() {
 // else opens it; other array tasks find it made or make it under the lock.
 
 void Worker::open_store(const DataShape& shape) {
-  const std::vector<std::string> metrics = metric_names(spec_.string("data.task"), shape.classes);
+  const std::vector<std::string> metrics = sweep_metrics(spec_, shape.classes);
   // Hashing reads every input (data, model directories): rank 0 does it once
   // and hands the hashes to the others.
   std::string hash;

@@ -151,6 +151,20 @@ int check_labels(const DataFile& data) {
   return static_cast<int>(*hi + 1);
 }
 
+// val.auc, val.precision and val.recall exist for two classes only.
+void check_two_class_metrics(const SweepSpec& spec, std::int64_t classes) {
+  if (classes == 2) return;
+  struct Named {
+    std::string where, metric;
+    SourcePos pos;
+  };
+  std::vector<Named> named{{"sweep.metric ", spec.string("sweep.metric"), spec.pos("sweep.metric")}};
+  for (const Constraint& c : spec.constraints) named.push_back({"sweep.constraints: ", c.metric, c.pos});
+  for (const auto& n : named)
+    if (n.metric == "val.auc" || n.metric == "val.precision" || n.metric == "val.recall")
+      throw input_error_at(n.pos, n.where + n.metric + " needs two classes; the data has " + std::to_string(classes));
+}
+
 DataShape inspect_hdf5(const SweepSpec& spec, const DataFile& data) {
   const bool classification = spec.string("data.task") == "classification";
   const Array train_x = data.describe("data.train_x"), train_y = data.describe("data.train_y");
@@ -168,9 +182,7 @@ DataShape inspect_hdf5(const SweepSpec& spec, const DataFile& data) {
     return shape;
   }
   shape.classes = check_labels(data);
-  if (spec.string("sweep.metric") == "val.auc" && shape.classes != 2)
-    throw input_error_at(spec.pos("sweep.metric"), "sweep.metric val.auc needs two classes; the data has " +
-                                                       std::to_string(shape.classes));
+  check_two_class_metrics(spec, shape.classes);
   shape.outputs = shape.classes;
   return shape;
 }

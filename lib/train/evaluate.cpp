@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "train/auc.hpp"
+#include "train/class_metrics.hpp"
 
 namespace trawl {
 
@@ -25,12 +26,20 @@ torch::Tensor loss_sum(const EvalTask& task, const torch::Tensor& out, const tor
 
 namespace {
 
-// Per-rank sums of one validation shard, and the two-class scores for AUC.
+// Per-rank sums of one validation shard, the class counts, and the
+// two-class scores for AUC.
 struct ShardSums {
+  explicit ShardSums(const EvalTask& task) : classes(task.task == "classification" ? task.classes : 0) {}
   double loss = 0, correct_or_error = 0, targets = 0;  // targets: rows, or trained tokens
+  ClassCounts classes;
   std::vector<float> scores;
   std::vector<std::int64_t> labels;
 };
+
+void add_class_counts(const torch::Tensor& predicted, const torch::Tensor& y, ClassCounts& counts) {
+  const torch::Tensor p = predicted.to(torch::kCPU, torch::kLong).contiguous(), l = y.to(torch::kCPU).contiguous();
+  for (std::int64_t i = 0; i < p.numel(); ++i) counts.add(p.data_ptr<std::int64_t>()[i], l.data_ptr<std::int64_t>()[i]);
+}
 
 void add_batch(const EvalTask& task, const torch::Tensor& out, const torch::Tensor& y, ShardSums& sums) {
   sums.loss += loss_sum(task, out, y, 0.0).item<double>();
@@ -42,7 +51,9 @@ void add_batch(const EvalTask& task, const torch::Tensor& out, const torch::Tens
   }
   sums.targets += static_cast<double>(y.size(0));
   if (task.task == "classification") {
-    sums.correct_or_error += out.argmax(1).eq(y).sum().item<double>();
+    const torch::Tensor predicted = out.argmax(1);
+    sums.correct_or_error += predicted.eq(y).sum().item<double>();
+    add_class_counts(predicted, y, sums.classes);
     if (task.classes != 2) return;
     torch::Tensor p = torch::softmax(out, 1).select(1, 1).contiguous().cpu();
     sums.scores.insert(sums.scores.end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
@@ -60,6 +71,10 @@ std::map<std::string, double> group_metrics(const EvalTask& task, ShardSums& sum
   std::map<std::string, double> metrics{{"val.loss", totals[0] / count}};
   if (task.task == "classification") {
     metrics["val.accuracy"] = totals[1] / count;
+    std::vector<double>& counts = sums.classes.flat();
+    if (task.ranks() > 1)
+      task.group->all_reduce(counts.data(), counts.data(), static_cast<int>(counts.size()), MPI_DOUBLE, MPI_SUM);
+    metrics.merge(class_metrics(sums.classes));
     if (task.classes == 2) {
       if (task.ranks() > 1) {
         sums.scores = task.group->all_gather(sums.scores);
@@ -85,7 +100,7 @@ std::map<std::string, double> evaluate(const EvalTask& task, Model& model, const
   model.train(false);
   const std::int64_t n = view.val_examples();
   auto [begin, end] = piece(n, task.ranks(), task.rank());
-  ShardSums sums;
+  ShardSums sums(task);
   for (std::int64_t first = begin; first < end; first += batch) {
     Batch b = view.val(first, std::min(end, first + batch));
     add_batch(task, model.forward(b.x.to(task.device)).to(torch::kFloat), b.y.to(task.device), sums);

@@ -14,7 +14,9 @@
 #include "train/causal_lm.hpp"
 #include "train/early_stopping.hpp"
 #include "train/evaluate.hpp"
+#include "spec/metrics.hpp"
 #include "train/grad_buckets.hpp"
+#include "train/infer_timing.hpp"
 #include "train/lr_schedule.hpp"
 #include "train/settings_check.hpp"
 #include "train/weights.hpp"
@@ -105,6 +107,7 @@ struct Trainer::Impl {
   void checkpoint(TrialRun& run, const CheckpointPolicy& policy) const;
   StopDecision agreed_stop(TrainingObserver& observer) const;
   void check_replicas(Model& model) const;
+  void add_inference_timings(TrialRun& run) const;
   TrialOutcome train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path,
                      const CheckpointPolicy& checkpoints, std::int64_t pause_at);
 };
@@ -292,6 +295,22 @@ void Trainer::Impl::check_replicas(Model& model) const {
                 " and " + std::to_string(hi) + ")");
 }
 
+// Every rank of the group times its own replica at once (as it trains, each
+// on its device); the group records its first rank's figures. They are the
+// trial's final and best values alike: measured once, on the final weights.
+void Trainer::Impl::add_inference_timings(TrialRun& run) const {
+  const std::map<std::string, double> timed =
+      time_inference(*run.model, run.view, run.trial.infer, task.device, run.bf16);
+  const std::vector<std::string> names = infer_metric_names(run.trial.infer.batch_sizes);
+  std::vector<double> values;
+  for (const auto& name : names) values.push_back(timed.at(name));
+  if (ranks() > 1) context.group->broadcast(values.data(), static_cast<int>(values.size()), MPI_DOUBLE, 0);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    run.outcome.final_metrics[names[i]] = values[i];
+    run.outcome.best_metrics[names[i]] = values[i];
+  }
+}
+
 TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& observer,
                                   const std::string& save_path, const CheckpointPolicy& policy,
                                   std::int64_t pause_at) {
@@ -342,9 +361,10 @@ TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& 
   outcome.best_metrics = s.best_metrics;
   outcome.final_metrics = s.final_metrics;
   if (!outcome.interrupted && !outcome.abandoned) check_replicas(*r.model);
-  if (!save_path.empty() && outcome.status == TrialStatus::done && !outcome.interrupted && !outcome.paused &&
-      rank() == 0)
-    save_final(*r.model, save_path);
+  const bool trained = outcome.status == TrialStatus::done && !outcome.interrupted && !outcome.paused &&
+                       !outcome.abandoned;
+  if (trained && !trial.infer.batch_sizes.empty()) add_inference_timings(r);
+  if (!save_path.empty() && trained && rank() == 0) save_final(*r.model, save_path);
   outcome.wall_seconds = seconds_since(r.started);
   return outcome;
 }

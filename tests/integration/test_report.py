@@ -100,7 +100,7 @@ def test_report_formats_and_filters(trawl, finished):
         frame = pd.read_csv(io.StringIO(report(trawl, finished, "--format", "csv", "--table", table)))
         assert len(frame.columns) >= 2, table
     code, _, err = run([trawl, "report", str(finished), "--table", "everything"], check=False)
-    assert code == 2 and "summary, top, marginals, importance, problems" in err
+    assert code == 2 and "summary, top, marginals, importance, pareto, problems" in err
     code, _, err = run([trawl, "report", str(finished), "--filter", "train.optimizer=adam"], check=False)
     assert code == 2 and "'adam' is not a value of train.optimizer" in err and "sgd" in err
     filtered = json.loads(report(trawl, finished, "--format", "json", "--filter", "train.optimizer=sgd",

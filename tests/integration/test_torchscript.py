@@ -6,6 +6,7 @@ import math
 
 import h5py
 import numpy as np
+import pytest
 import torch
 
 from conftest import run
@@ -161,3 +162,43 @@ train.lr = [0.003, 0.001]
     run([trawl, "run", "s.toml"], cwd=tmp_path)
     with h5py.File(tmp_path / "out" / "results.h5", "r") as f:
         assert f["trials/best/val.accuracy"][:].max() > 0.9
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_classification_metrics_match_scikit_learn(trawl, tmp_path, classes):
+    """val.f1 (macro), and with two classes val.precision and val.recall,
+    against scikit-learn on the predictions of the trial's final weights."""
+    from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
+    torch.manual_seed(0)
+    net = Net()
+    net.head = torch.nn.Linear(24, classes)
+    torch.jit.script(net).save(str(tmp_path / "net.pt"))
+    rng = np.random.RandomState(classes)
+    with h5py.File(tmp_path / "data.h5", "w") as f:
+        for split, n in [("train", 200), ("val", 97)]:
+            y = rng.randint(0, classes, size=n)
+            f[f"{split}/x"] = (rng.normal(size=(n, 6)) + y[:, None] * 0.4).astype(np.float32)
+            f[f"{split}/y"] = y.astype(np.int64)
+    (tmp_path / "s.toml").write_text(SWEEP.format(freeze="").replace('"val.loss"', '"val.f1"'))
+    run([trawl, "run", "s.toml", "--save-final"], cwd=tmp_path)
+    model = torch.jit.load(str(tmp_path / "net.pt"))
+    final = dict(torch.jit.load(str(tmp_path / "out" / "trials" / "0" / "final.pt")).named_parameters())
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            parameter.copy_(final[name])
+    model.eval()
+    with h5py.File(tmp_path / "data.h5", "r") as f:
+        vx, vy = torch.from_numpy(f["val/x"][:]), f["val/y"][:]
+    with torch.no_grad():
+        predicted = model(vx).argmax(1).numpy()
+    with h5py.File(tmp_path / "out" / "results.h5", "r") as f:
+        assert f.attrs["mode"] == "max"
+        final = {m: f["trials/final"][m][0] for m in f["trials/final"]}
+    assert final["val.accuracy"] == pytest.approx(accuracy_score(vy, predicted), abs=1e-9)
+    assert final["val.f1"] == pytest.approx(f1_score(vy, predicted, average="macro"), abs=1e-9)
+    assert 0 < final["val.f1"] < 1
+    if classes == 2:
+        assert final["val.precision"] == pytest.approx(precision_score(vy, predicted, zero_division=0), abs=1e-9)
+        assert final["val.recall"] == pytest.approx(recall_score(vy, predicted, zero_division=0), abs=1e-9)
+    else:
+        assert "val.precision" not in final and "val.recall" not in final

@@ -49,6 +49,6 @@ TEST_CASE("the marginals table joins every marginal.<axis> table under an axis c
   CHECK(m.rows[1][1].text == "sgd");
   CHECK(trawl::pick_table(sample(), "top")[0].name == "top");
   CHECK_THROWS_WITH(trawl::pick_table(sample(), "bottom"),
-                    Catch::Matchers::Contains("summary, top, marginals, importance, problems"));
+                    Catch::Matchers::Contains("summary, top, marginals, importance, pareto, problems"));
   CHECK_THROWS_AS(trawl::parse_table_format("xml"), trawl::InputError);
 }

@@ -1,0 +1,67 @@
+#include "train/infer_timing.hpp"
+
+#include <torch/cuda.h>
+
+#include <chrono>
+#include <numeric>
+#include <vector>
+
+#include "core/error.hpp"
+#include "train/evaluate.hpp"
+#include "train/quantile.hpp"
+
+namespace trawl {
+
+namespace {
+
+// The first `rows` validation inputs, from the start again when there are fewer.
+torch::Tensor first_inputs(const DataView& view, std::int64_t rows, torch::Device device) {
+  const std::int64_t n = view.val_examples();
+  if (n < 1) throw Error("inference timing needs validation examples; the validation split is empty");
+  std::vector<torch::Tensor> parts;
+  for (std::int64_t have = 0; have < rows; have += std::min(n, rows - have))
+    parts.push_back(view.val(0, std::min(n, rows - have)).x);
+  return torch::cat(parts).to(device);
+}
+
+// A CUDA forward returns before its kernels finish: wait for them.
+void synchronize(torch::Device device) {
+  if (device.is_cuda()) torch::cuda::synchronize(device.index());
+}
+
+std::vector<double> forward_milliseconds(Model& model, const torch::Tensor& inputs, const InferSettings& settings,
+                                         torch::Device device) {
+  for (std::int64_t i = 0; i < settings.warmup; ++i) model.forward(inputs);
+  synchronize(device);
+  std::vector<double> times;
+  for (std::int64_t i = 0; i < settings.iterations; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    model.forward(inputs);
+    synchronize(device);
+    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  return times;
+}
+
+}  // namespace
+
+std::map<std::string, double> time_inference(Model& model, const DataView& view, const InferSettings& settings,
+                                             torch::Device device, bool bf16) {
+  torch::NoGradGuard no_grad;
+  AutocastGuard autocast(bf16);
+  model.train(false);
+  std::map<std::string, double> metrics;
+  for (const std::int64_t b : settings.batch_sizes) {
+    const std::vector<double> ms = forward_milliseconds(model, first_inputs(view, b, device), settings, device);
+    const std::string suffix = ".b" + std::to_string(b);
+    const double total_seconds = std::accumulate(ms.begin(), ms.end(), 0.0) / 1000;
+    const double items = static_cast<double>(b * view.tokens_per_example()) * static_cast<double>(ms.size());
+    metrics["infer.latency_ms" + suffix] = quantile(ms, 0.5);
+    metrics["infer.p99_ms" + suffix] = quantile(ms, 0.99);
+    metrics["infer.throughput" + suffix] = items / total_seconds;
+  }
+  model.train(true);
+  return metrics;
+}
+
+}  // namespace trawl
