@@ -76,6 +76,8 @@ class Results:
             columns["rung"] = t["rung"][:] if "rung" in t else np.zeros(len(t["id"]), dtype=np.int64)
             columns["stopped_early"] = (_column(t["stopped_early"]) if "stopped_early" in t
                                         else np.zeros(len(t["id"]), dtype=bool))
+            columns["trained_by"] = (t["trained_by"][:] if "trained_by" in t
+                                     else np.full(len(t["id"]), -1, dtype=np.int64))
             for metric in self.metrics:
                 columns[f"final/{metric}"] = t["final"][metric][:]
                 columns[f"best/{metric}"] = t["best"][metric][:]

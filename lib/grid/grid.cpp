@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "spec/schema.hpp"
 
 namespace trawl {
 
@@ -21,9 +22,21 @@ std::uint64_t checked_multiply(std::uint64_t a, std::uint64_t b, const std::stri
   return a * b;
 }
 
+// Evaluation-only dimensions vary slowest, right after the seeds: each
+// seed's first trials are then all different trainings, which workers run at
+// once, and the trials that only evaluate their weights come after them.
+std::vector<Dimension> trial_order(std::vector<Dimension> dims) {
+  std::stable_partition(dims.begin(), dims.end(), evaluation_only_dimension);
+  return dims;
+}
+
 }  // namespace
 
-Grid::Grid(const SweepSpec& spec) : seeds_(spec.seeds), dims_(spec.dimensions) {
+bool evaluation_only_dimension(const Dimension& d) {
+  return std::all_of(d.axes.begin(), d.axes.end(), [](const Axis& a) { return evaluation_only(a.key); });
+}
+
+Grid::Grid(const SweepSpec& spec) : seeds_(spec.seeds), dims_(trial_order(spec.dimensions)) {
   if (seeds_.empty()) throw InputError(spec.path + ": the sweep has no seeds");
   const std::size_t digits = dim_count();
 
@@ -162,6 +175,10 @@ std::string Grid::label(const Trial& trial) {
   std::string text = identity(trial);
   std::replace(text.begin(), text.end(), '\x1f', ' ');
   return text;
+}
+
+bool Grid::shares_training() const {
+  return std::any_of(dims_.begin(), dims_.end(), evaluation_only_dimension);
 }
 
 std::vector<std::string> Grid::axis_names() const {

@@ -2,7 +2,8 @@
 //
 // Trial ids are dense, 0..size()-1, and ordered like nested loops: seeds
 // outermost, then the grid's dimensions (single axes and zip groups) in file
-// order, the last one fastest. Excluded points are skipped, so ids stay
+// order, the last one fastest; except that evaluation-only dimensions (every
+// axis an infer.* key) come first, right after the seeds. Excluded points are skipped, so ids stay
 // dense. Exclusions are handled by precomputing survivor counts over only the
 // dimensions some exclusion mentions; everything else stays arithmetic.
 #pragma once
@@ -30,6 +31,9 @@ struct Trial {
   std::vector<std::pair<std::string, Value>> params;  // axis key → value, in axis order
 };
 
+// Whether every axis of `d` is evaluation-only (an infer.* key).
+bool evaluation_only_dimension(const Dimension& d);
+
 class Grid {
  public:
   explicit Grid(const SweepSpec& spec);
@@ -52,6 +56,9 @@ class Grid {
   const std::vector<std::int64_t>& seeds() const { return seeds_; }
   const std::vector<Dimension>& dimensions() const { return dims_; }
   std::vector<std::string> axis_names() const;
+  // Whether some trials differ only in evaluation-only (infer.*) axes, and so
+  // share one training run.
+  bool shares_training() const;
 
   // The largest product of the dimensions exclusions mention that is allowed.
   static constexpr std::int64_t max_constrained_points = 1 << 24;

@@ -15,6 +15,8 @@ namespace trawl {
 enum class TrialStatus : std::int8_t { pending = 0, running, done, failed, diverged, pruned, paused };
 const std::vector<std::string>& trial_status_names();
 const std::string& to_string(TrialStatus status);
+// The status of that name; std::invalid_argument for another name.
+TrialStatus trial_status_named(const std::string& name);
 
 struct EvalPoint {
   std::int64_t index = 0;  // column in /curves: the trial's 0-based eval point
@@ -34,6 +36,7 @@ struct TrialOutcome {
   bool abandoned = false;             // given up: another worker holds it now
   bool paused = false;                // stopped at the rung it was asked to pause at; checkpointed
   bool stopped_early = false;         // done before train.steps: train.patience ran out
+  std::int64_t trained_by = -1;       // the trial whose training made its weights; -1: unsaid
   std::int64_t checkpoints_written = 0;
   double checkpoint_seconds = 0;  // spent writing them
 };

@@ -1,6 +1,9 @@
 #include "grid/trial_settings.hpp"
 
+#include <algorithm>
 #include <map>
+
+#include "spec/schema.hpp"
 
 namespace trawl {
 
@@ -50,6 +53,14 @@ std::vector<std::int64_t> rung_steps(const SweepSpec& spec, std::int64_t steps) 
     if (at > steps / reduction) break;  // the next would pass steps (and might overflow)
   }
   return rungs;
+}
+
+std::string training_identity(const Trial& trial) {
+  Trial trained = trial;
+  auto& params = trained.params;
+  params.erase(std::remove_if(params.begin(), params.end(), [](const auto& p) { return evaluation_only(p.first); }),
+               params.end());
+  return Grid::identity(trained);
 }
 
 TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial) {
@@ -113,6 +124,7 @@ TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial) {
   tr.rungs = rung_steps(spec, tr.steps);
 
   t.infer.batch_sizes = spec.infer_batch_sizes;
+  t.infer.batch_size = s.integer("infer.batch_size");
   t.infer.warmup = s.integer("infer.warmup");
   t.infer.iterations = s.integer("infer.iterations");
 

@@ -61,6 +61,7 @@ struct TrainSettings {
 // timed without batch sizes.
 struct InferSettings {
   std::vector<std::int64_t> batch_sizes;
+  std::int64_t batch_size = 0;  // also timed, under unsuffixed names; 0: not
   std::int64_t warmup = 0, iterations = 0;  // untimed, then timed forward passes per batch size
 };
 
@@ -75,6 +76,10 @@ struct TrialSettings {
 };
 
 TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial);
+// What a trial trains, without what it only evaluates: Grid::identity of
+// its parameters less the infer.* ones. Trials with equal training
+// identities share one training run.
+std::string training_identity(const Trial& trial);
 // The step of successive halving's rung k, the same for every trial:
 // prune.min_steps * prune.reduction^k.
 std::int64_t rung_step(std::int64_t min_steps, std::int64_t reduction, std::int64_t rung);

@@ -10,23 +10,29 @@ std::vector<std::string> metric_names(const std::string& task, int classes) {
   return names;
 }
 
-std::vector<std::string> infer_metric_names(const std::vector<std::int64_t>& batch_sizes) {
+std::vector<std::string> infer_metric_names(const std::vector<std::int64_t>& batch_sizes, bool single) {
+  const std::vector<std::string> measures{"infer.latency_ms", "infer.p99_ms", "infer.throughput"};
   std::vector<std::string> names;
   for (const std::int64_t b : batch_sizes)
-    for (const char* measure : {"infer.latency_ms.b", "infer.p99_ms.b", "infer.throughput.b"})
-      names.push_back(measure + std::to_string(b));
+    for (const auto& measure : measures) names.push_back(measure + ".b" + std::to_string(b));
+  if (single) names.insert(names.end(), measures.begin(), measures.end());
   return names;
+}
+
+bool times_one_batch_size(const SweepSpec& spec) {
+  return spec.find_axis("infer.batch_size") || spec.integer("infer.batch_size") > 0;
 }
 
 std::vector<std::string> sweep_metrics(const SweepSpec& spec, int classes) {
   std::vector<std::string> names = metric_names(spec.string("data.task"), classes);
-  for (auto& name : infer_metric_names(spec.infer_batch_sizes)) names.push_back(std::move(name));
+  for (auto& name : infer_metric_names(spec.infer_batch_sizes, times_one_batch_size(spec)))
+    names.push_back(std::move(name));
   return names;
 }
 
 bool higher_is_better(const std::string& metric) {
   return metric == "val.accuracy" || metric == "val.auc" || metric == "val.f1" || metric == "val.precision" ||
-         metric == "val.recall" || metric.rfind("infer.throughput.", 0) == 0;
+         metric == "val.recall" || metric.rfind("infer.throughput", 0) == 0;
 }
 
 }  // namespace trawl

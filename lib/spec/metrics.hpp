@@ -16,8 +16,12 @@ namespace trawl {
 // val.accuracy.
 std::vector<std::string> metric_names(const std::string& task, int classes = 2);
 // Per batch size b of infer.batch_sizes: infer.latency_ms.b<b>,
-// infer.p99_ms.b<b>, infer.throughput.b<b> (docs/evaluation.md).
-std::vector<std::string> infer_metric_names(const std::vector<std::int64_t>& batch_sizes);
+// infer.p99_ms.b<b>, infer.throughput.b<b> (docs/evaluation.md); and
+// infer.latency_ms, infer.p99_ms, infer.throughput when `single` (the
+// trial's own infer.batch_size).
+std::vector<std::string> infer_metric_names(const std::vector<std::int64_t>& batch_sizes, bool single = false);
+// Whether infer.batch_size is set or a grid axis.
+bool times_one_batch_size(const SweepSpec& spec);
 // Everything a sweep records: its task's metrics, then its inference timings.
 std::vector<std::string> sweep_metrics(const SweepSpec& spec, int classes = 2);
 bool higher_is_better(const std::string& metric);

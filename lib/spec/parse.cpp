@@ -77,6 +77,7 @@ SweepSpec SweepParser::parse(const std::string& text) {
   if (grid) parse_grid(*grid);
   if (exclude) parse_exclusions(*exclude);
   check_prune();
+  check_constraints();  // after the grid: an infer.batch_size axis adds metrics
   return std::move(spec_);
 }
 
@@ -229,7 +230,6 @@ void SweepParser::fill_defaults() {
     fail(spec_.pos("sweep.metric"),
          "sweep.metric is '" + metric + "'" + did_you_mean(metric, metrics) + "; a " +
              spec_.string("data.task") + " task reports " + join(metrics, ", "));
-  check_constraints();
   if (!s.count("sweep.mode"))
     s["sweep.mode"] = Setting{Value(std::string(higher_is_better(metric) ? "max" : "min")), {}};
 
@@ -338,6 +338,11 @@ void SweepParser::check_prune() const {
                                            ") must be below train.steps (" + std::to_string(steps) +
                                            "): no trial would reach a rung");
   const std::vector<std::string> axes = spec_.axis_names();
+  for (const auto& name : axes)
+    if (evaluation_only(name))
+      fail(spec_.find_axis(name)->pos, "grid axis " + name + " is evaluation-only (its trials share one training "
+                                       "run), which prune.rule = \"halving\" does not support: time these "
+                                       "settings in a sweep without pruning");
   for (const auto& name : spec_.prune_group_by)
     if (!contains(axes, name))
       fail(spec_.prune_group_by_pos, "prune.group_by names '" + name + "', which is not a grid axis" +

@@ -94,9 +94,11 @@ std::vector<KeySpec> make_keys() {
       key("prune.reduction", K::integer, Value(I{3}), false, {}, Bounds{2.0, std::nullopt}),
       key("prune.group_by", K::string_list, std::nullopt, false),
 
+      // Evaluation-only: trials that differ only in infer.* share one training run.
       key("infer.batch_sizes", K::integer_list, std::nullopt, false),
-      key("infer.warmup", K::integer, Value(I{3}), false, {}, at_least_0),
-      key("infer.iterations", K::integer, Value(I{20}), false, {}, at_least_1),
+      key("infer.batch_size", K::integer, Value(I{0}), true, {}, at_least_0),
+      key("infer.warmup", K::integer, Value(I{3}), true, {}, at_least_0),
+      key("infer.iterations", K::integer, Value(I{20}), true, {}, at_least_1),
 
       key("checkpoint.every_steps", K::integer, Value(I{0}), false, {}, at_least_0),
       key("checkpoint.every_seconds", K::real, Value(300.0), false, {}, at_least_0),
@@ -174,6 +176,8 @@ std::vector<std::string> sweepable_keys() {
     if (spec.sweepable) keys.push_back(spec.key);
   return keys;
 }
+
+bool evaluation_only(const std::string& key) { return key.rfind("infer.", 0) == 0; }
 
 const char* key_type_name(KeyType type) {
   switch (type) {

@@ -45,6 +45,9 @@ std::vector<std::string> known_sections();
 // Keys of one section ("train.lr", ...), or all sweepable keys.
 std::vector<std::string> keys_of_section(const std::string& section);
 std::vector<std::string> sweepable_keys();
+// infer.* keys change only what is measured after training: trials that
+// differ only in them share one training run (docs/evaluation.md).
+bool evaluation_only(const std::string& key);
 const char* key_type_name(KeyType type);
 // The scalar type a key's values have; lists have no scalar type.
 std::optional<ValueType> scalar_type(KeyType type);

@@ -26,7 +26,8 @@ bool added_and_default(const std::string& key, const Value& value) {
   static const std::set<std::string> added{"model.lora.rank", "model.lora.alpha", "model.lora.dropout",
                                            "train.eval_at_start", "train.activation_checkpointing",
                                            "train.patience", "train.min_delta", "prune.rule", "prune.min_steps",
-                                           "prune.reduction", "infer.warmup", "infer.iterations"};
+                                           "prune.reduction", "infer.warmup", "infer.iterations",
+                                           "infer.batch_size"};
   if (!added.count(key)) return false;
   const KeySpec* spec = find_key(key);
   return spec && spec->default_value && same_value(*spec->default_value, value);

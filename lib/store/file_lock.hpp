@@ -8,6 +8,7 @@
 // behind: one older than TRAWL_LOCK_STALE_SECONDS (default 600) is taken over.
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace trawl {
@@ -18,6 +19,9 @@ class FileLock {
 
   // Blocks until the lock is held. Creates the file if it is missing.
   FileLock(const std::string& path, Mode mode);
+  // The exclusive lock if no other process holds the file; nullopt at once
+  // otherwise.
+  static std::optional<FileLock> try_exclusive(const std::string& path);
   ~FileLock();
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
@@ -25,6 +29,8 @@ class FileLock {
   FileLock& operator=(FileLock&&) = delete;
 
  private:
+  FileLock() = default;
+  bool acquire(const std::string& path, Mode mode, bool wait);
   int fd_ = -1;
   std::string directory_;  // the mkdir fallback's lock, when held
 };

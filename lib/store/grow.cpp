@@ -74,6 +74,21 @@ void scatter_table(hid_t from, hid_t to, const std::string& path, hid_t type, co
   h5::write_matrix(target, type, static_cast<hsize_t>(rows), columns, now.data());
 }
 
+// The column holds trial ids: they move with the trials. Left unwritten
+// (its fill, -1, costs no space) when no trial says.
+void copy_trained_by(hid_t a, hid_t b, const std::vector<std::int64_t>& moved, std::int64_t rows) {
+  const std::vector<std::int64_t> old = h5::read<std::int64_t>(a, "trials/trained_by");
+  if (std::all_of(old.begin(), old.end(), [](std::int64_t t) { return t < 0; })) return;
+  scatter<std::int64_t>(a, b, "trials/trained_by", H5T_NATIVE_INT64, moved, rows);
+  std::vector<std::int64_t> ids = h5::read<std::int64_t>(b, "trials/trained_by");
+  std::vector<bool> copied(ids.size(), false);
+  for (const std::int64_t to : moved)
+    if (to >= 0) copied[static_cast<std::size_t>(to)] = true;
+  for (std::size_t r = 0; r < ids.size(); ++r)
+    if (copied[r] && ids[r] >= 0) ids[r] = moved.at(static_cast<std::size_t>(ids[r]));
+  h5::write_rows(h5::open_dataset(b, "trials/trained_by"), H5T_NATIVE_INT64, 0, ids.size(), ids.data());
+}
+
 }  // namespace
 
 void copy_trial_rows(hid_t a, hid_t b, const std::vector<std::string>& metrics, const std::vector<std::int64_t>& moved,
@@ -83,6 +98,7 @@ void copy_trial_rows(hid_t a, hid_t b, const std::vector<std::string>& metrics, 
   for (const char* c : {"trials/attempts", "trials/steps", "trials/best_step"})
     scatter<std::int64_t>(a, b, c, H5T_NATIVE_INT64, moved, rows);
   if (h5::exists(a, "trials/rung")) scatter<std::int64_t>(a, b, "trials/rung", H5T_NATIVE_INT64, moved, rows);
+  if (h5::exists(a, "trials/trained_by")) copy_trained_by(a, b, moved, rows);
   if (h5::exists(a, "trials/stopped_early")) {
     h5::Datatype boolean = h5::bool_type();
     scatter<std::int8_t>(a, b, "trials/stopped_early", boolean.get(), moved, rows);

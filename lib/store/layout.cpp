@@ -119,6 +119,7 @@ void create_layout(const std::string& path, const SweepSpec& spec, const Grid& g
   h5::create_column(f, "trials/steps", H5T_STD_I64LE, n, &zero);
   h5::create_column(f, "trials/best_step", H5T_STD_I64LE, n, &minus_one);
   h5::create_column(f, "trials/rung", H5T_STD_I64LE, n, &zero);
+  h5::create_column(f, "trials/trained_by", H5T_STD_I64LE, n, &minus_one);
   h5::Datatype boolean = h5::bool_type();
   std::int8_t no = 0;
   h5::create_column(f, "trials/stopped_early", boolean.get(), n, &no);

@@ -108,7 +108,12 @@ std::vector<std::string> encode(const Record& record) {
                    f.push_back(std::to_string(r.best_step));
                    add_metrics(f, r.final_metrics);
                    add_metrics(f, r.best_metrics);
-                   if (r.stopped_early) f.push_back("stopped_early");  // absent from older journals
+                   // Optional trailing fields, absent from older journals.
+                   if (r.stopped_early) f.push_back("stopped_early");
+                   if (r.trained_by >= 0) {
+                     f.push_back("trained_by");
+                     f.push_back(std::to_string(r.trained_by));
+                   }
                  },
                  [&](const PauseRecord& r) {
                    head("pause");
@@ -161,9 +166,11 @@ Record decode(const std::vector<std::string>& fields, const std::string& where) 
     r.best_step = in.integer();
     r.final_metrics = in.metrics();
     r.best_metrics = in.metrics();
-    if (!in.at_end()) {
-      if (in.text() != "stopped_early") in.fail("its last field is not 'stopped_early'");
-      r.stopped_early = true;
+    while (!in.at_end()) {
+      const std::string field = in.text();
+      if (field == "stopped_early") r.stopped_early = true;
+      else if (field == "trained_by") r.trained_by = in.integer();
+      else in.fail("field '" + field + "' is neither 'stopped_early' nor 'trained_by'");
     }
     record.body = r;
   } else if (kind == "pause") {

@@ -44,6 +44,7 @@ struct FinishRecord {
   double wall_seconds = 0;
   std::map<std::string, double> final_metrics, best_metrics;
   bool stopped_early = false;  // train.patience ended it
+  TrialId trained_by = -1;     // the trial whose training made its weights (docs/evaluation.md); -1: unsaid
 };
 // Checkpointed at successive halving's rung `rung` (0-based), at `steps`:
 // the trial waits for its cohort's decision there.

@@ -324,7 +324,8 @@ bool ResultStore::eval_point(TrialId trial, const EvalPoint& point) {
 
 bool ResultStore::trial_finished(TrialId trial, const TrialOutcome& outcome, double time) {
   return record(Record{time, FinishRecord{trial, outcome.status, outcome.steps, outcome.best_step, outcome.wall_seconds,
-                                   outcome.final_metrics, outcome.best_metrics, outcome.stopped_early}});
+                                   outcome.final_metrics, outcome.best_metrics, outcome.stopped_early,
+                                   outcome.trained_by}});
 }
 
 bool ResultStore::trial_interrupted(TrialId trial, std::int64_t steps) {

@@ -57,6 +57,7 @@ struct TrialTable {
   std::vector<std::int64_t> attempts, steps, best_step;
   std::vector<std::int64_t> rung;          // successive halving: rungs passed, or the rung it waits/was cut at
   std::vector<std::int8_t> stopped_early;  // 1: train.patience ended it
+  std::vector<std::int64_t> trained_by;    // the trial whose training made its weights; -1: unsaid
   std::vector<double> started, finished, wall_seconds;
   std::map<std::string, std::vector<double>> final_metrics, best_metrics;
   // At the step-0 eval point (train.eval_at_start); NaN for a trial without one.

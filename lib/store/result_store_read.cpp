@@ -65,6 +65,8 @@ TrialTable read_table(const std::string& path, const std::vector<std::string>& m
   table.stopped_early = h5::exists(f, "trials/stopped_early")
                             ? h5::read_enum(f, "trials/stopped_early", {"FALSE", "TRUE"})
                             : std::vector<std::int8_t>(table.status.size(), 0);
+  table.trained_by = h5::exists(f, "trials/trained_by") ? h5::read<std::int64_t>(f, "trials/trained_by")
+                                                        : std::vector<std::int64_t>(table.status.size(), -1);
   table.wall_seconds = h5::read<double>(f, "trials/wall_seconds");
   for (const auto& metric : metrics) {
     table.final_metrics[metric] = h5::read<double>(f, "trials/final/" + metric);

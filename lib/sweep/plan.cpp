@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <sstream>
 
+#include <unordered_set>
+
+#include "core/hash.hpp"
 #include "core/text.hpp"
+#include "spec/schema.hpp"
 #include "grid/trial_settings.hpp"
 #include "schedule/static_partition.hpp"
 
@@ -44,6 +48,30 @@ std::string pruning_text(const SweepSpec& spec) {
   return out.str();
 }
 
+// Trials that differ only in infer.* axes share a training: how many
+// trainings the grid holds. Without exclusions the evaluation-only axes
+// divide the grid; with them, distinct training identities are counted up to
+// 10^6 trials.
+std::string trainings_text(const Grid& grid) {
+  if (!grid.shares_training()) return "";
+  std::int64_t evaluation_points = 1;
+  for (const auto& dim : grid.dimensions())
+    if (evaluation_only_dimension(dim)) evaluation_points *= static_cast<std::int64_t>(dim.size());
+  std::string trainings = std::to_string(grid.size() / evaluation_points);
+  if (grid.size() != grid.full_size()) {
+    if (grid.size() > 1'000'000) {
+      trainings = "at most " + std::to_string(grid.size());
+    } else {
+      std::unordered_set<std::uint64_t> distinct;
+      for (TrialId id = 0; id < grid.size(); ++id)
+        distinct.insert(StableHash().add_field(training_identity(grid.trial(id))).value());
+      trainings = std::to_string(distinct.size());
+    }
+  }
+  return "trainings: " + trainings + " (trials that differ only in infer.* axes share one); evaluations: " +
+         std::to_string(grid.size()) + " (one per trial)\n";
+}
+
 }  // namespace
 
 std::string plan_report(const SweepSpec& spec, const Grid& grid, const PlanOptions& options) {
@@ -58,7 +86,8 @@ std::string plan_report(const SweepSpec& spec, const Grid& grid, const PlanOptio
   out << "metric: " << spec.string("sweep.metric") << " (" << spec.string("sweep.mode") << ")\n";
   out << "trials: " << grid.size();
   if (grid.full_size() != grid.size()) out << " (" << grid.full_size() - grid.size() << " of " << grid.full_size() << " excluded)";
-  out << "\n\ndimensions (trial ids run through them like nested loops, the last fastest):\n";
+  out << "\n" << trainings_text(grid);
+  out << "\ndimensions (trial ids run through them like nested loops, the last fastest):\n";
   std::vector<Value> seeds(grid.seeds().begin(), grid.seeds().end());
   out << "  seed  [" << seeds.size() << "]  " << values_text(seeds) << "\n";
   for (const auto& dim : grid.dimensions()) {

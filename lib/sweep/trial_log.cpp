@@ -13,6 +13,7 @@ TrialLog::TrialLog(ResultStore& store, Schedule* schedule, std::string prefix, T
 
 void TrialLog::on_eval(const EvalPoint& point, double throughput, const char* unit, double learning_rate) {
   store_.eval_point(trial_, point);
+  if (shared_) shared_->add_point(point);
   std::ostringstream line;
   line << prefix_ << " trial " << trial_ << " (" << position_ << (count_ ? "/" + std::to_string(count_) : "")
        << ") step " << point.step;

@@ -10,6 +10,7 @@
 
 #include "schedule/schedule.hpp"
 #include "store/result_store.hpp"
+#include "sweep/shared_training.hpp"
 #include "train/trainer.hpp"
 
 namespace trawl {
@@ -25,12 +26,15 @@ class TrialLog : public TrainingObserver {
   void on_eval(const EvalPoint& point, double throughput, const char* unit, double learning_rate) override;
   void on_step(std::int64_t done, std::int64_t steps) override;
   bool keep_going() override { return !schedule_ || schedule_->still_ours(trial_); }
+  // From now on eval points also go to this shared training (none: not).
+  void share_points_with(SharedTraining* shared) { shared_ = shared; }
   // Prints a whole line (ending in \n), first clearing the live line.
   void print(const std::string& text);
 
  private:
   ResultStore& store_;
   Schedule* schedule_;  // the leader's; none on other ranks
+  SharedTraining* shared_ = nullptr;
   std::string prefix_;
   TrialId trial_;
   std::int64_t position_, count_;

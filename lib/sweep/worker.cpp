@@ -71,7 +71,8 @@ std::string final_weights_path(const SweepSpec& spec, std::int64_t trial) {
 
 Worker::Worker(const SweepSpec& spec, const RunOptions& options, const Communicator& world)
     : spec_(spec), options_(options), world_(world), grid_(spec),
-      groups_(make_rank_groups(world, static_cast<int>(spec.integer("sweep.ranks_per_trial")))) {
+      groups_(make_rank_groups(world, static_cast<int>(spec.integer("sweep.ranks_per_trial")))),
+      shares_training_(grid_.shares_training()) {
   start();
 }
 
@@ -246,6 +247,8 @@ TrialOutcome Worker::train(TrialId id, std::int64_t rung, TrialLog& log) {
   NoOutput quiet;
   try {
     const TrialSettings settings = trial_settings(spec_, grid_.trial(id));
+    if (shares_training_)
+      return run_shared(id, settings, groups_.leader() ? static_cast<TrainingObserver&>(log) : quiet, log);
     // Successive halving: train to the next rung the trial has not passed.
     const std::size_t next_rung = static_cast<std::size_t>(rung);
     const std::int64_t pause_at = next_rung < settings.train.rungs.size() ? settings.train.rungs[next_rung] : 0;

@@ -21,6 +21,7 @@
 namespace trawl {
 
 class TrialLog;
+class SharedTraining;
 
 class Worker {
  public:
@@ -41,6 +42,12 @@ class Worker {
   bool stop_agreed() const;
   bool run_trial(const Assignment& assignment);
   TrialOutcome train(TrialId id, std::int64_t rung, TrialLog& log);
+  // worker_shared.cpp: trials that share one training run (infer.* axes).
+  TrialOutcome run_shared(TrialId id, const TrialSettings& settings, TrainingObserver& observer, TrialLog& log);
+  TrialOutcome train_shared(TrialId id, const TrialSettings& settings, TrainingObserver& observer,
+                            SharedTraining& shared, TrialLog& log);
+  TrialOutcome evaluate_shared(TrialId id, const TrialSettings& settings, const SharedTraining& shared,
+                               TrialLog& log);
   std::string trial_identity(TrialId id) const;
   void record_outcome(TrialId id, const TrialOutcome& outcome, TrialLog& log);
   void record_pause(TrialId id, std::int64_t rung, const TrialOutcome& outcome, TrialLog& log);
@@ -56,6 +63,7 @@ class Worker {
   std::unique_ptr<Trainer> trainer_;
   std::string owner_, prefix_, settings_hash_;
   bool live_ = false;
+  bool shares_training_ = false;  // the grid has evaluation-only axes
   RunSummary summary_;
 };
 

@@ -50,10 +50,12 @@ std::map<std::string, double> time_inference(Model& model, const DataView& view,
   torch::NoGradGuard no_grad;
   AutocastGuard autocast(bf16);
   model.train(false);
+  std::vector<std::pair<std::int64_t, std::string>> timed;  // batch size, metric suffix
+  for (const std::int64_t b : settings.batch_sizes) timed.emplace_back(b, ".b" + std::to_string(b));
+  if (settings.batch_size > 0) timed.emplace_back(settings.batch_size, "");
   std::map<std::string, double> metrics;
-  for (const std::int64_t b : settings.batch_sizes) {
+  for (const auto& [b, suffix] : timed) {
     const std::vector<double> ms = forward_milliseconds(model, first_inputs(view, b, device), settings, device);
-    const std::string suffix = ".b" + std::to_string(b);
     const double total_seconds = std::accumulate(ms.begin(), ms.end(), 0.0) / 1000;
     const double items = static_cast<double>(b * view.tokens_per_example()) * static_cast<double>(ms.size());
     metrics["infer.latency_ms" + suffix] = quantile(ms, 0.5);

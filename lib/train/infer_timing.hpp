@@ -17,7 +17,8 @@ namespace trawl {
 // `iterations` timed ones over the first b validation examples (repeated
 // when there are fewer), each ended by a device synchronisation. Returns
 // infer.latency_ms.b<b> (median), infer.p99_ms.b<b> and
-// infer.throughput.b<b> (examples/s, tokens/s for a language model).
+// infer.throughput.b<b> (examples/s, tokens/s for a language model); the
+// same without the .b<b> suffix for settings.batch_size when it is set.
 std::map<std::string, double> time_inference(Model& model, const DataView& view, const InferSettings& settings,
                                              torch::Device device, bool bf16);
 

@@ -109,7 +109,9 @@ struct Trainer::Impl {
   void check_replicas(Model& model) const;
   void add_inference_timings(TrialRun& run) const;
   TrialOutcome train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path,
-                     const CheckpointPolicy& checkpoints, std::int64_t pause_at);
+                     const CheckpointPolicy& checkpoints, std::int64_t pause_at, const std::string& shared_path);
+  std::map<std::string, double> evaluate_trained(const TrialSettings& trial, const std::string& shared_path,
+                                                 const std::string& save_path);
 };
 
 // Names the frozen base a checkpoint was made from (model.init, model.path).
@@ -299,9 +301,11 @@ void Trainer::Impl::check_replicas(Model& model) const {
 // on its device); the group records its first rank's figures. They are the
 // trial's final and best values alike: measured once, on the final weights.
 void Trainer::Impl::add_inference_timings(TrialRun& run) const {
+  if (run.trial.infer.batch_sizes.empty() && run.trial.infer.batch_size == 0) return;
   const std::map<std::string, double> timed =
       time_inference(*run.model, run.view, run.trial.infer, task.device, run.bf16);
-  const std::vector<std::string> names = infer_metric_names(run.trial.infer.batch_sizes);
+  const std::vector<std::string> names =
+      infer_metric_names(run.trial.infer.batch_sizes, run.trial.infer.batch_size > 0);
   std::vector<double> values;
   for (const auto& name : names) values.push_back(timed.at(name));
   if (ranks() > 1) context.group->broadcast(values.data(), static_cast<int>(values.size()), MPI_DOUBLE, 0);
@@ -311,9 +315,19 @@ void Trainer::Impl::add_inference_timings(TrialRun& run) const {
   }
 }
 
+std::map<std::string, double> Trainer::Impl::evaluate_trained(const TrialSettings& trial,
+                                                               const std::string& shared_path,
+                                                               const std::string& save_path) {
+  std::unique_ptr<TrialRun> run = prepare(trial, {});
+  load_weights(*run->model, shared_path);
+  if (!save_path.empty() && rank() == 0) save_final(*run->model, save_path);
+  add_inference_timings(*run);
+  return run->outcome.final_metrics;
+}
+
 TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& observer,
                                   const std::string& save_path, const CheckpointPolicy& policy,
-                                  std::int64_t pause_at) {
+                                  std::int64_t pause_at, const std::string& shared_path) {
   std::unique_ptr<TrialRun> run = prepare(trial, policy);
   // Start over rather than resume from a checkpoint that does not fit.
   if (policy.dir && policy.resume && !resume(*run, policy)) run = prepare(trial, policy);
@@ -363,8 +377,9 @@ TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& 
   if (!outcome.interrupted && !outcome.abandoned) check_replicas(*r.model);
   const bool trained = outcome.status == TrialStatus::done && !outcome.interrupted && !outcome.paused &&
                        !outcome.abandoned;
-  if (trained && !trial.infer.batch_sizes.empty()) add_inference_timings(r);
+  if (trained) add_inference_timings(r);
   if (!save_path.empty() && trained && rank() == 0) save_final(*r.model, save_path);
+  if (!shared_path.empty() && trained && rank() == 0) save_weights(*r.model, shared_path, WhichWeights::trained);
   outcome.wall_seconds = seconds_since(r.started);
   return outcome;
 }
@@ -414,11 +429,21 @@ std::string Trainer::device_name() const {
 }
 
 TrialOutcome Trainer::train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path,
-                            const CheckpointPolicy& checkpoints, std::int64_t pause_at) {
+                            const CheckpointPolicy& checkpoints, std::int64_t pause_at,
+                            const std::string& shared_path) {
   try {
-    return impl_->train(trial, observer, save_path, checkpoints, pause_at);
+    return impl_->train(trial, observer, save_path, checkpoints, pause_at, shared_path);
   } catch (const c10::Error& e) {
     // torch's own messages carry a C++ backtrace that helps no user.
+    throw Error(e.what_without_backtrace());
+  }
+}
+
+std::map<std::string, double> Trainer::evaluate_trained(const TrialSettings& trial, const std::string& shared_path,
+                                                        const std::string& save_path) {
+  try {
+    return impl_->evaluate_trained(trial, shared_path, save_path);
+  } catch (const c10::Error& e) {
     throw Error(e.what_without_backtrace());
   }
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -66,9 +67,20 @@ class Trainer {
   // outcome.interrupted after a checkpoint (graceful) or without (immediate).
   // With pause_at > 0 (a rung, trial.train.rungs) it stops there after the
   // rung's eval point and a checkpoint: outcome.paused. train.patience ends
-  // it done with outcome.stopped_early.
+  // it done with outcome.stopped_early. With a `shared_path`, a trial that
+  // trained to its end leaves its trained parameters and buffers there
+  // (frozen base weights are not written) for the trials that share its
+  // training (evaluate_trained).
   TrialOutcome train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path = "",
-                     const CheckpointPolicy& checkpoints = {}, std::int64_t pause_at = 0);
+                     const CheckpointPolicy& checkpoints = {}, std::int64_t pause_at = 0,
+                     const std::string& shared_path = "");
+  // A trial that shares another's training: its model built as for training,
+  // the weights at `shared_path` loaded, then only what is measured after
+  // training (inference timings). Every rank of the group calls it. With a
+  // `save_path`, the group's first rank writes the weights there as
+  // --save-final does.
+  std::map<std::string, double> evaluate_trained(const TrialSettings& trial, const std::string& shared_path,
+                                                 const std::string& save_path = "");
   std::string device_name() const;
 
  private:

@@ -26,9 +26,10 @@ std::vector<std::string> names_of(const NamedTensors& tensors) {
 
 }  // namespace
 
-void save_weights(Model& model, const std::string& path) {
+void save_weights(Model& model, const std::string& path, WhichWeights which) {
   torch::serialize::OutputArchive archive;
-  for (const auto& [name, tensor] : model.named_parameters()) archive.write(name, tensor.detach().cpu());
+  for (const auto& [name, tensor] : model.named_parameters())
+    if (which == WhichWeights::all || tensor.requires_grad()) archive.write(name, tensor.detach().cpu());
   for (const auto& [name, tensor] : model.named_buffers()) archive.write(name, tensor.cpu(), true);
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   DurableFile file(path);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "grid/grid.hpp"
+#include "grid/trial_settings.hpp"
 #include "test_files.hpp"
 
 using trawl::test::parse;
@@ -31,6 +32,28 @@ TEST_CASE("trial ids run like nested loops: seeds outermost, last axis fastest",
   CHECK(params_text(grid.trial(11)) == "seed=20 train.lr=0.2 model.hidden=32");
   CHECK_THROWS(grid.trial(12));
   CHECK_THROWS(grid.trial(-1));
+}
+
+TEST_CASE("evaluation-only axes vary slowest; their trials share a training identity", "[grid]") {
+  trawl::Grid grid(parse(data + "[sweep]\nseeds = [1, 2]\n[grid]\ntrain.lr = [0.1, 0.2]\ninfer.batch_size = [1, 8]\n"
+                                "model.hidden = [4, 16]\n"));
+  REQUIRE(grid.size() == 16);
+  CHECK(grid.shares_training());
+  CHECK(grid.axis_names() == std::vector<std::string>{"infer.batch_size", "train.lr", "model.hidden"});
+  CHECK(params_text(grid.trial(0)) == "seed=1 infer.batch_size=1 train.lr=0.1 model.hidden=4");
+  CHECK(params_text(grid.trial(3)) == "seed=1 infer.batch_size=1 train.lr=0.2 model.hidden=16");
+  CHECK(params_text(grid.trial(4)) == "seed=1 infer.batch_size=8 train.lr=0.1 model.hidden=4");
+  CHECK(params_text(grid.trial(8)) == "seed=2 infer.batch_size=1 train.lr=0.1 model.hidden=4");
+  // Siblings: equal but for infer.*; each seed's first four trials are four trainings.
+  std::set<std::string> first_four;
+  for (trawl::TrialId id = 0; id < 4; ++id) first_four.insert(trawl::training_identity(grid.trial(id)));
+  CHECK(first_four.size() == 4);
+  CHECK(trawl::training_identity(grid.trial(1)) == trawl::training_identity(grid.trial(5)));
+  CHECK(trawl::training_identity(grid.trial(1)) != trawl::training_identity(grid.trial(9)));  // another seed
+  CHECK_FALSE(trawl::Grid(parse(data + "[grid]\ntrain.lr = [0.1, 0.2]\n")).shares_training());
+  // A zip group that mixes an infer.* axis with a training axis trains each point.
+  CHECK_FALSE(trawl::Grid(parse(data + "[grid.zip.z]\ntrain.lr = [0.1, 0.2]\ninfer.batch_size = [1, 8]\n"))
+                  .shares_training());
 }
 
 TEST_CASE("a grid with no axes has one trial per seed", "[grid]") {

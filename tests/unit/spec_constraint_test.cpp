@@ -5,6 +5,7 @@
 
 #include "core/text.hpp"
 #include "spec/constraint.hpp"
+#include "spec/metrics.hpp"
 #include "spec/parse.hpp"
 #include "spec/spec_diff.hpp"
 #include "spec/spec_hash.hpp"
@@ -82,6 +83,13 @@ TEST_CASE("inference batch sizes: distinct and positive; timings bound, never ra
   CHECK_THAT(parse_error(data + "[sweep]\nmetric = \"infer.latency_ms.b1\"\n[infer]\nbatch_sizes = [1]\n"),
              Contains("measured once, after training") && Contains("sweep.constraints"));
   CHECK(parse(data + "[sweep]\nmetric = \"val.f1\"\n").string("sweep.mode") == "max");
+  // A batch size on the grid (or set alone) is timed under unsuffixed names.
+  const trawl::SweepSpec axis =
+      parse(data + "[sweep]\nconstraints = [\"infer.p99_ms <= 5\"]\n[grid]\ninfer.batch_size = [1, 8]\n");
+  CHECK(axis.constraints.front().metric == "infer.p99_ms");
+  CHECK(trawl::sweep_metrics(axis).back() == "infer.throughput");
+  CHECK(trawl::sweep_metrics(parse(data + "[infer]\nbatch_size = 4\n")).back() == "infer.throughput");
+  CHECK_THAT(parse_error(data + "[sweep]\nconstraints = [\"infer.p99_ms <= 5\"]\n"), Contains("not a metric"));
 }
 
 TEST_CASE("constraints and batch sizes change the spec hash only when set", "[spec]") {

@@ -191,6 +191,9 @@ TEST_CASE("[prune] needs the dynamic schedule, a first rung below the steps and 
   const trawl::SweepSpec spec = trawl::test::parse(dynamic + halving + "group_by = [\"train.lr\"]\n");
   CHECK(spec.prune_group_by == std::vector<std::string>{"train.lr"});
   CHECK(spec.integer("prune.reduction") == 3);
+  CHECK_THAT(parse_error(dynamic + "infer.batch_size = [1, 8]\n" + halving),
+             Contains("sweep.toml:9:7: grid axis infer.batch_size is evaluation-only") &&
+                 Contains("does not support"));
 }
 
 TEST_CASE("train.patience and train.min_delta are grid axes; a sweep without them keeps its hash", "[spec][prune]") {

@@ -87,6 +87,14 @@ TEST_CASE("every record kind round-trips through journal fields", "[store][recor
   CHECK(trawl::encode(records[4]).back() != "stopped_early");
   CHECK(trawl::encode(records[7]).back() == "stopped_early");
   CHECK(std::get<trawl::FinishRecord>(trawl::decode(trawl::encode(records[7]), "t").body).stopped_early);
+  CHECK(std::get<trawl::FinishRecord>(trawl::decode(trawl::encode(records[7]), "t").body).trained_by == -1);
+  trawl::FinishRecord shared = std::get<trawl::FinishRecord>(records[7].body);
+  shared.trained_by = 3;  // a sibling's: after stopped_early, in either order on reading
+  const std::vector<std::string> fields = trawl::encode(trawl::Record{5, shared});
+  CHECK(std::vector<std::string>(fields.end() - 3, fields.end()) ==
+        std::vector<std::string>{"stopped_early", "trained_by", "3"});
+  const auto back = std::get<trawl::FinishRecord>(trawl::decode(fields, "t").body);
+  CHECK((back.trained_by == 3 && back.stopped_early));
   const auto pause = std::get<trawl::PauseRecord>(trawl::decode(trawl::encode(records[8]), "t").body);
   CHECK((pause.steps == 30 && pause.rung == 1));
   const auto promote = std::get<trawl::DecisionRecord>(trawl::decode(trawl::encode(records[9]), "t").body);
@@ -115,8 +123,9 @@ TEST_CASE("a damaged record is an error naming where and what", "[store][record]
   CHECK(error({"eval", "1", "2", "0", "10", "99999"}).find("metric count") != std::string::npos);
   CHECK(error({"pause", "1", "2", "0", "0"}).find("pause at step 0, rung 0 is not valid") != std::string::npos);
   CHECK(error({"prune", "1", "2", "-1", "1"}).find("rung -1 is not valid") != std::string::npos);
-  CHECK(error({"finish", "1", "2", "2", "1", "1", "1", "0", "0", "stopped"}).find("is not 'stopped_early'") !=
-        std::string::npos);
+  CHECK(error({"finish", "1", "2", "2", "1", "1", "1", "0", "0", "stopped"})
+            .find("field 'stopped' is neither 'stopped_early' nor 'trained_by'") != std::string::npos);
+  CHECK(error({"finish", "1", "2", "2", "1", "1", "1", "0", "0", "trained_by"}).find("too few") != std::string::npos);
 }
 
 TEST_CASE("a damaged stretch in the middle of a journal costs only the records it hit", "[store][journal]") {
