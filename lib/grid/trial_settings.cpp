@@ -127,6 +127,11 @@ TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial) {
   t.infer.batch_size = s.integer("infer.batch_size");
   t.infer.warmup = s.integer("infer.warmup");
   t.infer.iterations = s.integer("infer.iterations");
+  t.infer.max_new_tokens = s.integer("infer.max_new_tokens");
+  t.infer.temperature = s.real("infer.temperature");
+  t.infer.top_k = s.integer("infer.top_k");
+  t.infer.top_p = s.real("infer.top_p");
+  t.infer.seed = s.integer("infer.seed");
 
   t.metric = spec.string("sweep.metric");
   t.maximize = spec.string("sweep.mode") == "max";

@@ -63,6 +63,9 @@ struct InferSettings {
   std::vector<std::int64_t> batch_sizes;
   std::int64_t batch_size = 0;  // also timed, under unsuffixed names; 0: not
   std::int64_t warmup = 0, iterations = 0;  // untimed, then timed forward passes per batch size
+  // Generation on SFT data (gen.* metrics); max_new_tokens 0: none.
+  std::int64_t max_new_tokens = 0, top_k = 0, seed = 0;
+  double temperature = 0, top_p = 1;
 };
 
 struct TrialSettings {

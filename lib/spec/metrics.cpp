@@ -23,16 +23,27 @@ bool times_one_batch_size(const SweepSpec& spec) {
   return spec.find_axis("infer.batch_size") || spec.integer("infer.batch_size") > 0;
 }
 
+bool generates(const SweepSpec& spec) {
+  return spec.find_axis("infer.max_new_tokens") || spec.integer("infer.max_new_tokens") > 0;
+}
+
+bool measured_after_training(const std::string& metric) {
+  return metric.rfind("infer.", 0) == 0 || metric.rfind("gen.", 0) == 0;
+}
+
 std::vector<std::string> sweep_metrics(const SweepSpec& spec, int classes) {
   std::vector<std::string> names = metric_names(spec.string("data.task"), classes);
   for (auto& name : infer_metric_names(spec.infer_batch_sizes, times_one_batch_size(spec)))
     names.push_back(std::move(name));
+  if (generates(spec))
+    names.insert(names.end(), {"gen.exact_match", "gen.token_accuracy", "gen.tokens_per_s", "gen.latency_ms"});
   return names;
 }
 
 bool higher_is_better(const std::string& metric) {
   return metric == "val.accuracy" || metric == "val.auc" || metric == "val.f1" || metric == "val.precision" ||
-         metric == "val.recall" || metric.rfind("infer.throughput", 0) == 0;
+         metric == "val.recall" || metric.rfind("infer.throughput", 0) == 0 || metric == "gen.exact_match" ||
+         metric == "gen.token_accuracy" || metric == "gen.tokens_per_s";
 }
 
 }  // namespace trawl

@@ -22,6 +22,12 @@ std::vector<std::string> metric_names(const std::string& task, int classes = 2);
 std::vector<std::string> infer_metric_names(const std::vector<std::int64_t>& batch_sizes, bool single = false);
 // Whether infer.batch_size is set or a grid axis.
 bool times_one_batch_size(const SweepSpec& spec);
+// Whether infer.max_new_tokens is set or a grid axis: answers are generated
+// (gen.exact_match, gen.token_accuracy, gen.tokens_per_s, gen.latency_ms).
+bool generates(const SweepSpec& spec);
+// infer.* and gen.* metrics: measured once, on the final weights, never at
+// an eval point.
+bool measured_after_training(const std::string& metric);
 // Everything a sweep records: its task's metrics, then its inference timings.
 std::vector<std::string> sweep_metrics(const SweepSpec& spec, int classes = 2);
 bool higher_is_better(const std::string& metric);

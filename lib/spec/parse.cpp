@@ -78,6 +78,7 @@ SweepSpec SweepParser::parse(const std::string& text) {
   if (exclude) parse_exclusions(*exclude);
   check_prune();
   check_constraints();  // after the grid: an infer.batch_size axis adds metrics
+  check_generation();
   return std::move(spec_);
 }
 
@@ -221,7 +222,7 @@ void SweepParser::fill_defaults() {
   // The metric must be one the task reports; the mode defaults from it.
   const std::string& metric = spec_.string("sweep.metric");
   std::vector<std::string> metrics = metric_names(spec_.string("data.task"));
-  if (metric.rfind("infer.", 0) == 0)
+  if (measured_after_training(metric))
     fail(spec_.pos("sweep.metric"), "sweep.metric is '" + metric +
                                         "', which is measured once, after training: rank trials by a metric of "
                                         "their eval points (" + join(metrics, ", ") +
@@ -308,6 +309,15 @@ void SweepParser::check_constraints() const {
     if (!contains(metrics, c.metric))
       fail(c.pos, "sweep.constraints: '" + c.metric + "' is not a metric this sweep records" +
                       did_you_mean(c.metric, metrics) + "; it records " + join(metrics, ", "));
+}
+
+// Generated answers are scored against an SFT file's labelled answers.
+void SweepParser::check_generation() const {
+  if (!generates(spec_) || spec_.string("data.kind") == "sft") return;
+  const Axis* axis = spec_.find_axis("infer.max_new_tokens");
+  fail(axis ? axis->pos : spec_.pos("infer.max_new_tokens"),
+       "infer.max_new_tokens generates answers, which are scored against the labelled answers of SFT data: it "
+       "needs data.kind = \"sft\" (and model.kind = \"causal_lm\"), not \"" + spec_.string("data.kind") + "\"");
 }
 
 void SweepParser::check_prune() const {

@@ -99,6 +99,11 @@ std::vector<KeySpec> make_keys() {
       key("infer.batch_size", K::integer, Value(I{0}), true, {}, at_least_0),
       key("infer.warmup", K::integer, Value(I{3}), true, {}, at_least_0),
       key("infer.iterations", K::integer, Value(I{20}), true, {}, at_least_1),
+      key("infer.max_new_tokens", K::integer, Value(I{0}), true, {}, at_least_0),
+      key("infer.temperature", K::real, Value(0.0), true, {}, at_least_0),
+      key("infer.top_k", K::integer, Value(I{0}), true, {}, at_least_0),
+      key("infer.top_p", K::real, Value(1.0), true, {}, Bounds{0.0, 1.0, true, false}),
+      key("infer.seed", K::integer, Value(I{0}), true),
 
       key("checkpoint.every_steps", K::integer, Value(I{0}), false, {}, at_least_0),
       key("checkpoint.every_seconds", K::real, Value(300.0), false, {}, at_least_0),

@@ -27,7 +27,8 @@ bool added_and_default(const std::string& key, const Value& value) {
                                            "train.eval_at_start", "train.activation_checkpointing",
                                            "train.patience", "train.min_delta", "prune.rule", "prune.min_steps",
                                            "prune.reduction", "infer.warmup", "infer.iterations",
-                                           "infer.batch_size"};
+                                           "infer.batch_size", "infer.max_new_tokens", "infer.temperature",
+                                           "infer.top_k", "infer.top_p", "infer.seed"};
   if (!added.count(key)) return false;
   const KeySpec* spec = find_key(key);
   return spec && spec->default_value && same_value(*spec->default_value, value);

@@ -69,6 +69,7 @@ class SweepParser {
   void check_names() const;
   void check_prune() const;
   void check_constraints() const;
+  void check_generation() const;
 
   // ---- [grid] -------------------------------------------------------------
 

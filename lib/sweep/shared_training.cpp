@@ -11,7 +11,7 @@
 #include "core/hash.hpp"
 #include "core/text.hpp"
 #include "grid/trial_settings.hpp"
-#include "spec/schema.hpp"
+#include "spec/metrics.hpp"
 
 namespace trawl {
 
@@ -24,7 +24,7 @@ using nlohmann::json;
 json metrics_json(const std::map<std::string, double>& metrics) {
   json out = json::object();
   for (const auto& [name, value] : metrics)
-    if (!evaluation_only(name)) out[name] = std::isfinite(value) ? json(value) : json(nullptr);
+    if (!measured_after_training(name)) out[name] = std::isfinite(value) ? json(value) : json(nullptr);
   return out;
 }
 

@@ -40,6 +40,31 @@ std::string duration_text(double seconds) {
   return buf;
 }
 
+// The best done trial by its final value of `metric`, among those that meet
+// every constraint (and the constraints, and how many meet them).
+std::string best_text(const TrialTable& table, const std::string& metric, bool maximize,
+                      const std::vector<Constraint>& constraints) {
+  const auto& finals = table.final_metrics.at(metric);
+  std::int64_t best = -1, done = 0, feasible = 0;
+  for (std::size_t i = 0; i < table.status.size(); ++i) {
+    if (table.status[i] != TrialStatus::done) continue;
+    ++done;
+    if (!std::isfinite(finals[i]) || first_broken(constraints, table.best_metrics, i)) continue;
+    ++feasible;
+    if (best < 0 || (maximize ? finals[i] > finals[best] : finals[i] < finals[best])) best = static_cast<std::int64_t>(i);
+  }
+  std::ostringstream out;
+  if (!constraints.empty())
+    out << "constraints: " << constraints_text(constraints) << "; met by " << feasible << " of " << done
+        << " done trials\n";
+  if (best < 0)
+    return out.str() + (constraints.empty() || done == 0 ? "best so far: none done yet\n"
+                                                         : "best so far: no done trial meets every constraint\n");
+  out << "best so far: trial " << best << " " << metric << "=" << format_double(finals[static_cast<std::size_t>(best)])
+      << " (" << (maximize ? "max" : "min") << (constraints.empty() ? "" : ", meeting every constraint") << ")\n";
+  return out.str();
+}
+
 }  // namespace
 
 std::string status_report(const std::string& where) {
@@ -48,14 +73,10 @@ std::string status_report(const std::string& where) {
   const TrialTable table = store.read_trials(TrialColumns{false, {"train.steps"}, true});
   const std::string metric = store.attribute("metric");
   const bool maximize = store.attribute("mode") == "max";
-  const std::vector<Constraint> constraints = store.constraints();
-  std::int64_t feasible = 0;
 
   std::map<TrialStatus, std::int64_t> counts;
   std::map<std::string, WorkerProgress> workers;
-  std::int64_t best = -1;
   double first_start = 0;
-  const auto& finals = table.final_metrics.at(metric);
   for (std::size_t i = 0; i < table.status.size(); ++i) {
     const TrialStatus s = table.status[i];
     ++counts[s];
@@ -68,10 +89,6 @@ std::string status_report(const std::string& where) {
     if (std::isfinite(table.wall_seconds[i])) w.seconds += table.wall_seconds[i];
     if (std::isfinite(table.started[i]) && (first_start == 0 || table.started[i] < first_start))
       first_start = table.started[i];
-    if (s != TrialStatus::done || !std::isfinite(finals[i])) continue;
-    if (first_broken(constraints, table.best_metrics, i)) continue;  // infeasible: never the best
-    ++feasible;
-    if (best < 0 || (maximize ? finals[i] > finals[best] : finals[i] < finals[best])) best = static_cast<std::int64_t>(i);
   }
   // Each interruption (a requeue, a pre-timeout signal) is charged to the
   // worker that owned the trial then: its owner at the time of the event.
@@ -88,17 +105,7 @@ std::string status_report(const std::string& where) {
     out << "  " << name << " " << counts[status];
   }
   out << "\n";
-  if (!constraints.empty())
-    out << "constraints: " << constraints_text(constraints) << "; met by " << feasible << " of "
-        << counts[TrialStatus::done] << " done trials\n";
-  if (best >= 0) {
-    auto b = static_cast<std::size_t>(best);
-    out << "best so far: trial " << best << " " << metric << "=" << format_double(finals[b]) << " ("
-        << (maximize ? "max" : "min") << (constraints.empty() ? "" : ", meeting every constraint") << ")\n";
-  } else {
-    out << (constraints.empty() || counts[TrialStatus::done] == 0 ? "best so far: none done yet\n"
-                                                                   : "best so far: no done trial meets every constraint\n");
-  }
+  out << best_text(table, metric, maximize, store.constraints());
   out << prune_text(summarize_pruning(store, table));
   const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const std::int64_t finished = counts[TrialStatus::done] + counts[TrialStatus::failed] + counts[TrialStatus::diverged] +

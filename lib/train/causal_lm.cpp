@@ -67,13 +67,14 @@ class CausalLm : public Model {
  public:
   CausalLm(std::shared_ptr<const CausalLmBase> base, CausalLmOptions options);
 
-  torch::Tensor forward(const torch::Tensor& ids) override;
+  torch::Tensor forward(const torch::Tensor& ids) override { return run(ids, nullptr); }
+  torch::Tensor forward_cached(const torch::Tensor& ids, KvCache& cache) override { return run(ids, &cache); }
   NamedTensors named_parameters() override { return params_; }
   NamedTensors named_buffers() override { return {}; }
   void train(bool on) override { training_ = on; }
   void to(torch::Device device) override;
 
-  torch::Tensor block(std::int64_t layer, const torch::Tensor& h);
+  torch::Tensor block(std::int64_t layer, const torch::Tensor& h, KvCache* cache = nullptr);
   const CausalLmBase& base() const { return *base_; }
   const CausalLmOptions& options() const { return options_; }
   double lora_dropout() const { return training_ ? options_.lora_dropout : 0.0; }
@@ -83,7 +84,8 @@ class CausalLm : public Model {
   const torch::Tensor& weight(const std::string& name) const;
   torch::Tensor linear(const torch::Tensor& x, const std::string& module) const;
   torch::Tensor rms_norm(const torch::Tensor& x, const std::string& name) const;
-  torch::Tensor attention(const torch::Tensor& x, const std::string& prefix) const;
+  torch::Tensor attention(const torch::Tensor& x, const std::string& prefix, KvCache* cache, std::int64_t layer) const;
+  torch::Tensor run(const torch::Tensor& ids, KvCache* cache);
 
   std::shared_ptr<const CausalLmBase> base_;
   const CausalLmConfig& config_;
@@ -161,8 +163,9 @@ torch::Tensor CausalLm::rms_norm(const torch::Tensor& x, const std::string& name
   return weight(name) * f.to(x.scalar_type());
 }
 
-torch::Tensor CausalLm::attention(const torch::Tensor& x, const std::string& p) const {
-  const auto b = x.size(0), t = x.size(1), d = config_.head_dim;
+torch::Tensor CausalLm::attention(const torch::Tensor& x, const std::string& p, KvCache* cache,
+                                  std::int64_t layer) const {
+  const auto b = x.size(0), t = x.size(1), d = config_.head_dim, past = cache ? cache->length : 0;
   const auto heads = config_.num_attention_heads, kv = config_.num_key_value_heads;
   auto split = [&](const torch::Tensor& y, std::int64_t n) { return y.view({b, t, n, d}).transpose(1, 2); };
   torch::Tensor q = split(linear(x, p + "q_proj"), heads), k = split(linear(x, p + "k_proj"), kv);
@@ -170,34 +173,36 @@ torch::Tensor CausalLm::attention(const torch::Tensor& x, const std::string& p) 
   const torch::Tensor cos = cos_.to(q.scalar_type()), sin = sin_.to(q.scalar_type());
   q = q * cos + rotate_half(q) * sin;
   k = k * cos + rotate_half(k) * sin;
+  if (cache) std::tie(k, v) = cache->extend(static_cast<std::size_t>(layer), k, v);  // cached after RoPE
+  const auto keys = past + t;
   if (kv != heads) {  // repeat_kv
-    k = k.unsqueeze(2).expand({b, kv, heads / kv, t, d}).reshape({b, heads, t, d});
-    v = v.unsqueeze(2).expand({b, kv, heads / kv, t, d}).reshape({b, heads, t, d});
+    k = k.unsqueeze(2).expand({b, kv, heads / kv, keys, d}).reshape({b, heads, keys, d});
+    v = v.unsqueeze(2).expand({b, kv, heads / kv, keys, d}).reshape({b, heads, keys, d});
   }
 #if TORCH_VERSION_MAJOR >= 2
-  torch::Tensor out = at::scaled_dot_product_attention(q, k, v, {}, 0.0, true);
+  // is_causal aligns the mask top-left: right only without cached keys.
+  torch::Tensor out = past == 0 ? at::scaled_dot_product_attention(q, k, v, {}, 0.0, true)
+                                : at::scaled_dot_product_attention(
+                                      q, k, v, future_positions(t, past, x.device()).logical_not(), 0.0, false);
 #else
   torch::Tensor scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(d));
-  torch::Tensor future = torch::ones({t, t}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).triu(1);
-  scores = scores.masked_fill(future, -std::numeric_limits<float>::infinity());
+  scores = scores.masked_fill(future_positions(t, past, x.device()), -std::numeric_limits<float>::infinity());
   torch::Tensor out = torch::matmul(torch::softmax(scores, -1, torch::kFloat).to(q.scalar_type()), v);
 #endif
   return linear(out.transpose(1, 2).reshape({b, t, heads * d}), p + "o_proj");
 }
 
-torch::Tensor CausalLm::block(std::int64_t layer, const torch::Tensor& h_in) {
+torch::Tensor CausalLm::block(std::int64_t layer, const torch::Tensor& h_in, KvCache* cache) {
   const std::string p = "model.layers." + std::to_string(layer) + ".";
-  torch::Tensor h = h_in + attention(rms_norm(h_in, p + "input_layernorm.weight"), p + "self_attn.");
+  torch::Tensor h = h_in + attention(rms_norm(h_in, p + "input_layernorm.weight"), p + "self_attn.", cache, layer);
   torch::Tensor x = rms_norm(h, p + "post_attention_layernorm.weight");
   const std::string m = p + "mlp.";
   return h + linear(torch::silu(linear(x, m + "gate_proj")) * linear(x, m + "up_proj"), m + "down_proj");
 }
 
-torch::Tensor CausalLm::forward(const torch::Tensor& ids) {
+torch::Tensor CausalLm::run(const torch::Tensor& ids, KvCache* cache) {
   const auto t = ids.size(1);
-  if (t > options_.seq_len)
-    throw Error("a sequence of " + std::to_string(t) + " tokens exceeds model.seq_len " + std::to_string(options_.seq_len));
-  torch::Tensor positions = torch::arange(t, torch::TensorOptions().dtype(torch::kFloat).device(ids.device()));
+  torch::Tensor positions = token_positions(ids, cache, options_.seq_len, torch::kFloat);
   torch::Tensor freqs = torch::outer(positions, inverse_frequencies(config_).to(ids.device()));
   torch::Tensor angles = torch::cat({freqs, freqs}, -1);
   cos_ = angles.cos();
@@ -208,7 +213,8 @@ torch::Tensor CausalLm::forward(const torch::Tensor& ids) {
   // whose inputs need none would not be differentiated at all.
   if (recompute && !h.requires_grad()) h = h.detach().requires_grad_(true);
   for (std::int64_t i = 0; i < config_.num_hidden_layers; ++i)
-    h = recompute ? CheckpointedBlock::apply(h, this, i) : block(i, h);
+    h = recompute && !cache ? CheckpointedBlock::apply(h, this, i) : block(i, h, cache);
+  if (cache) cache->length += t;
   h = rms_norm(h, "model.norm.weight");
   return torch::linear(h, weight(config_.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight"));
 }

@@ -1,8 +1,9 @@
 #include "train/gpt.hpp"
 
 #include <cmath>
+#include <limits>
+#include <tuple>
 
-#include "core/error.hpp"
 
 namespace trawl {
 
@@ -19,14 +20,15 @@ GptBlockImpl::GptBlockImpl(const GptOptions& o) : o_(o) {
   mlp_proj_ = register_module("mlp_proj", torch::nn::Linear(4 * o.d_model, o.d_model));
 }
 
-torch::Tensor GptBlockImpl::forward(torch::Tensor x) {
+torch::Tensor GptBlockImpl::forward(torch::Tensor x, KvCache* cache, std::size_t layer) {
   const auto b = x.size(0), t = x.size(1), h = o_.heads, d = o_.d_model / o_.heads;
   auto qkv = attn_qkv_->forward(ln1_->forward(x)).chunk(3, -1);
   auto split = [&](const torch::Tensor& y) { return y.view({b, t, h, d}).transpose(1, 2); };
   torch::Tensor q = split(qkv[0]), k = split(qkv[1]), v = split(qkv[2]);
+  const std::int64_t past = cache ? cache->length : 0;
+  if (cache) std::tie(k, v) = cache->extend(layer, k, v);
   torch::Tensor scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(d));
-  torch::Tensor future = torch::ones({t, t}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).triu(1);
-  scores = scores.masked_fill(future, -std::numeric_limits<float>::infinity());
+  scores = scores.masked_fill(future_positions(t, past, x.device()), -std::numeric_limits<float>::infinity());
   torch::Tensor attention = torch::dropout(torch::softmax(scores, -1), o_.dropout, is_training());
   torch::Tensor y = torch::matmul(attention, v).transpose(1, 2).contiguous().view({b, t, o_.d_model});
   x = x + torch::dropout(attn_proj_->forward(y), o_.dropout, is_training());
@@ -43,12 +45,13 @@ GptImpl::GptImpl(const GptOptions& o) : o_(o) {
   head_ = register_module("head", torch::nn::Linear(torch::nn::LinearOptions(o.d_model, vocabulary).bias(false)));
 }
 
-torch::Tensor GptImpl::forward(torch::Tensor tokens) {
+torch::Tensor GptImpl::forward(torch::Tensor tokens, KvCache* cache) {
   const auto t = tokens.size(1);
-  if (t > o_.seq_len) throw Error("a sequence of " + std::to_string(t) + " tokens exceeds model.seq_len");
-  torch::Tensor positions = torch::arange(t, torch::TensorOptions().dtype(torch::kLong).device(tokens.device()));
+  torch::Tensor positions = token_positions(tokens, cache, o_.seq_len, torch::kLong);
   torch::Tensor x = torch::dropout(tok_emb_->forward(tokens) + pos_emb_->forward(positions), o_.dropout, is_training());
-  for (const auto& block : *blocks_) x = block->as<GptBlock>()->forward(x);
+  std::size_t layer = 0;
+  for (const auto& block : *blocks_) x = block->as<GptBlock>()->forward(x, cache, layer++);
+  if (cache) cache->length += t;
   return head_->forward(ln_f_->forward(x));
 }
 

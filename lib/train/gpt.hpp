@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include "train/model.hpp"
+
 namespace trawl {
 
 struct GptOptions {
@@ -16,7 +18,9 @@ struct GptOptions {
 class GptBlockImpl : public torch::nn::Module {
  public:
   explicit GptBlockImpl(const GptOptions& o);
-  torch::Tensor forward(torch::Tensor x);
+  // With a cache: x holds the tokens after its cached ones, whose keys and
+  // values (this layer's, `layer`) it attends to and then keeps.
+  torch::Tensor forward(torch::Tensor x, KvCache* cache = nullptr, std::size_t layer = 0);
 
  private:
   GptOptions o_;
@@ -28,8 +32,10 @@ TORCH_MODULE(GptBlock);
 class GptImpl : public torch::nn::Module {
  public:
   explicit GptImpl(const GptOptions& o);
-  // tokens: int64 [batch, time ≤ seq_len] → logits [batch, time, 256]
-  torch::Tensor forward(torch::Tensor tokens);
+  // tokens: int64 [batch, time ≤ seq_len] → logits [batch, time, 256].
+  // With a cache, the tokens come after the cached ones (cached + time ≤
+  // seq_len), and the cache then holds them too.
+  torch::Tensor forward(torch::Tensor tokens, KvCache* cache = nullptr);
 
  private:
   GptOptions o_;

@@ -26,11 +26,50 @@ class ModuleModel : public Model {
   void train(bool on) override { module_->train(on); }
   void to(torch::Device device) override { module_->to(device); }
 
+ protected:
+  Holder& module() { return module_; }
+
  private:
   Holder module_;
 };
 
+// The GPT also reads token by token, with a cache.
+class GptModel : public ModuleModel<Gpt> {
+ public:
+  using ModuleModel<Gpt>::ModuleModel;
+  torch::Tensor forward_cached(const torch::Tensor& ids, KvCache& cache) override {
+    return module()->forward(ids, &cache);
+  }
+};
+
 }  // namespace
+
+std::pair<torch::Tensor, torch::Tensor> KvCache::extend(std::size_t layer, const torch::Tensor& k,
+                                                        const torch::Tensor& v) {
+  if (keys.size() <= layer) {
+    keys.resize(layer + 1);
+    values.resize(layer + 1);
+  }
+  keys[layer] = keys[layer].defined() ? torch::cat({keys[layer], k}, 2) : k;
+  values[layer] = values[layer].defined() ? torch::cat({values[layer], v}, 2) : v;
+  return {keys[layer], values[layer]};
+}
+
+torch::Tensor token_positions(const torch::Tensor& ids, const KvCache* cache, std::int64_t seq_len,
+                              torch::Dtype dtype) {
+  const std::int64_t past = cache ? cache->length : 0, end = past + ids.size(1);
+  if (end > seq_len)
+    throw Error("a sequence of " + std::to_string(end) + " tokens exceeds model.seq_len " + std::to_string(seq_len));
+  return torch::arange(past, end, torch::TensorOptions().dtype(dtype).device(ids.device()));
+}
+
+torch::Tensor future_positions(std::int64_t fresh, std::int64_t past, torch::Device device) {
+  return torch::ones({fresh, past + fresh}, torch::TensorOptions().dtype(torch::kBool).device(device)).triu(past + 1);
+}
+
+torch::Tensor Model::forward_cached(const torch::Tensor&, KvCache&) {
+  throw InputError("only a language model (model.kind = \"gpt\" or \"causal_lm\") reads token by token");
+}
 
 std::unique_ptr<Model> make_model(const TrialSettings& t, const DataShape& shape, const BuildContext& build) {
   const ModelSettings& m = t.model;
@@ -45,7 +84,7 @@ std::unique_ptr<Model> make_model(const TrialSettings& t, const DataShape& shape
                        std::to_string(m.heads) + ")");
     if (m.seq_len < 1) throw InputError("model.seq_len must be at least 1");
     if (m.layers < 1) throw InputError("model.layers must be at least 1 for a gpt");
-    return std::make_unique<ModuleModel<Gpt>>(Gpt(GptOptions{m.layers, m.d_model, m.heads, m.seq_len, m.dropout}));
+    return std::make_unique<GptModel>(Gpt(GptOptions{m.layers, m.d_model, m.heads, m.seq_len, m.dropout}));
   }
   if (m.kind == "torchscript") return load_script_model(m.path);
   if (m.hidden < 1) throw InputError("model.hidden must be at least 1");

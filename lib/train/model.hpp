@@ -16,10 +16,33 @@
 
 namespace trawl {
 
+// The keys and values of the tokens a language model has read, per layer,
+// so that reading one more token does not recompute the prefix.
+struct KvCache {
+  std::vector<torch::Tensor> keys, values;  // per layer: [batch, kv heads, tokens, head dim]
+  std::int64_t length = 0;                  // tokens read
+
+  // Layer `layer`'s keys and values with the new ones appended (and kept).
+  std::pair<torch::Tensor, torch::Tensor> extend(std::size_t layer, const torch::Tensor& k, const torch::Tensor& v);
+};
+
+// The positions of `ids` [batch, tokens], read after the cache's tokens
+// (none without one); Error when they would pass model.seq_len.
+torch::Tensor token_positions(const torch::Tensor& ids, const KvCache* cache, std::int64_t seq_len,
+                              torch::Dtype dtype);
+
+// Where a query may not look: for `fresh` queries after `past` cached
+// tokens, true at keys later than the query ([fresh, past + fresh], bool).
+torch::Tensor future_positions(std::int64_t fresh, std::int64_t past, torch::Device device);
+
 class Model {
  public:
   virtual ~Model() = default;
   virtual torch::Tensor forward(const torch::Tensor& input) = 0;
+  // A language model's logits for `ids` [batch, new tokens] read after the
+  // cache's tokens, which the cache then holds too (cache.length grows).
+  // Other models throw InputError.
+  virtual torch::Tensor forward_cached(const torch::Tensor& ids, KvCache& cache);
   virtual NamedTensors named_parameters() = 0;
   virtual NamedTensors named_buffers() = 0;
   virtual void train(bool on) = 0;

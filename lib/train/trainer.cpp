@@ -16,6 +16,7 @@
 #include "train/evaluate.hpp"
 #include "spec/metrics.hpp"
 #include "train/grad_buckets.hpp"
+#include "train/generation_metrics.hpp"
 #include "train/infer_timing.hpp"
 #include "train/lr_schedule.hpp"
 #include "train/settings_check.hpp"
@@ -107,7 +108,8 @@ struct Trainer::Impl {
   void checkpoint(TrialRun& run, const CheckpointPolicy& policy) const;
   StopDecision agreed_stop(TrainingObserver& observer) const;
   void check_replicas(Model& model) const;
-  void add_inference_timings(TrialRun& run) const;
+  std::map<std::string, double> inference_timings(TrialRun& run) const;
+  void measure_final(TrialRun& run) const;
   TrialOutcome train(const TrialSettings& trial, TrainingObserver& observer, const std::string& save_path,
                      const CheckpointPolicy& checkpoints, std::int64_t pause_at, const std::string& shared_path);
   std::map<std::string, double> evaluate_trained(const TrialSettings& trial, const std::string& shared_path,
@@ -298,10 +300,9 @@ void Trainer::Impl::check_replicas(Model& model) const {
 }
 
 // Every rank of the group times its own replica at once (as it trains, each
-// on its device); the group records its first rank's figures. They are the
-// trial's final and best values alike: measured once, on the final weights.
-void Trainer::Impl::add_inference_timings(TrialRun& run) const {
-  if (run.trial.infer.batch_sizes.empty() && run.trial.infer.batch_size == 0) return;
+// on its device); the group records its first rank's figures.
+std::map<std::string, double> Trainer::Impl::inference_timings(TrialRun& run) const {
+  if (run.trial.infer.batch_sizes.empty() && run.trial.infer.batch_size == 0) return {};
   const std::map<std::string, double> timed =
       time_inference(*run.model, run.view, run.trial.infer, task.device, run.bf16);
   const std::vector<std::string> names =
@@ -309,9 +310,22 @@ void Trainer::Impl::add_inference_timings(TrialRun& run) const {
   std::vector<double> values;
   for (const auto& name : names) values.push_back(timed.at(name));
   if (ranks() > 1) context.group->broadcast(values.data(), static_cast<int>(values.size()), MPI_DOUBLE, 0);
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    run.outcome.final_metrics[names[i]] = values[i];
-    run.outcome.best_metrics[names[i]] = values[i];
+  std::map<std::string, double> metrics;
+  for (std::size_t i = 0; i < names.size(); ++i) metrics[names[i]] = values[i];
+  return metrics;
+}
+
+// What is measured once, on the final weights (inference timings, generated
+// answers): the trial's final and best values alike.
+void Trainer::Impl::measure_final(TrialRun& run) const {
+  std::map<std::string, double> measured = inference_timings(run);
+  if (run.trial.infer.max_new_tokens > 0) {
+    AutocastGuard autocast(run.bf16);
+    measured.merge(generation_metrics(*run.model, run.view, run.trial.infer, task, run.trial.model.seq_len));
+  }
+  for (const auto& [name, value] : measured) {
+    run.outcome.final_metrics[name] = value;
+    run.outcome.best_metrics[name] = value;
   }
 }
 
@@ -321,7 +335,7 @@ std::map<std::string, double> Trainer::Impl::evaluate_trained(const TrialSetting
   std::unique_ptr<TrialRun> run = prepare(trial, {});
   load_weights(*run->model, shared_path);
   if (!save_path.empty() && rank() == 0) save_final(*run->model, save_path);
-  add_inference_timings(*run);
+  measure_final(*run);
   return run->outcome.final_metrics;
 }
 
@@ -377,7 +391,7 @@ TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& 
   if (!outcome.interrupted && !outcome.abandoned) check_replicas(*r.model);
   const bool trained = outcome.status == TrialStatus::done && !outcome.interrupted && !outcome.paused &&
                        !outcome.abandoned;
-  if (trained) add_inference_timings(r);
+  if (trained) measure_final(r);
   if (!save_path.empty() && trained && rank() == 0) save_final(*r.model, save_path);
   if (!shared_path.empty() && trained && rank() == 0) save_weights(*r.model, shared_path, WhichWeights::trained);
   outcome.wall_seconds = seconds_since(r.started);

@@ -8,6 +8,7 @@
 
 #include "checkpoint/safetensors.hpp"
 #include "train/causal_lm.hpp"
+#include "train/generate.hpp"
 #include "test_files.hpp"
 
 namespace fs = std::filesystem;
@@ -73,4 +74,29 @@ TEST_CASE("on the meta device only shapes are checked: nothing is read") {
   CHECK(model->named_parameters().size() == 2);
   CHECK_THROWS_WITH(trawl::make_causal_lm(meta, {4, 2, 4.0, 0.0, {"w_proj"}, false}),
                     Catch::Contains("model.lora.targets: 'w_proj' names no linear module"));
+}
+
+TEST_CASE("a causal LM reading token by token with a KV cache gives the logits of the whole sequence", "[train]") {
+  const std::string dir = tiny_llama("tiny-llama-cache");
+  trawl::CausalLmBases bases;
+  auto model = trawl::make_causal_lm(bases.get(dir, torch::kCPU), {12, 2, 4.0, 0.0, {"q_proj", "v_proj"}, false});
+  torch::NoGradGuard no_grad;
+  for (auto& [name, p] : model->named_parameters()) p.normal_();  // adapters that change the output
+  model->train(false);
+  const torch::Tensor ids = torch::tensor({{3, 1, 4, 1, 5, 9, 2, 6}});
+  const torch::Tensor whole = model->forward(ids);
+  trawl::KvCache cache;
+  std::vector<torch::Tensor> parts{model->forward_cached(ids.narrow(1, 0, 3), cache)};  // a prompt of 3
+  for (std::int64_t t = 3; t < 8; ++t) parts.push_back(model->forward_cached(ids.narrow(1, t, 1), cache));
+  CHECK(cache.length == 8);
+  CHECK(torch::allclose(torch::cat(parts, 1), whole, 1e-5, 1e-5));
+  // Greedy decoding is the argmax of the full forward pass, token by token.
+  const std::vector<std::int64_t> greedy = trawl::generate(*model, ids[0].narrow(0, 0, 3), 6, 12, {});
+  torch::Tensor sequence = ids.narrow(1, 0, 3);
+  for (std::int64_t expected : greedy) {
+    CHECK(model->forward(sequence)[0][-1].argmax().item<std::int64_t>() == expected);
+    sequence = torch::cat({sequence, torch::tensor({{expected}})}, 1);
+  }
+  // 9 tokens fill the context of 12 after the prompt of 3; the 10th needs no reading.
+  CHECK(trawl::generate(*model, ids[0].narrow(0, 0, 3), 20, 12, {}).size() == 10);
 }
