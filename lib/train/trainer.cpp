@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <map>
 
 #include "comm/all_reduce.hpp"
@@ -333,7 +334,12 @@ std::map<std::string, double> Trainer::Impl::evaluate_trained(const TrialSetting
                                                                const std::string& shared_path,
                                                                const std::string& save_path) {
   std::unique_ptr<TrialRun> run = prepare(trial, {});
-  load_weights(*run->model, shared_path);
+  try {
+    load_weights(*run->model, shared_path);
+  } catch (const InputError& e) {
+    throw InputError("the weights its shared training left cannot be loaded (" + std::string(e.what()) +
+                     "); remove " + std::filesystem::path(shared_path).parent_path().string() + " to train it again");
+  }
   if (!save_path.empty() && rank() == 0) save_final(*run->model, save_path);
   measure_final(*run);
   return run->outcome.final_metrics;
