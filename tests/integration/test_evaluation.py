@@ -52,9 +52,6 @@ def test_inference_is_timed_on_the_final_weights_for_each_batch_size(trawl, tmp_
     # Trial 1 is 512 wide, trial 0 4 wide: on the same inputs it is slower.
     assert final["infer.latency_ms.b256"][1] > final["infer.latency_ms.b256"][0]
     assert final["infer.throughput.b256"][1] < final["infer.throughput.b256"][0]
-    # Examples/s: batch size / time per pass, for the mean pass (near the median).
-    ratio = final["infer.throughput.b256"] * final["infer.latency_ms.b256"] / (256 * 1000)
-    assert ((ratio > 0.3) & (ratio < 3)).all(), ratio
     _, out, _ = run([trawl, "report", "out", "--format", "json"], cwd=tmp_path)
     top = json.loads(out)["top"]
     assert "infer.latency_ms.b1" not in top[0]  # no constraint names it: the top table stays narrow
@@ -80,22 +77,32 @@ batch_size = 4
 eval_every = 4
 [infer]
 batch_sizes = [2]
-iterations = 10
+iterations = 1
 """
 
 
-def test_a_language_model_counts_tokens_per_second(trawl, tmp_path):
+def items_per_pass(d, b):
+    """With one timed pass its time is the median: throughput × time = what one pass handles."""
+    with h5py.File(d / "out" / "results.h5", "r") as f:
+        return f[f"trials/final/infer.throughput.b{b}"][:] * f[f"trials/final/infer.latency_ms.b{b}"][:] / 1000
+
+
+def test_throughput_counts_examples_and_for_a_language_model_tokens(trawl, tmp_path):
+    mlp, gpt = tmp_path / "mlp", tmp_path / "gpt"
+    mlp.mkdir()
+    gpt.mkdir()
+    write_blobs(mlp / "blobs.h5", features=64)
+    (mlp / "s.toml").write_text(TIMED.replace("iterations = 15", "iterations = 1"))
+    run([trawl, "run", "s.toml", "--threads", "1"], cwd=mlp)
+    for b in (1, 256):
+        np.testing.assert_allclose(items_per_pass(mlp, b), b, rtol=1e-9)
     rng = random.Random(0)
     text = " ".join(rng.choice(["alpha", "beta", "gamma", "delta"]) for _ in range(800))
-    (tmp_path / "train.txt").write_text(text[:3000])
-    (tmp_path / "val.txt").write_text(text[3000:])
-    (tmp_path / "s.toml").write_text(GPT)
-    run([trawl, "run", "s.toml", "--threads", "1"], cwd=tmp_path)
-    with h5py.File(tmp_path / "out" / "results.h5", "r") as f:
-        latency = f["trials/final/infer.latency_ms.b2"][0]
-        throughput = f["trials/final/infer.throughput.b2"][0]
-    tokens_per_pass = throughput * latency / 1000  # about 2 sequences of 12 tokens
-    assert 24 / 3 < tokens_per_pass < 24 * 3, tokens_per_pass
+    (gpt / "train.txt").write_text(text[:3000])
+    (gpt / "val.txt").write_text(text[3000:])
+    (gpt / "s.toml").write_text(GPT)
+    run([trawl, "run", "s.toml", "--threads", "1"], cwd=gpt)
+    np.testing.assert_allclose(items_per_pass(gpt, 2), 2 * 12, rtol=1e-9)  # 2 sequences of 12 tokens
 
 
 BOUNDED = """
