@@ -3,8 +3,8 @@
 // Trial ids are dense, 0..size()-1, and ordered like nested loops: seeds
 // outermost, then the grid's dimensions (single axes and zip groups) in file
 // order, the last one fastest; except that evaluation-only dimensions (every
-// axis an infer.* key) come first, right after the seeds. Excluded points are skipped, so ids stay
-// dense. Exclusions are handled by precomputing survivor counts over only the
+// axis an infer.* key) come first, right after the seeds. Excluded points are
+// skipped, so ids stay dense. Exclusions are handled by precomputing survivor counts over only the
 // dimensions some exclusion mentions; everything else stays arithmetic.
 #pragma once
 

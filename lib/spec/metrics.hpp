@@ -28,7 +28,8 @@ bool generates(const SweepSpec& spec);
 // infer.* and gen.* metrics: measured once, on the final weights, never at
 // an eval point.
 bool measured_after_training(const std::string& metric);
-// Everything a sweep records: its task's metrics, then its inference timings.
+// Everything a sweep records: its task's metrics, then its inference
+// timings and generation scores.
 std::vector<std::string> sweep_metrics(const SweepSpec& spec, int classes = 2);
 bool higher_is_better(const std::string& metric);
 

@@ -298,9 +298,6 @@ void SweepParser::check_names() const {
   if (spec_.string("sweep.dir").empty()) fail(spec_.pos("sweep.dir"), "sweep.dir must not be empty");
 }
 
-// [prune] needs the dynamic schedule (paused trials must be taken up by
-// whichever worker is free), a first rung below the steps, and cohorts named
-// by grid axes. Keys that only matter to halving are refused without it.
 // Each constraint bounds a metric the sweep records (two-class metrics are
 // checked against the data when it is read).
 void SweepParser::check_constraints() const {
@@ -320,6 +317,9 @@ void SweepParser::check_generation() const {
        "needs data.kind = \"sft\" (and model.kind = \"causal_lm\"), not \"" + spec_.string("data.kind") + "\"");
 }
 
+// [prune] needs the dynamic schedule (paused trials must be taken up by
+// whichever worker is free), a first rung below the steps, and cohorts named
+// by grid axes. Keys that only matter to halving are refused without it.
 void SweepParser::check_prune() const {
   const bool halving = spec_.string("prune.rule") == "halving";
   if (!halving) {

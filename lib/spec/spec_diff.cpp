@@ -45,7 +45,9 @@ std::vector<std::string> spec_differences(const SweepSpec& before, const SweepSp
     if (it == before.settings.end() || !same_value(it->second.value, setting.value))
       out.push_back(key + ": " + old_text + " -> " + to_string(setting.value));
   }
-  const auto integers = [](const std::vector<std::int64_t>& v) { return values_text(std::vector<Value>(v.begin(), v.end())); };
+  const auto integers = [](const std::vector<std::int64_t>& v) {
+    return values_text(std::vector<Value>(v.begin(), v.end()));
+  };
   if (before.seeds != now.seeds)
     out.push_back("sweep.seeds: " + integers(before.seeds) + " -> " + integers(now.seeds));
   if (before.infer_batch_sizes != now.infer_batch_sizes)

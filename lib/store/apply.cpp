@@ -42,7 +42,8 @@ void apply_finish(hid_t f, double time, const FinishRecord& r) {
   // Only set when true: files made before train.patience have no such column.
   if (r.stopped_early) h5::write_enum(f, "trials/stopped_early", row, 1, {"FALSE", "TRUE"});
   // Files made before evaluation-only axes have no trained_by column.
-  if (r.trained_by >= 0 && h5::exists(f, "trials/trained_by")) h5::write_one(f, "trials/trained_by", row, r.trained_by);
+  if (r.trained_by >= 0 && h5::exists(f, "trials/trained_by"))
+    h5::write_one(f, "trials/trained_by", row, r.trained_by);
   // Status last: a reader that sees `done` sees everything else too.
   set_status(f, r.trial, r.status);
 }

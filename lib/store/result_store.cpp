@@ -43,7 +43,6 @@ std::string recorded_files(const std::string& dir) {
          (trials ? "trial files (checkpoints, weights)" : "");
 }
 
-// Journals the record first (when there is a journal), then writes it.
 // Whether `trial` is running under `owner`'s claim (read under the lock).
 // When this store made that claim, the attempt number it got names the claim
 // as well as the owner does (a later claim counts up, and a grid does not

@@ -2,12 +2,10 @@
 
 #include <algorithm>
 #include <sstream>
-
 #include <unordered_set>
 
 #include "core/hash.hpp"
 #include "core/text.hpp"
-#include "spec/schema.hpp"
 #include "grid/trial_settings.hpp"
 #include "schedule/static_partition.hpp"
 

@@ -35,7 +35,9 @@ std::map<std::string, double> metrics_of(const json& in) {
   return metrics;
 }
 
-json point_json(const EvalPoint& p) { return json{{"index", p.index}, {"step", p.step}, {"metrics", metrics_json(p.metrics)}}; }
+json point_json(const EvalPoint& p) {
+  return json{{"index", p.index}, {"step", p.step}, {"metrics", metrics_json(p.metrics)}};
+}
 
 EvalPoint point_of(const json& in) {
   return EvalPoint{in.at("index").get<std::int64_t>(), in.at("step").get<std::int64_t>(), metrics_of(in.at("metrics"))};
@@ -59,21 +61,26 @@ SharedTraining::SharedTraining(const std::string& results_dir, const Trial& tria
   std::filesystem::create_directories(dir_);
 }
 
-void SharedTraining::add_point(const EvalPoint& point) {
-  if (!points_read_ && std::filesystem::exists(dir_ + "/points.json"))
+// The eval points so far: those of earlier attempts (points.json), then ours.
+std::map<std::int64_t, EvalPoint>& SharedTraining::points() {
+  if (points_read_) return points_;
+  if (std::filesystem::exists(dir_ + "/points.json"))
     for (const auto& p : read_json(dir_ + "/points.json")) points_[p.at("index").get<std::int64_t>()] = point_of(p);
   points_read_ = true;
-  points_[point.index] = point;
+  return points_;
+}
+
+void SharedTraining::add_point(const EvalPoint& point) {
+  points()[point.index] = point;
   json all = json::array();
   for (const auto& [index, p] : points_) all.push_back(point_json(p));
   write_file_durably(dir_ + "/points.json", all.dump());
 }
 
 void SharedTraining::finish(TrialId trainer, const TrialOutcome& outcome) {
-  json points = json::array();
-  if (std::filesystem::exists(dir_ + "/points.json"))
-    for (const auto& p : read_json(dir_ + "/points.json"))
-      if (p.at("step").get<std::int64_t>() <= outcome.steps) points.push_back(p);  // not a lost attempt's later ones
+  json kept = json::array();
+  for (const auto& [index, p] : points())
+    if (p.step <= outcome.steps) kept.push_back(point_json(p));  // not a lost attempt's later ones
   const json record{{"trainer", trainer},
                     {"status", to_string(outcome.status)},
                     {"message", outcome.message},
@@ -83,7 +90,7 @@ void SharedTraining::finish(TrialId trainer, const TrialOutcome& outcome) {
                     {"stopped_early", outcome.stopped_early},
                     {"final", metrics_json(outcome.final_metrics)},
                     {"best", metrics_json(outcome.best_metrics)},
-                    {"points", points}};
+                    {"points", kept}};
   write_file_durably(dir_ + "/outcome.json", record.dump(1));
 }
 

@@ -45,6 +45,7 @@ class SharedTraining {
   std::optional<Trained> trained() const;
 
  private:
+  std::map<std::int64_t, EvalPoint>& points();
   std::string dir_;
   std::map<std::int64_t, EvalPoint> points_;  // by index; read from points.json first
   bool points_read_ = false;

@@ -7,6 +7,7 @@
 
 #include "checkpoint/hf_config.hpp"
 #include "h5/io.hpp"
+#include "spec/metrics.hpp"
 #include "train/token_data.hpp"
 
 namespace trawl {
@@ -151,18 +152,23 @@ int check_labels(const DataFile& data) {
   return static_cast<int>(*hi + 1);
 }
 
-// val.auc, val.precision and val.recall exist for two classes only.
-void check_two_class_metrics(const SweepSpec& spec, std::int64_t classes) {
-  if (classes == 2) return;
-  struct Named {
-    std::string where, metric;
-    SourcePos pos;
+// The metrics a task reports for two classes but not for this many (val.auc,
+// val.precision, val.recall) cannot be ranked by or bounded.
+void check_two_class_metrics(const SweepSpec& spec, int classes) {
+  const std::vector<std::string> two = metric_names("classification", 2);
+  const std::vector<std::string> these = metric_names("classification", classes);
+  const auto two_class_only = [&](const std::string& metric) {
+    return std::find(two.begin(), two.end(), metric) != two.end() &&
+           std::find(these.begin(), these.end(), metric) == these.end();
   };
-  std::vector<Named> named{{"sweep.metric ", spec.string("sweep.metric"), spec.pos("sweep.metric")}};
-  for (const Constraint& c : spec.constraints) named.push_back({"sweep.constraints: ", c.metric, c.pos});
-  for (const auto& n : named)
-    if (n.metric == "val.auc" || n.metric == "val.precision" || n.metric == "val.recall")
-      throw input_error_at(n.pos, n.where + n.metric + " needs two classes; the data has " + std::to_string(classes));
+  const std::string& metric = spec.string("sweep.metric");
+  if (two_class_only(metric))
+    throw input_error_at(spec.pos("sweep.metric"),
+                         "sweep.metric " + metric + " needs two classes; the data has " + std::to_string(classes));
+  for (const Constraint& c : spec.constraints)
+    if (two_class_only(c.metric))
+      throw input_error_at(c.pos, "sweep.constraints: " + c.metric + " needs two classes; the data has " +
+                                      std::to_string(classes));
 }
 
 DataShape inspect_hdf5(const SweepSpec& spec, const DataFile& data) {

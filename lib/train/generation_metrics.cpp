@@ -4,12 +4,11 @@
 
 #include "train/generate.hpp"
 #include "train/quantile.hpp"
+#include "train/token_data.hpp"
 
 namespace trawl {
 
 namespace {
-
-constexpr std::int64_t ignored = -100;
 
 // Per-rank sums, added over the group.
 struct GenerationSums {
@@ -20,12 +19,12 @@ struct GenerationSums {
 void score_row(Model& model, const Batch& row, std::int64_t index, const InferSettings& settings,
                const EvalTask& task, std::int64_t context, GenerationSums& sums, std::vector<float>& latencies) {
   const torch::Tensor targets = row.y[0].to(torch::kCPU), inputs = row.x[0];
-  const torch::Tensor labelled = targets.ne(ignored).nonzero();
+  const torch::Tensor labelled = targets.ne(ignored_label).nonzero();
   if (labelled.numel() == 0) return;  // no answer to score
   // targets[i] is the label of token i+1: the answer starts after token `first`.
   const std::int64_t first = labelled[0][0].item<std::int64_t>();
   std::int64_t n = 0;
-  while (first + n < targets.size(0) && targets[first + n].item<std::int64_t>() != ignored) ++n;
+  while (first + n < targets.size(0) && targets[first + n].item<std::int64_t>() != ignored_label) ++n;
   const Sampling sampling{settings.temperature, settings.top_k, settings.top_p,
                           static_cast<std::uint64_t>(settings.seed + index)};
   const auto start = std::chrono::steady_clock::now();

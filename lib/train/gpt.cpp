@@ -4,7 +4,6 @@
 #include <limits>
 #include <tuple>
 
-
 namespace trawl {
 
 namespace {

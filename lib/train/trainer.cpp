@@ -15,7 +15,6 @@
 #include "train/causal_lm.hpp"
 #include "train/early_stopping.hpp"
 #include "train/evaluate.hpp"
-#include "spec/metrics.hpp"
 #include "train/grad_buckets.hpp"
 #include "train/generation_metrics.hpp"
 #include "train/infer_timing.hpp"
@@ -301,19 +300,18 @@ void Trainer::Impl::check_replicas(Model& model) const {
 }
 
 // Every rank of the group times its own replica at once (as it trains, each
-// on its device); the group records its first rank's figures.
+// on its device); the group records its first rank's figures. Every rank
+// times the same batch sizes, so the maps hold the same names in the same
+// order.
 std::map<std::string, double> Trainer::Impl::inference_timings(TrialRun& run) const {
   if (run.trial.infer.batch_sizes.empty() && run.trial.infer.batch_size == 0) return {};
-  const std::map<std::string, double> timed =
-      time_inference(*run.model, run.view, run.trial.infer, task.device, run.bf16);
-  const std::vector<std::string> names =
-      infer_metric_names(run.trial.infer.batch_sizes, run.trial.infer.batch_size > 0);
+  std::map<std::string, double> timed = time_inference(*run.model, run.view, run.trial.infer, task.device, run.bf16);
   std::vector<double> values;
-  for (const auto& name : names) values.push_back(timed.at(name));
+  for (const auto& [name, value] : timed) values.push_back(value);
   if (ranks() > 1) context.group->broadcast(values.data(), static_cast<int>(values.size()), MPI_DOUBLE, 0);
-  std::map<std::string, double> metrics;
-  for (std::size_t i = 0; i < names.size(); ++i) metrics[names[i]] = values[i];
-  return metrics;
+  std::size_t i = 0;
+  for (auto& [name, value] : timed) value = values[i++];
+  return timed;
 }
 
 // What is measured once, on the final weights (inference timings, generated
