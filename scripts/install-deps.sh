@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages trawl builds, runs and tests with (as root).
+# Installs the Debian packages trawl builds, runs and tests with (as root),
+# for the release /etc/os-release names: Debian 12 (bookworm) or 13 (trixie).
 # Does nothing when they are all there already.
 set -euo pipefail
+
+codename=unknown
+[ -r /etc/os-release ] && codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-unknown}")
+case "$codename" in
+  bookworm | trixie) ;;
+  *) echo "install-deps: '$codename' is not a release trawl is tested on (Debian 12 bookworm, 13 trixie);" \
+       "trying Debian 13's package names" >&2 ;;
+esac
 
 packages=(
   build-essential cmake pkg-config ccache
@@ -14,6 +23,11 @@ packages=(
   python3-venv python3-setuptools python3-sentencepiece perl-doc
   chromium
 )
+# Where the two releases name a package differently, the name is picked here.
+case "$codename" in
+  bookworm) ;;
+  *) ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -17,6 +17,7 @@
 #include "slurm/stop_signal.hpp"
 #include "slurm/submit.hpp"
 #include "spec/parse.hpp"
+#include "sweep/build_info.hpp"
 #include "sweep/plan.hpp"
 #include "sweep/repair.hpp"
 #include "sweep/run.hpp"
@@ -298,7 +299,7 @@ int main(int argc, char** argv) {
   // First of all: a signal that comes while MPI or torch start must not kill us.
   trawl::install_stop_handlers();
   CLI::App app("trawl - exhaustive hyperparameter grid sweeps of fine-tunes, on Slurm or mpirun", "trawl");
-  app.set_version_flag("--version", std::string("trawl ") + trawl::version());
+  app.set_version_flag("--version", [] { return std::string("trawl ") + trawl::version() + "\n" + trawl::build_description(); });
   app.require_subcommand(1);
   app.footer(footer);
   app.failure_message(failure_message);

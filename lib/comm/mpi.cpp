@@ -15,6 +15,15 @@ void mpi_check(int code, const char* call, const char* file, int line) {
                  std::string(text, static_cast<std::size_t>(length)));
 }
 
+std::string mpi_library_version() {
+  char text[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+  int length = 0;
+  TRAWL_MPI_CHECK(MPI_Get_library_version(text, &length));
+  std::string version(text, static_cast<std::size_t>(length));
+  std::size_t end = version.find_first_of(",\n");
+  return version.substr(0, end == std::string::npos ? version.size() : end);
+}
+
 MpiEnvironment::MpiEnvironment(int* argc, char*** argv) {
   int provided = 0;
   TRAWL_MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));

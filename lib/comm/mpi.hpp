@@ -20,6 +20,10 @@ class MpiError : public Error {
 void mpi_check(int code, const char* call, const char* file, int line);
 #define TRAWL_MPI_CHECK(call) ::trawl::mpi_check((call), #call, __FILE__, __LINE__)
 
+// The MPI library's own description of itself, first line ("Open MPI
+// v5.0.7, ..."); callable before MPI starts.
+std::string mpi_library_version();
+
 // MPI_Init_thread on construction (MpiError when the library cannot give
 // MPI_THREAD_FUNNELED), MPI_Finalize on destruction; errors on
 // MPI_COMM_WORLD are returned (and so checked) instead of aborting.

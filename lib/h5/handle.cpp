@@ -84,4 +84,26 @@ bool exists(hid_t location, const std::string& path) {
   return true;
 }
 
+// H5Oopen and H5Iget_type have kept their signatures since 1.8, unlike
+// H5Oget_info_by_name (4 arguments in 1.10, 5 and another struct in 1.12+).
+bool is_dataset(hid_t location, const std::string& path) {
+  silence_automatic_printing();
+  Object object(H5Oopen(location, path.c_str(), H5P_DEFAULT), "open '" + path + "'");
+  return H5Iget_type(object.get()) == H5I_DATASET;
+}
+
+std::string library_version() {
+  unsigned major = 0, minor = 0, release = 0;
+  check(H5get_libversion(&major, &minor, &release), "get the HDF5 version");
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
+}
+
+herr_t reclaim_variable_length(hid_t type, hid_t space, void* buffer) {
+#if H5_VERSION_GE(1, 12, 0)
+  return H5Treclaim(type, space, H5P_DEFAULT, buffer);  // H5Dvlen_reclaim is deprecated from 1.12
+#else
+  return H5Dvlen_reclaim(type, space, H5P_DEFAULT, buffer);
+#endif
+}
+
 }  // namespace trawl::h5

@@ -55,6 +55,7 @@ using Dataspace = Handle<H5Sclose>;
 using Datatype = Handle<H5Tclose>;
 using PropertyList = Handle<H5Pclose>;
 using Attribute = Handle<H5Aclose>;
+using Object = Handle<H5Oclose>;
 
 // File access without HDF5's flock-based locking (it fails on NFS and
 // Lustre; trawl serialises writers with its own fcntl lock instead).
@@ -63,5 +64,15 @@ File open_file(const std::string& path, unsigned flags);
 File create_file(const std::string& path);  // fails if it exists
 
 bool exists(hid_t location, const std::string& path);  // every part of a/b/c
+// Whether the object at path (which must exist) is a dataset, not a group
+// or a named datatype.
+bool is_dataset(hid_t location, const std::string& path);
+
+// The calls whose signature changed between HDF5 1.10 and 1.12/1.14, here
+// and nowhere else: trawl builds against both (Debian 12 ships 1.10.8,
+// Debian 13 1.14.5) without relying on the library's API-version default.
+// "1.14.5": the HDF5 library this process runs with.
+std::string library_version();
+herr_t reclaim_variable_length(hid_t type, hid_t space, void* buffer);
 
 }  // namespace trawl::h5

@@ -175,7 +175,7 @@ std::vector<std::string> read_strings(const Dataset& dataset) {
   read_all(dataset, type.get(), raw.data());
   for (char* s : raw) out.emplace_back(s ? s : "");
   Dataspace space(H5Dget_space(dataset.get()), "get dataspace");
-  check(H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, raw.data()), "free strings");
+  check(reclaim_variable_length(type.get(), space.get(), raw.data()), "free strings");
   return out;
 }
 

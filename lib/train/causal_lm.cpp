@@ -1,7 +1,5 @@
 #include "train/causal_lm.hpp"
 
-#include <torch/version.h>
-
 #include <cmath>
 #include <filesystem>
 
@@ -9,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/text.hpp"
 #include "train/evaluate.hpp"
+#include "train/torch_compat.hpp"
 
 namespace trawl {
 
@@ -179,16 +178,7 @@ torch::Tensor CausalLm::attention(const torch::Tensor& x, const std::string& p, 
     k = k.unsqueeze(2).expand({b, kv, heads / kv, keys, d}).reshape({b, heads, keys, d});
     v = v.unsqueeze(2).expand({b, kv, heads / kv, keys, d}).reshape({b, heads, keys, d});
   }
-#if TORCH_VERSION_MAJOR >= 2
-  // is_causal aligns the mask top-left: right only without cached keys.
-  torch::Tensor out = past == 0 ? at::scaled_dot_product_attention(q, k, v, {}, 0.0, true)
-                                : at::scaled_dot_product_attention(
-                                      q, k, v, future_positions(t, past, x.device()).logical_not(), 0.0, false);
-#else
-  torch::Tensor scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(d));
-  scores = scores.masked_fill(future_positions(t, past, x.device()), -std::numeric_limits<float>::infinity());
-  torch::Tensor out = torch::matmul(torch::softmax(scores, -1, torch::kFloat).to(q.scalar_type()), v);
-#endif
+  torch::Tensor out = scaled_attention(q, k, v, future_positions(t, past, x.device()), past == 0);
   return linear(out.transpose(1, 2).reshape({b, t, heads * d}), p + "o_proj");
 }
 

@@ -74,9 +74,7 @@ class DataFile {
     const std::string& name = spec_.string(key);
     if (!h5::exists(file_.get(), name))
       throw input_error_at(spec_.pos(key), key + ": dataset '" + name + "' is not in " + path_);
-    H5O_info_t info;
-    if (H5Oget_info_by_name(file_.get(), name.c_str(), &info, H5P_DEFAULT) < 0 || info.type != H5O_TYPE_DATASET)
-      fail(key, "is a group, not a dataset");
+    if (!h5::is_dataset(file_.get(), name)) fail(key, "is a group, not a dataset");
     h5::Dataset d = h5::open_dataset(file_.get(), name);
     h5::Datatype type = h5::file_type(d);
     return Array{h5::shape(d), H5Tget_class(type.get())};

@@ -1,13 +1,12 @@
 #include "train/evaluate.hpp"
 
-#include <ATen/autocast_mode.h>
-#include <torch/version.h>
 
 #include <cmath>
 #include <vector>
 
 #include "train/auc.hpp"
 #include "train/class_metrics.hpp"
+#include "train/torch_compat.hpp"
 
 namespace trawl {
 
@@ -107,35 +106,6 @@ std::map<std::string, double> evaluate(const EvalTask& task, Model& model, const
   }
   model.train(true);
   return group_metrics(task, sums);
-}
-
-bool autocast_enabled() {
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  return at::autocast::is_autocast_enabled(at::kCUDA);
-#else
-  return at::autocast::is_enabled();
-#endif
-}
-
-AutocastGuard::AutocastGuard(bool on) : on_(on) {
-  if (!on_) return;
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
-  at::autocast::set_autocast_enabled(at::kCUDA, true);
-#else
-  at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-  at::autocast::set_enabled(true);
-#endif
-}
-
-AutocastGuard::~AutocastGuard() {
-  if (!on_) return;
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  at::autocast::set_autocast_enabled(at::kCUDA, false);
-#else
-  at::autocast::set_enabled(false);
-#endif
-  at::autocast::clear_cache();
 }
 
 }  // namespace trawl

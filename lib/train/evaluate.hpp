@@ -37,19 +37,4 @@ torch::Tensor loss_sum(const EvalTask& task, const torch::Tensor& out, const tor
 std::map<std::string, double> evaluate(const EvalTask& task, Model& model, const DataView& view, std::int64_t batch,
                                        bool bf16);
 
-// Whether CUDA autocast is on now.
-bool autocast_enabled();
-
-// bf16 autocast for CUDA, on for the guard's lifetime (the API moved in 2.4).
-class AutocastGuard {
- public:
-  explicit AutocastGuard(bool on);
-  ~AutocastGuard();
-  AutocastGuard(const AutocastGuard&) = delete;
-  AutocastGuard& operator=(const AutocastGuard&) = delete;
-
- private:
-  bool on_;
-};
-
 }  // namespace trawl

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "train/evaluate.hpp"
+#include "train/torch_compat.hpp"
 #include "train/quantile.hpp"
 
 namespace trawl {

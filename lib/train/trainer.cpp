@@ -15,6 +15,7 @@
 #include "train/causal_lm.hpp"
 #include "train/early_stopping.hpp"
 #include "train/evaluate.hpp"
+#include "train/torch_compat.hpp"
 #include "train/grad_buckets.hpp"
 #include "train/generation_metrics.hpp"
 #include "train/infer_timing.hpp"

@@ -1,5 +1,6 @@
-#include <catch2/catch.hpp>
+#include "catch_support.hpp"
 
+#include <algorithm>
 #include <numeric>
 
 #include "comm/all_reduce.hpp"
@@ -37,7 +38,7 @@ TEST_CASE("MPI gives the thread level trawl asked for", "[comm]") {
 
 TEST_CASE("a failed MPI call is an MpiError naming the call", "[comm]") {
   int value = 0;
-  CHECK_THROWS_WITH(world().broadcast(&value, 1, MPI_INT, world().size() + 5), Catch::Matchers::Contains("MPI_Bcast"));
+  CHECK_THROWS_WITH(world().broadcast(&value, 1, MPI_INT, world().size() + 5), trawl::test::Contains("MPI_Bcast"));
 }
 
 TEST_CASE("rank groups split the world into groups of ranks_per_trial on one node", "[comm]") {

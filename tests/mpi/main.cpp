@@ -1,7 +1,7 @@
 // Catch2 under MPI: every rank runs every test; MPI is started once around
 // the session. ctest runs this under `mpirun -np 2`.
 #define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
+#include "catch_support.hpp"
 
 #include <iostream>
 

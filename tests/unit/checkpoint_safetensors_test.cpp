@@ -1,7 +1,7 @@
 #include <torch/torch.h>
 // glog, through torch, defines CHECK; these tests mean Catch's.
 #undef CHECK
-#include <catch2/catch.hpp>
+#include "catch_support.hpp"
 
 #include <cstring>
 #include <filesystem>

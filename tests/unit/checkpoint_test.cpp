@@ -1,7 +1,7 @@
 #include <torch/torch.h>
 // glog, through torch, defines CHECK; these tests mean Catch's.
 #undef CHECK
-#include <catch2/catch.hpp>
+#include "catch_support.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -130,13 +130,13 @@ TEST_CASE("the training state payload restores parameters, optimizer, RNGs and c
 
   trawl::TrainState other_trial{named(), {}, &optimizer, &data, &restored, "base-hash", "trial (lr=0.2)"};
   CHECK_THROWS_WITH(trawl::load_state(payload, other_trial, torch::kCPU),
-                    Catch::Matchers::Contains("it belongs to trial (lr=0.1), not to trial (lr=0.2)"));
+                    trawl::test::Contains("it belongs to trial (lr=0.1), not to trial (lr=0.2)"));
   trawl::TrainState other{named(), {}, &optimizer, &data, &restored, "other-base", "trial (lr=0.1)"};
-  CHECK_THROWS_WITH(trawl::load_state(payload, other, torch::kCPU), Catch::Matchers::Contains("other base weights"));
+  CHECK_THROWS_WITH(trawl::load_state(payload, other, torch::kCPU), trawl::test::Contains("other base weights"));
   torch::nn::Linear wider(5, 3);
   trawl::NamedTensors wrong;
   for (auto& p : wider->named_parameters()) wrong.emplace_back(p.key(), p.value());
   trawl::TrainState mismatched{wrong, {}, &optimizer, &data, &restored, "base-hash", "trial (lr=0.1)"};
   CHECK_THROWS_WITH(trawl::load_state(payload, mismatched, torch::kCPU),
-                    Catch::Matchers::Contains("no parameter 'weight' of this shape"));
+                    trawl::test::Contains("no parameter 'weight' of this shape"));
 }

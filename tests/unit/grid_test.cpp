@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch_support.hpp"
 
 #include <cmath>
 #include <random>
@@ -94,8 +94,8 @@ TEST_CASE("exclusions drop matching points and ids stay dense", "[grid]") {
 
 TEST_CASE("a grid left empty by exclusions is an error at the exclusion", "[grid]") {
   auto spec = parse(data + "[grid]\ntrain.lr = [0.1]\n[[exclude]]\ntrain.lr = 0.1\n");
-  CHECK_THROWS_WITH(trawl::Grid(spec), Catch::Matchers::StartsWith("sweep.toml:5:1:") &&
-                                           Catch::Matchers::Contains("drop every point"));
+  CHECK_THROWS_WITH(trawl::Grid(spec), trawl::test::StartsWith("sweep.toml:5:1:") &&
+                                           trawl::test::Contains("drop every point"));
 }
 
 TEST_CASE("random grids with exclusions agree with brute-force enumeration", "[grid]") {

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch_support.hpp"
 
 #include "h5/io.hpp"
 #include "h5/typed.hpp"
@@ -24,7 +24,7 @@ TEST_CASE("an h5 handle closes its identifier once, and moves", "[h5]") {
   CHECK(H5Iis_valid(id) <= 0);
   moved.reset();  // a second reset is harmless
   CHECK_THROWS_AS(h5::create_file(path), h5::H5Error);  // it exists
-  CHECK_THROWS_WITH(h5::open_file(path + ".missing", H5F_ACC_RDONLY), Catch::Matchers::Contains("f.h5.missing"));
+  CHECK_THROWS_WITH(h5::open_file(path + ".missing", H5F_ACC_RDONLY), trawl::test::Contains("f.h5.missing"));
 }
 
 TEST_CASE("typed reads take their memory type from the C++ type and refuse another class", "[h5]") {
@@ -45,8 +45,8 @@ TEST_CASE("typed reads take their memory type from the C++ type and refuse anoth
   CHECK(std::isnan(h5::read<double>(f, "a/reals")[0]));
   CHECK(h5::read<std::string>(f, "a/names") == std::vector<std::string>({"", "zoë"}));
   CHECK(h5::read_one<std::string>(f, "a/names", 1) == "zoë");
-  CHECK_THROWS_WITH(h5::read<double>(f, "a/ints"), Catch::Matchers::Contains("a/ints: the dataset is not of the type"));
-  CHECK_THROWS_WITH(h5::read<std::string>(f, "a/reals"), Catch::Matchers::Contains("a/reals"));
+  CHECK_THROWS_WITH(h5::read<double>(f, "a/ints"), trawl::test::Contains("a/ints: the dataset is not of the type"));
+  CHECK_THROWS_WITH(h5::read<std::string>(f, "a/reals"), trawl::test::Contains("a/reals"));
   CHECK_THROWS_AS(h5::read<double>(f, "a/nothing"), h5::H5Error);
 }
 
@@ -64,7 +64,7 @@ TEST_CASE("enum columns are checked against their names on every read", "[h5]") 
   std::int8_t bad = 9;
   h5::write_rows(h5::open_dataset(f, "colour"), colour.get(), 3, 1, &bad);  // raw bytes, as damage would
   CHECK_THROWS_WITH(h5::read_enum(f, "colour", names),
-                    Catch::Matchers::Contains("colour: row 3 holds 9, which is not one of its 3 enum values"));
-  CHECK_THROWS_WITH(h5::read_enum_one(f, "colour", 3, names), Catch::Matchers::Contains("row 3 holds 9"));
+                    trawl::test::Contains("colour: row 3 holds 9, which is not one of its 3 enum values"));
+  CHECK_THROWS_WITH(h5::read_enum_one(f, "colour", 3, names), trawl::test::Contains("row 3 holds 9"));
   CHECK(h5::read_enum_one(f, "colour", 0, names) == 0);
 }

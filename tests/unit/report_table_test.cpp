@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch_support.hpp"
 
 #include <cmath>
 
@@ -26,7 +26,7 @@ std::vector<trawl::Table> sample() {
 TEST_CASE("a CSV holds exactly one table, quoted where it must be", "[report]") {
   const auto tables = sample();
   CHECK(trawl::render({tables[0]}, trawl::TableFormat::csv) == "rank,name,score\n1,\"a, \"\"quoted\"\"\",0.5\n2,b,\n");
-  CHECK_THROWS_WITH(trawl::render(tables, trawl::TableFormat::csv), Catch::Matchers::Contains("--table"));
+  CHECK_THROWS_WITH(trawl::render(tables, trawl::TableFormat::csv), trawl::test::Contains("--table"));
 }
 
 TEST_CASE("JSON keeps numbers numbers and writes NaN as null", "[report]") {
@@ -49,6 +49,6 @@ TEST_CASE("the marginals table joins every marginal.<axis> table under an axis c
   CHECK(m.rows[1][1].text == "sgd");
   CHECK(trawl::pick_table(sample(), "top")[0].name == "top");
   CHECK_THROWS_WITH(trawl::pick_table(sample(), "bottom"),
-                    Catch::Matchers::Contains("summary, top, marginals, importance, pareto, problems"));
+                    trawl::test::Contains("summary, top, marginals, importance, pareto, problems"));
   CHECK_THROWS_AS(trawl::parse_table_format("xml"), trawl::InputError);
 }

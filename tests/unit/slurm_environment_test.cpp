@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch_support.hpp"
 
 #include <cstdlib>
 
@@ -35,7 +35,7 @@ TEST_CASE("inside a Slurm array the index counts from the array's minimum and st
 TEST_CASE("a malformed Slurm variable is a clear error", "[slurm]") {
   ScopedEnv id("SLURM_ARRAY_TASK_ID", "x1");
   CHECK_THROWS_WITH(trawl::array_task(std::nullopt, std::nullopt),
-                    Catch::Matchers::Contains("SLURM_ARRAY_TASK_ID='x1' is not an integer"));
+                    trawl::test::Contains("SLURM_ARRAY_TASK_ID='x1' is not an integer"));
 }
 
 TEST_CASE("SLURM_CPUS_PER_TASK sets a rank's threads", "[slurm]") {

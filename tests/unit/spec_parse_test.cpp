@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch_support.hpp"
 
 #include <fstream>
 
@@ -8,8 +8,8 @@
 
 using trawl::test::parse;
 using trawl::test::parse_error;
-using Catch::Matchers::Contains;
-using Catch::Matchers::StartsWith;
+using trawl::test::Contains;
+using trawl::test::StartsWith;
 
 namespace {
 const std::string data = "[data]\npath = \"d.h5\"\n";

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch_support.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -57,7 +57,7 @@ TEST_CASE("trawl 0.1 journals are still read", "[store][journal]") {
   REQUIRE(records.size() == 2);
   CHECK(records[1].sequence == 1);
   CHECK(records[1].fields == std::vector<std::string>({"event", "6", "2", "note", "hi"}));
-  CHECK_THROWS_WITH(trawl::Journal(dir, "old"), Catch::Matchers::Contains("older format"));
+  CHECK_THROWS_WITH(trawl::Journal(dir, "old"), trawl::test::Contains("older format"));
 }
 
 TEST_CASE("every record kind round-trips through journal fields", "[store][record]") {

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch_support.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,7 +44,7 @@ TEST_CASE("a new results file has every trial row, pending, with its parameters"
   // Opening again finds it; another sweep's hash is refused with a message.
   CHECK(trawl::ResultStore::open_or_create(spec, grid, metrics, "hash-1").trial_count() == 16);
   CHECK_THROWS_WITH(trawl::ResultStore::open_or_create(spec, grid, metrics, "hash-2"),
-                    Catch::Matchers::Contains("different sweep file"));
+                    trawl::test::Contains("different sweep file"));
 }
 
 TEST_CASE("trial records round-trip through the file", "[store]") {
@@ -222,7 +222,7 @@ TEST_CASE("repair replays each trial attempt by attempt, whatever the nodes' clo
 
   // A record about a trial the grid does not have is refused, naming it.
   trawl::Journal(journals, "c").append(trawl::encode({1, trawl::InterruptRecord{99, 3}}));
-  CHECK_THROWS_WITH(store.replay(trawl::read_journals(journals)), Catch::Matchers::Contains("trial 99"));
+  CHECK_THROWS_WITH(store.replay(trawl::read_journals(journals)), trawl::test::Contains("trial 99"));
 }
 
 TEST_CASE("a status outside the enum is reported as damage, not read as a status", "[store]") {
@@ -238,7 +238,7 @@ TEST_CASE("a status outside the enum is reported as damage, not read as a status
     trawl::h5::write_rows(status, type.get(), 3, 1, &bad);
   }
   const trawl::ResultStore store = trawl::ResultStore::open_existing(path);
-  CHECK_THROWS_WITH(store.statuses(), Catch::Matchers::Contains("row 3 holds 9"));
+  CHECK_THROWS_WITH(store.statuses(), trawl::test::Contains("row 3 holds 9"));
 }
 
 TEST_CASE("a writer's records land only while the trial is running under its claim", "[store]") {
@@ -288,8 +288,8 @@ TEST_CASE("a write marks the file until it is closed; a mark left behind is a da
   // What a writer killed mid-write leaves: every reader and writer refuses the file.
   { std::ofstream left(marker); }
   CHECK_THROWS_AS(store.statuses(), trawl::DamagedResults);
-  CHECK_THROWS_WITH(store.read_events(), Catch::Matchers::Contains("stopped mid-write") &&
-                                             Catch::Matchers::Contains("trawl repair"));
+  CHECK_THROWS_WITH(store.read_events(), trawl::test::Contains("stopped mid-write") &&
+                                             trawl::test::Contains("trawl repair"));
   CHECK_THROWS_AS(store.event(trawl::StoreEvent{2.0, -1, "note", "lost?"}), trawl::DamagedResults);
   CHECK_THROWS_AS(trawl::ResultStore::open_or_create(spec, grid, metrics, "h"), trawl::DamagedResults);
   fs::remove(marker);

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch_support.hpp"
 
 #include <cmath>
 #include <fstream>
@@ -63,6 +63,6 @@ TEST_CASE("a damaged shared outcome is an error naming the file", "[sweep]") {
   const std::string dir = trawl::test::scratch_dir("shared-training-damaged");
   const trawl::SharedTraining shared(dir, trial(1, 0.1), "h");
   std::ofstream(shared.dir() + "/outcome.json") << "{\"trainer\": 3";
-  CHECK_THROWS_WITH(shared.trained(), Catch::Matchers::Contains(shared.dir() + "/outcome.json: damaged") &&
-                                          Catch::Matchers::Contains("remove the folder"));
+  CHECK_THROWS_WITH(shared.trained(), trawl::test::Contains(shared.dir() + "/outcome.json: damaged") &&
+                                          trawl::test::Contains("remove the folder"));
 }

@@ -1,7 +1,7 @@
 #include <torch/torch.h>
 // glog, through torch, defines CHECK; these tests mean Catch's.
 #undef CHECK
-#include <catch2/catch.hpp>
+#include "catch_support.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -73,7 +73,7 @@ TEST_CASE("on the meta device only shapes are checked: nothing is read") {
   auto model = trawl::make_causal_lm(meta, {4, 2, 4.0, 0.0, {"v_proj"}, false});
   CHECK(model->named_parameters().size() == 2);
   CHECK_THROWS_WITH(trawl::make_causal_lm(meta, {4, 2, 4.0, 0.0, {"w_proj"}, false}),
-                    Catch::Contains("model.lora.targets: 'w_proj' names no linear module"));
+                    trawl::test::Contains("model.lora.targets: 'w_proj' names no linear module"));
 }
 
 TEST_CASE("a causal LM reading token by token with a KV cache gives the logits of the whole sequence", "[train]") {

@@ -1,11 +1,11 @@
-#include <catch2/catch.hpp>
+#include "catch_support.hpp"
 
 #include "spec/spec_hash.hpp"
 #include "train/data_check.hpp"
 #include "test_files.hpp"
 
-using Catch::Matchers::Contains;
-using Catch::Matchers::StartsWith;
+using trawl::test::Contains;
+using trawl::test::StartsWith;
 
 TEST_CASE("a good data set is described", "[train][data]") {
   std::string dir = trawl::test::scratch_dir("data-good");

@@ -1,7 +1,7 @@
 #include <torch/torch.h>
 // glog, through torch, defines CHECK; these tests mean Catch's.
 #undef CHECK
-#include <catch2/catch.hpp>
+#include "catch_support.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -38,7 +38,7 @@ TEST_CASE("the GPT reading token by token with a KV cache gives the logits of th
   for (std::int64_t t = 4; t < 10; t += 2) parts.push_back(model->forward_cached(ids.narrow(1, t, 2), cache));
   CHECK(torch::allclose(torch::cat(parts, 1), whole, 1e-5, 1e-5));
   CHECK_THROWS_WITH(model->forward_cached(torch::zeros({2, 15}, torch::kLong), cache),
-                    Catch::Matchers::Contains("25 tokens exceeds model.seq_len 24"));
+                    trawl::test::Contains("25 tokens exceeds model.seq_len 24"));
 }
 
 TEST_CASE("greedy decoding is the argmax of the full forward pass, token by token", "[train]") {

@@ -1,4 +1,4 @@
-#include <catch2/catch.hpp>
+#include "catch_support.hpp"
 
 #include <cmath>
 #include <filesystem>
@@ -67,13 +67,13 @@ TEST_CASE("a NaN loss ends the trial as diverged with its step", "[train]") {
   Recorder r;
   trawl::TrialOutcome outcome = f.train(0, r);
   CHECK(outcome.status == trawl::TrialStatus::diverged);
-  CHECK_THAT(outcome.message, Catch::Matchers::Contains("at step"));
+  CHECK_THAT(outcome.message, trawl::test::Contains("at step"));
 }
 
 TEST_CASE("settings that cannot work throw an input error", "[train]") {
   Fixture f("trainer-bad", small() + "[grid]\ntrain.batch_size = [8, 1000]\n");
   Recorder r;
-  CHECK_THROWS_WITH(f.train(1, r), Catch::Matchers::Contains("larger than the training set"));
+  CHECK_THROWS_WITH(f.train(1, r), trawl::test::Contains("larger than the training set"));
 }
 
 TEST_CASE("fine-tuning loads base weights and keeps frozen parameters fixed", "[train]") {
@@ -87,7 +87,7 @@ TEST_CASE("fine-tuning loads base weights and keeps frozen parameters fixed", "[
   Fixture tune("trainer-tune", small("init = \"" + weights + "\"\nfreeze = [\"hidden.*\"]\n", "lr = 0.01\n"));
   Recorder tuned;
   CHECK_THROWS_WITH(Fixture("trainer-typo", small("freeze = [\"hiden.*\"]\n")).train(0, r),
-                    Catch::Matchers::Contains("matches no parameter"));
+                    trawl::test::Contains("matches no parameter"));
   trawl::TrialOutcome outcome = tune.train(0, tuned, tune.dir + "/tuned.pt");
   CHECK(outcome.status == trawl::TrialStatus::done);
   // Starting from the base, the first eval is already as good as the base's end.

@@ -1,0 +1,72 @@
+#include "train/torch_compat.hpp"
+
+#include <ATen/autocast_mode.h>
+#include <torch/version.h>
+
+#include <cmath>
+#include <limits>
+
+// TRAWL_TORCH_AT_LEAST(2, 4): libtorch 2.4 or newer.
+#define TRAWL_TORCH_AT_LEAST(major, minor) \
+  (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+
+namespace trawl {
+
+torch::Tensor scaled_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                               const torch::Tensor& hidden, bool causal_from_start) {
+#if TRAWL_TORCH_AT_LEAST(2, 0)
+  // is_causal aligns its mask top-left, right only when no keys are cached;
+  // an explicit mask says which keys may be seen (true), not hidden.
+  if (causal_from_start) return at::scaled_dot_product_attention(q, k, v, {}, 0.0, true);
+  return at::scaled_dot_product_attention(q, k, v, hidden.logical_not(), 0.0, false);
+#else
+  (void)causal_from_start;
+  torch::Tensor scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(q.size(-1)));
+  scores = scores.masked_fill(hidden, -std::numeric_limits<float>::infinity());
+  return torch::matmul(torch::softmax(scores, -1, torch::kFloat).to(q.scalar_type()), v);
+#endif
+}
+
+const char* attention_path() {
+#if TRAWL_TORCH_AT_LEAST(2, 0)
+  return "scaled_dot_product_attention";
+#else
+  return "matmul+softmax";
+#endif
+}
+
+std::string torch_version() {
+  return std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." +
+         std::to_string(TORCH_VERSION_PATCH);
+}
+
+bool autocast_enabled() {
+#if TRAWL_TORCH_AT_LEAST(2, 4)
+  return at::autocast::is_autocast_enabled(at::kCUDA);
+#else
+  return at::autocast::is_enabled();
+#endif
+}
+
+AutocastGuard::AutocastGuard(bool on) : on_(on) {
+  if (!on_) return;
+#if TRAWL_TORCH_AT_LEAST(2, 4)
+  at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+  at::autocast::set_autocast_enabled(at::kCUDA, true);
+#else
+  at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+  at::autocast::set_enabled(true);
+#endif
+}
+
+AutocastGuard::~AutocastGuard() {
+  if (!on_) return;
+#if TRAWL_TORCH_AT_LEAST(2, 4)
+  at::autocast::set_autocast_enabled(at::kCUDA, false);
+#else
+  at::autocast::set_enabled(false);
+#endif
+  at::autocast::clear_cache();
+}
+
+}  // namespace trawl
