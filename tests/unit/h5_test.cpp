@@ -1,5 +1,7 @@
 #include "catch_support.hpp"
 
+#include <cmath>
+
 #include "h5/io.hpp"
 #include "h5/typed.hpp"
 #include "test_files.hpp"

@@ -1,5 +1,6 @@
 #include "catch_support.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
