@@ -65,9 +65,10 @@ make_root() {
   mkdir -p "$(dirname "$root")"
   debootstrap --variant=minbase trixie "$root" "$mirror" > "$root.debootstrap.log" 2>&1 \
     || { tail -n 30 "$root.debootstrap.log" >&2; exit 1; }
-  # git for the tests that clone; ca-certificates for an https mirror.
+  # Nothing but git, as on a fresh machine: the test command installs the
+  # rest (ca-certificates only for an https mirror).
   in_root bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends git ca-certificates procps >/dev/null'
+    apt-get install -y -qq --no-install-recommends git ca-certificates >/dev/null'
   date -u +%FT%TZ > "$stamp"
 }
 

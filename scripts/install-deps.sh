@@ -13,7 +13,7 @@ case "$codename" in
 esac
 
 packages=(
-  build-essential cmake pkg-config ccache
+  build-essential cmake pkg-config ccache procps
   libopenmpi-dev openmpi-bin
   libtorch-dev
   libhdf5-dev hdf5-tools

@@ -60,6 +60,17 @@ SlurmdTimeout=30
 NodeName=$host NodeHostname=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 CONF
+  # Slurm 24.05+ (Debian 13 ships 24.11) reads cgroup.conf in every step and
+  # would probe the cgroup tree, which containers and chroots may not let it
+  # write; this cluster tracks processes without cgroups (proctrack/linuxproc,
+  # task/none), so it says so. 22.05 (Debian 12) knows no "disabled".
+  local version
+  version=$(slurmd -V 2>/dev/null | awk '{print $2}')
+  if [ "$(printf '%s\n' "$version" 24.05 | sort -V | head -n1)" = 24.05 ]; then
+    echo "CgroupPlugin=disabled" > /etc/slurm/cgroup.conf
+  else
+    rm -f /etc/slurm/cgroup.conf
+  fi
   if [ ! -s /etc/munge/munge.key ]; then
     mkdir -p /etc/munge
     dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none

@@ -51,7 +51,9 @@ void check_no_strays(const SafetensorsWeights& file, const Shapes& expected, con
   std::set<std::string> known;
   for (const auto& [name, shape] : expected) known.insert(name);
   for (const auto& name : file.names()) {
-    const bool rotary_cache = name.size() > 21 && name.compare(name.size() - 21, 21, "rotary_emb.inv_freq") == 0;
+    const std::string rotary = ".rotary_emb.inv_freq";  // buffers that Llama-2-era conversions saved
+    const bool rotary_cache =
+        name.size() > rotary.size() && name.compare(name.size() - rotary.size(), rotary.size(), rotary) == 0;
     const bool tied_head = name == "lm_head.weight" && c.tie_word_embeddings;
     if (!known.count(name) && !rotary_cache && !tied_head)
       throw InputError("model.path '" + dir + "': the weights hold tensor '" + name + "', which " +

@@ -1,3 +1,4 @@
+#include <torch/csrc/jit/passes/tensorexpr_fuser.h>
 #include <torch/script.h>
 
 #include "core/error.hpp"
@@ -34,6 +35,12 @@ class ScriptModel : public Model {
 }  // namespace
 
 std::unique_ptr<Model> load_script_model(const std::string& path) {
+  // The profiling executor would fuse the module's ops with the TensorExpr
+  // fuser, which a libtorch built with LLVM (Debian 13's 2.6) compiles to
+  // CPU code on the first steps: minutes for a small MLP, and sums in
+  // another order than the module's own ops. trawl trains the module as it
+  // was written, as the eager reference does.
+  torch::jit::setTensorExprFuserEnabled(false);
   try {
     return std::make_unique<ScriptModel>(torch::jit::load(path));
   } catch (const c10::Error& e) {

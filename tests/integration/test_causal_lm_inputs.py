@@ -128,6 +128,23 @@ def test_bad_checkpoint_is_exit_2_naming_it(trawl, tmp_path, case):
     assert not (tmp_path / "out" / "results.h5").exists()  # nothing ran
 
 
+def test_rotary_inv_freq_buffers_of_old_llama_checkpoints_are_accepted(trawl, tmp_path):
+    # Llama-2-era conversions saved each layer's rotary_emb.inv_freq buffer;
+    # transformers ignores them on load, and so does trawl (docs/llm.md).
+    weights = make_model_dir(tmp_path / "base", LLAMA)
+    layers = LLAMA["num_hidden_layers"]
+    half = LLAMA["hidden_size"] // LLAMA["num_attention_heads"] // 2
+    buffers = {f"model.layers.{i}.self_attn.rotary_emb.inv_freq": torch.ones(half) for i in range(layers)}
+    write_safetensors(tmp_path / "base" / "model.safetensors", {**weights, **buffers})
+    write_token_shard(tmp_path / "train.bin", np.arange(60) % 90)
+    write_token_shard(tmp_path / "val.bin", np.arange(30) % 90)
+    (tmp_path / "s.toml").write_text(SWEEP.format(model="", kind="tokens", data=TOKENS))
+    run([trawl, "validate", "s.toml"], cwd=tmp_path)
+    run([trawl, "run", "s.toml"], cwd=tmp_path)
+    with h5py.File(tmp_path / "out" / "results.h5", "r") as f:
+        assert f["trials/status"][0] == 2  # done
+
+
 def shard_bytes(tokens, magic=20240520, count=None):
     header = np.zeros(256, np.int32)
     header[0], header[1], header[2] = magic, 1, len(tokens) if count is None else count

@@ -71,6 +71,9 @@ def learning_rate(step):
 
 def python_reference(tmp_path):
     torch.set_num_threads(1)
+    # As trawl does (lib/train/script_model.cpp): no TensorExpr fusion, which
+    # a torch built with LLVM (Debian 13's) would compile the module with.
+    torch._C._jit_set_texpr_fuser_enabled(False)
     model = torch.jit.load(str(tmp_path / "net.pt"))
     with h5py.File(tmp_path / "data.h5", "r") as f:
         x, y = torch.from_numpy(f["train/x"][:]), torch.from_numpy(f["train/y"][:])
