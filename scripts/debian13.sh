@@ -75,7 +75,6 @@ make_root() {
 # Runs "$@" inside the root, in fresh mount and PID namespaces.
 in_root() {
   cp -f /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-  mkdir -p "$root$repo"
   [ -e "$root/etc/hosts" ] || : > "$root/etc/hosts"
   unshare --mount --pid --fork --propagation private \
     bash -euc '
@@ -84,8 +83,10 @@ in_root() {
       mount --rbind /sys "$root/sys"
       mount --rbind /dev "$root/dev"
       mount --bind /etc/hosts "$root/etc/hosts"
-      mount --bind "$repo" "$root$repo"
       mount -t tmpfs tmpfs "$root/tmp"
+      # After /tmp: a checkout below /tmp must not be hidden by it.
+      mkdir -p "$root$repo"
+      mount --bind "$repo" "$root$repo"
       mkdir -p "$root/run/lock"
       exec chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         LANG=C.UTF-8 CI="${CI:-}" TERM="${TERM:-dumb}" bash -c "cd \"\$0\" && exec \"\$@\"" "$repo" "$@"
