@@ -9,9 +9,11 @@
 #                                   half-made root is made again
 #   scripts/debian13.sh run CMD...  run CMD in the root, in this repository
 #                                   (mounted at the same path), with /proc,
-#                                   /sys (cgroups too), /dev and /etc/hosts
-#   scripts/debian13.sh test [ARGS] make, then run scripts/test.sh ARGS in it,
-#                                   building into build-debian13/
+#                                   /sys (cgroups too), /dev and /etc/hosts;
+#                                   trawl's scripts there build into
+#                                   build-debian13/ (TRAWL_BUILD_DIR), e.g.
+#                                   run bash scripts/quickstart.sh
+#   scripts/debian13.sh test [ARGS] make, then run scripts/test.sh ARGS in it
 #   scripts/debian13.sh remove      delete the root
 #
 # The root lives in $TRAWL_DEBIAN13_ROOT (default /var/cache/trawl/debian13)
@@ -89,14 +91,14 @@ in_root() {
       mount --bind "$repo" "$root$repo"
       mkdir -p "$root/run/lock"
       exec chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        LANG=C.UTF-8 CI="${CI:-}" TERM="${TERM:-dumb}" bash -c "cd \"\$0\" && exec \"\$@\"" "$repo" "$@"
+        LANG=C.UTF-8 CI="${CI:-}" TERM="${TERM:-dumb}" TRAWL_BUILD_DIR="${TRAWL_BUILD_DIR:-build-debian13}" bash -c "cd \"\$0\" && exec \"\$@\"" "$repo" "$@"
     ' in_root "$root" "$repo" "$@"
 }
 
 case "${1:-}" in
   make) make_root ;;
   run) shift; make_root; in_root "$@" ;;
-  test) shift; make_root; in_root env TRAWL_BUILD_DIR=build-debian13 bash scripts/test.sh "$@" ;;
+  test) shift; make_root; in_root bash scripts/test.sh "$@" ;;
   remove) remove ;;
   *) sed -n '2,20p' "$0"; exit 2 ;;
 esac

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh -DTRAWL_BUILD_TESTS=OFF
-trawl=$PWD/build/apps/trawl/trawl
+trawl=$PWD/${TRAWL_BUILD_DIR:-build}/apps/trawl/trawl
 
 if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1

@@ -43,6 +43,7 @@ else
 fi
 
 (cd "$build_dir" && ctest --output-on-failure -j 2 --timeout 1500 "$@")
+echo "== Debian ${codename:-?}: installed, built and tested in $SECONDS s"
 
 # The other supported release: Debian 13 in a root made from this machine's
 # mirror. Its Slurm daemons need the ports this one's use.
@@ -51,5 +52,7 @@ if [ "$codename" = bookworm ] && [ "${TRAWL_TEST_DEBIAN13:-1}" != 0 ] && [ "$(id
   echo "== Debian 13: the same tests inside a Debian 13 root (scripts/debian13.sh)"
   pattern=()
   if [ -n "${TRAWL_DEBIAN13_TESTS:-}" ]; then pattern=(-R "$TRAWL_DEBIAN13_TESTS"); fi
+  started=$SECONDS
   bash scripts/debian13.sh test "${pattern[@]}" "$@"
+  echo "== Debian 13 root: made, installed, built and tested in $((SECONDS - started)) s"
 fi

@@ -96,6 +96,17 @@ def reference_curve(config, weights, train, val, rank, steps=STEPS):
     return np.array(losses)
 
 
+def test_attention_path_is_the_one_this_libtorch_has(trawl):
+    # python3-torch is the same build as the libtorch trawl compiled against:
+    # on 2.x (Debian 13) the parity tests below run scaled_dot_product_attention,
+    # on 1.13 (Debian 12) the matmul + softmax it replaces.
+    _, out, _ = run([trawl, "--version"])
+    major = int(torch.__version__.split(".")[0])
+    path = "scaled_dot_product_attention" if major >= 2 else "matmul+softmax"
+    assert f"libtorch {torch.__version__.split('+')[0].rsplit('.', 1)[0]}." in out, out
+    assert f"(attention: {path})" in out, out
+
+
 @pytest.mark.parametrize("family", ["llama", "qwen2"])
 def test_step0_and_lora_steps_match_the_hf_reference(trawl, tmp_path, family):
     config = LLAMA if family == "llama" else QWEN2
