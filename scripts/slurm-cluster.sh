@@ -98,6 +98,12 @@ down() {
   pkill -x slurmd 2>/dev/null || true
   pkill -x slurmctld 2>/dev/null || true
   pkill -x munged 2>/dev/null || true
+  # Gone, ports released, before anything starts another cluster (test.sh's
+  # Debian 13 root starts one on the same ports right after).
+  for _ in $(seq 1 40); do
+    pgrep -x slurmd >/dev/null || pgrep -x slurmctld >/dev/null || pgrep -x munged >/dev/null || break
+    sleep 0.25
+  done
   echo "slurm-cluster: down"
 }
 
