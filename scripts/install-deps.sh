@@ -23,11 +23,8 @@ packages=(
   python3-venv python3-setuptools python3-sentencepiece perl-doc
   chromium
 )
-# Where the two releases name a package differently, the name is picked here.
-case "$codename" in
-  bookworm) ;;
-  *) ;;
-esac
+# Both releases name all of these alike; a name that differs would be picked
+# here from $codename.
 
 missing=()
 for p in "${packages[@]}"; do

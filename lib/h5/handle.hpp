@@ -68,11 +68,13 @@ bool exists(hid_t location, const std::string& path);  // every part of a/b/c
 // or a named datatype.
 bool is_dataset(hid_t location, const std::string& path);
 
-// The calls whose signature changed between HDF5 1.10 and 1.12/1.14, here
-// and nowhere else: trawl builds against both (Debian 12 ships 1.10.8,
-// Debian 13 1.14.5) without relying on the library's API-version default.
 // "1.14.5": the HDF5 library this process runs with.
 std::string library_version();
+
+// The calls whose signature changed between HDF5 1.10 and 1.12/1.14 are
+// wrapped here (is_dataset above, too) and nowhere else: trawl builds
+// against both (Debian 12 ships 1.10.8, Debian 13 1.14.5) without relying on
+// the library's API-version default.
 herr_t reclaim_variable_length(hid_t type, hid_t space, void* buffer);
 
 }  // namespace trawl::h5

@@ -178,7 +178,7 @@ torch::Tensor CausalLm::attention(const torch::Tensor& x, const std::string& p, 
     k = k.unsqueeze(2).expand({b, kv, heads / kv, keys, d}).reshape({b, heads, keys, d});
     v = v.unsqueeze(2).expand({b, kv, heads / kv, keys, d}).reshape({b, heads, keys, d});
   }
-  torch::Tensor out = scaled_attention(q, k, v, future_positions(t, past, x.device()), past == 0);
+  torch::Tensor out = causal_attention(q, k, v, past);
   return linear(out.transpose(1, 2).reshape({b, t, heads * d}), p + "o_proj");
 }
 

@@ -50,8 +50,8 @@ void check_no_strays(const SafetensorsWeights& file, const Shapes& expected, con
                      const std::string& dir) {
   std::set<std::string> known;
   for (const auto& [name, shape] : expected) known.insert(name);
+  const std::string rotary = ".rotary_emb.inv_freq";  // buffers that Llama-2-era conversions saved
   for (const auto& name : file.names()) {
-    const std::string rotary = ".rotary_emb.inv_freq";  // buffers that Llama-2-era conversions saved
     const bool rotary_cache =
         name.size() > rotary.size() && name.compare(name.size() - rotary.size(), rotary.size(), rotary) == 0;
     const bool tied_head = name == "lm_head.weight" && c.tie_word_embeddings;

@@ -1,6 +1,5 @@
 #include "train/evaluate.hpp"
 
-
 #include <cmath>
 #include <vector>
 

@@ -8,8 +8,8 @@
 
 #include "core/error.hpp"
 #include "train/evaluate.hpp"
-#include "train/torch_compat.hpp"
 #include "train/quantile.hpp"
+#include "train/torch_compat.hpp"
 
 namespace trawl {
 

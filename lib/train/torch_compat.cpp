@@ -6,23 +6,27 @@
 #include <cmath>
 #include <limits>
 
+#include "train/model.hpp"
+
 // TRAWL_TORCH_AT_LEAST(2, 4): libtorch 2.4 or newer.
 #define TRAWL_TORCH_AT_LEAST(major, minor) \
   (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
 
 namespace trawl {
 
-torch::Tensor scaled_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                               const torch::Tensor& hidden, bool causal_from_start) {
+torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                               std::int64_t past) {
+  const std::int64_t fresh = q.size(-2);
 #if TRAWL_TORCH_AT_LEAST(2, 0)
-  // is_causal aligns its mask top-left, right only when no keys are cached;
-  // an explicit mask says which keys may be seen (true), not hidden.
-  if (causal_from_start) return at::scaled_dot_product_attention(q, k, v, {}, 0.0, true);
-  return at::scaled_dot_product_attention(q, k, v, hidden.logical_not(), 0.0, false);
+  // is_causal aligns its mask top-left, right only when no keys are cached
+  // (and then the kernel needs no mask tensor); an explicit mask says which
+  // keys may be seen (true), not hidden.
+  if (past == 0) return at::scaled_dot_product_attention(q, k, v, {}, 0.0, true);
+  return at::scaled_dot_product_attention(q, k, v, future_positions(fresh, past, q.device()).logical_not(), 0.0,
+                                          false);
 #else
-  (void)causal_from_start;
   torch::Tensor scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(q.size(-1)));
-  scores = scores.masked_fill(hidden, -std::numeric_limits<float>::infinity());
+  scores = scores.masked_fill(future_positions(fresh, past, q.device()), -std::numeric_limits<float>::infinity());
   return torch::matmul(torch::softmax(scores, -1, torch::kFloat).to(q.scalar_type()), v);
 #endif
 }

@@ -15,12 +15,12 @@
 #include "train/causal_lm.hpp"
 #include "train/early_stopping.hpp"
 #include "train/evaluate.hpp"
-#include "train/torch_compat.hpp"
 #include "train/grad_buckets.hpp"
 #include "train/generation_metrics.hpp"
 #include "train/infer_timing.hpp"
 #include "train/lr_schedule.hpp"
 #include "train/settings_check.hpp"
+#include "train/torch_compat.hpp"
 #include "train/weights.hpp"
 
 #ifdef TRAWL_TORCH_CUDA
