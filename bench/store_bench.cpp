@@ -152,7 +152,8 @@ void bench_records(double seconds, std::vector<int> worker_counts) {
     const std::int64_t records = in_processes(workers, seconds, [&](int w, Clock::time_point deadline) {
       const std::string owner = "bench-" + std::to_string(w) + "@host:" + std::to_string(getpid());
       trawl::ResultStore mine = trawl::ResultStore::open_existing(store.path());
-      mine.attach_journal(std::make_shared<trawl::Journal>(spec.results_dir() + "/journals", "w" + std::to_string(w)));
+      mine.attach_journal(std::make_shared<trawl::Journal>(spec.results_dir() + "/journals", "w" + std::to_string(w)),
+                          trawl::SweepRecord{"bench", "bench"});
       mine.write_as(owner);
       std::int64_t n = 0;
       while (Clock::now() < deadline) {

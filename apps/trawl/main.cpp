@@ -27,6 +27,14 @@
 
 namespace {
 
+// The stop handlers go in before anything else runs: libtorch's static
+// initialisers take most of a second before main, and a SIGUSR1 (Slurm's
+// warning, forwarded by mpirun) that came then would kill the rank. The main
+// executable's preinit_array runs before any shared library's initialiser.
+void install_stop_handlers_first(int, char**, char**) { trawl::install_stop_handlers(); }
+[[maybe_unused]] __attribute__((section(".preinit_array"), used)) void (*const preinit_stop_handlers)(
+    int, char**, char**) = install_stop_handlers_first;
+
 constexpr int exit_code(trawl::ExitCode code) { return static_cast<int>(code); }
 
 const char* const footer = R"(exit codes: 0 success, 1 runtime failure (I/O, MPI, HDF5), 2 bad input
@@ -296,7 +304,7 @@ int dispatch(const CLI::App& app, const Options& o, int& argc, char**& argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // First of all: a signal that comes while MPI or torch start must not kill us.
+  // Installed already (preinit_stop_handlers); again, should a library's initialiser have replaced them.
   trawl::install_stop_handlers();
   CLI::App app("trawl - exhaustive hyperparameter grid sweeps of fine-tunes, on Slurm or mpirun", "trawl");
   app.set_version_flag("--version", [] { return std::string("trawl ") + trawl::version() + "\n" + trawl::build_description(); });

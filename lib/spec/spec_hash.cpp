@@ -1,5 +1,6 @@
 #include "spec/spec_hash.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "core/hash.hpp"
@@ -64,18 +65,30 @@ void add_settings(StableHash& hash, const SweepSpec& spec) {
 
 }  // namespace
 
+std::vector<InputFile> input_files(const SweepSpec& spec) {
+  std::vector<InputFile> files;
+  std::set<std::string> seen;
+  auto add = [&](const char* key, const std::string& value) {
+    if (value.empty()) return;
+    std::string path = spec.resolve_path(value);
+    if (seen.insert(path).second) files.push_back(InputFile{key, path, hash_files(path)});
+  };
+  for (const char* key : {"data.path", "data.train_file", "data.val_file", "model.init", "model.path"})
+    add(key, spec.string(key));
+  if (const Axis* axis = spec.find_axis("model.init"))
+    for (const auto& value : axis->values) add("model.init", std::get<std::string>(value));
+  return files;
+}
+
 std::string settings_hash(const SweepSpec& spec) {
   StableHash hash;
   add_settings(hash, spec);
-  std::set<std::string> files;
-  for (const char* key : {"data.path", "data.train_file", "data.val_file", "model.init", "model.path"})
-    if (!spec.string(key).empty()) files.insert(spec.resolve_path(spec.string(key)));
-  if (const Axis* axis = spec.find_axis("model.init"))
-    for (const auto& value : axis->values)
-      if (!std::get<std::string>(value).empty()) files.insert(spec.resolve_path(std::get<std::string>(value)));
+  // In the order of their paths, as trawl 0.2 hashed them (hashes stay as they were).
+  std::vector<InputFile> files = input_files(spec);
+  std::sort(files.begin(), files.end(), [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
   for (const auto& file : files) {
     hash.add_field("file");
-    hash.add_field(hash_files(file));
+    hash.add_field(file.hash);
   }
   return hash.hex();
 }

@@ -7,10 +7,21 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "spec/sweep_spec.hpp"
 
 namespace trawl {
+
+// One file (or model directory, or shard glob) a sweep reads, as the key that
+// names it, its resolved path, and the hash of its contents (hash_files).
+struct InputFile {
+  std::string key, path, hash;
+};
+// Every input of the sweep, in the order of data.path, data.train_file,
+// data.val_file, model.init, model.path, then the model.init axis; a path
+// named twice is listed once. Reads (and hashes) each file.
+std::vector<InputFile> input_files(const SweepSpec& spec);
 
 std::string spec_hash(const SweepSpec& spec);
 // The same without the grid (axes, zip groups, seeds, exclusions): equal

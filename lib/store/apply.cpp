@@ -95,6 +95,7 @@ void apply(hid_t f, const Record& record) {
                  [&](const EventRecord& r) { apply_event(f, r.event); },
                  [&](const PauseRecord& r) { apply_pause(f, r); },
                  [&](const DecisionRecord& r) { apply_decision(f, record.time, r); },
+                 [](const SweepRecord&) {},
              },
              record.body);
 }

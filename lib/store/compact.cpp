@@ -34,7 +34,8 @@ CompactReport ResultStore::compact() const {
     if (grid.size() != trials_)
       throw Error(path_ + ": its sweep file makes " + std::to_string(grid.size()) + " trials, the file holds " +
                   std::to_string(trials_) + "; not compacted");
-    create_layout(temporary, spec, grid, metrics_, h5::read_string_attribute(old.get(), "spec_hash"));
+    create_layout(temporary, spec, grid, metrics_, h5::read_string_attribute(old.get(), "spec_hash"),
+                  read_inputs(old.get()));
     h5::File now = h5::open_file(temporary, H5F_ACC_RDWR);
     std::vector<std::int64_t> same(static_cast<std::size_t>(trials_));
     std::iota(same.begin(), same.end(), 0);
@@ -44,6 +45,13 @@ CompactReport ResultStore::compact() const {
   } catch (...) {
     fs::remove(temporary, ec);
     throw;
+  }
+  // A file that is minimal already can come out a little larger (HDF5's
+  // free-space and heap bookkeeping): then the old one stays.
+  if (static_cast<std::int64_t>(fs::file_size(temporary)) >= report.bytes_before) {
+    fs::remove(temporary, ec);
+    report.bytes_after = report.bytes_before;
+    return report;
   }
   fs::rename(temporary, path_);
   report.bytes_after = static_cast<std::int64_t>(fs::file_size(path_));

@@ -147,8 +147,9 @@ void copy_events(hid_t a, hid_t b, const std::vector<std::int64_t>& moved) {
 
 namespace {
 
-// Journals: rewritten under the new ids, the old ones kept aside.
-void move_journals(const std::string& dir, const std::vector<std::int64_t>& moved) {
+// Journals: rewritten under the new ids and the grown grid's spec hash, the
+// old ones kept aside.
+void move_journals(const std::string& dir, const std::vector<std::int64_t>& moved, const std::string& hash) {
   const std::string journals = journal_dir(dir);
   const auto stamp = std::to_string(std::chrono::system_clock::now().time_since_epoch() / std::chrono::seconds(1));
   std::vector<JournalRecord> records = read_journals(journals);
@@ -162,6 +163,7 @@ void move_journals(const std::string& dir, const std::vector<std::int64_t>& move
     Record record = decode(r.fields, r.source + " record " + std::to_string(r.sequence));
     const TrialId t = trial_of(record);
     if (t >= 0) set_trial(record, moved.at(static_cast<std::size_t>(t)));
+    if (auto* sweep = std::get_if<SweepRecord>(&record.body)) sweep->spec_hash = hash;
     grown.append(encode(record));
   }
   grown.sync();
@@ -192,12 +194,12 @@ void grow_results(const std::string& path, const SweepSpec& spec, const Grid& gr
     const auto states = h5::read_enum(old.get(), "trials/status", trial_status_names());
     if (std::find(states.begin(), states.end(), static_cast<std::int8_t>(TrialStatus::running)) != states.end())
       throw InputError(path + ": trials are running; stop the sweep's workers before growing its grid");
-    create_layout(temporary, spec, grid, metrics, hash);
+    create_layout(temporary, spec, grid, metrics, hash, hash_inputs(spec));
     h5::File now = h5::open_file(temporary, H5F_ACC_RDWR);
     copy_trial_rows(old.get(), now.get(), metrics, moved, grid.size());
     copy_events(old.get(), now.get(), moved);
   }
-  move_journals(dir, moved);
+  move_journals(dir, moved, hash);
   move_trial_dirs(dir, moved);
   fs::rename(temporary, path);
   write_file_durably(sweep_copy_in(dir), spec.text);

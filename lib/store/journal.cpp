@@ -83,6 +83,10 @@ void read_records(const std::string& bytes, const std::string& source, std::vect
   const bool v2 = bytes.compare(0, magic.size(), magic) == 0;
   std::size_t at = v2 ? magic.size() : 0;
   std::uint64_t index = 0;
+  // Format 1 has no header: a file whose first record does not verify either is no journal.
+  if (std::size_t first = 0; !v2 && !bytes.empty() && !record_at(bytes, first, false, source, 0))
+    throw InputError(source + ": not a trawl journal (it neither begins with " + std::string(magic.substr(0, 7)) +
+                     " nor with a record trawl 0.1 wrote); move it out of the journal folder");
   while (at < bytes.size()) {
     if (auto record = record_at(bytes, at, v2, source, index)) {
       records.push_back(std::move(*record));

@@ -102,14 +102,30 @@ void write_root_attributes(hid_t f, const SweepSpec& spec, const Grid& grid, con
   h5::write_attribute(f, "status_names", trial_status_names());
 }
 
+void write_inputs(hid_t f, const RecordedInputs& inputs) {
+  if (inputs.files.empty()) return;
+  std::vector<std::string> keys, paths, hashes;
+  for (const InputFile& file : inputs.files) {
+    keys.push_back(file.key);
+    paths.push_back(file.path);
+    hashes.push_back(file.hash);
+  }
+  h5::write_attribute(f, "input_keys", keys);
+  h5::write_attribute(f, "input_paths", paths);
+  h5::write_attribute(f, "input_hashes", hashes);
+  h5::write_attribute(f, "inputs_hashed_at", inputs.hashed_at);
+}
+
 }  // namespace
 
 void create_layout(const std::string& path, const SweepSpec& spec, const Grid& grid,
-                   const std::vector<std::string>& metrics, const std::string& spec_hash) {
+                   const std::vector<std::string>& metrics, const std::string& spec_hash,
+                   const std::optional<RecordedInputs>& inputs) {
   h5::File file = h5::create_file(path);
   hid_t f = file.get();
   const hsize_t n = static_cast<hsize_t>(grid.size());
   write_root_attributes(f, spec, grid, metrics, spec_hash);
+  if (inputs) write_inputs(f, *inputs);
   write_ids_and_seeds(f, grid);
   h5::Datatype status = h5::enum_type(trial_status_names());
   std::int8_t pending = static_cast<std::int8_t>(TrialStatus::pending);
@@ -191,6 +207,18 @@ h5::File open_checked(const std::string& path) {
   }
 }
 
+std::optional<RecordedInputs> read_inputs(hid_t file) {
+  if (!h5::has_attribute(file, "input_keys")) return std::nullopt;
+  const auto keys = h5::read_strings_attribute(file, "input_keys");
+  const auto paths = h5::read_strings_attribute(file, "input_paths");
+  const auto hashes = h5::read_strings_attribute(file, "input_hashes");
+  if (paths.size() != keys.size() || hashes.size() != keys.size())
+    throw h5::H5Error("the input_keys, input_paths and input_hashes attributes differ in length");
+  RecordedInputs inputs{{}, h5::read_string_attribute(file, "inputs_hashed_at")};
+  for (std::size_t i = 0; i < keys.size(); ++i) inputs.files.push_back(InputFile{keys[i], paths[i], hashes[i]});
+  return inputs;
+}
+
 std::vector<TrialStatus> read_statuses(hid_t file, hsize_t first, hsize_t count) {
   const auto raw = h5::read_enum_rows(file, "trials/status", first, count, trial_status_names());
   std::vector<TrialStatus> statuses(raw.size());
@@ -243,7 +271,15 @@ h5::File open_marked(const std::string& path, bool write) {
   if (!write) return h5::open_file(path, H5F_ACC_RDONLY);
   ensure_room(path);
   mark_writing(path);
-  return h5::open_file(path, H5F_ACC_RDWR);
+  try {
+    return h5::open_file(path, H5F_ACC_RDWR);
+  } catch (const h5::H5Error& e) {
+    // Not opened (permission denied, an immutable file): nothing was written,
+    // and a mark left behind would make every reader call the file damaged.
+    unmark_writing(path);
+    throw StoreWriteError(path + ": cannot open it for writing (" + e.what() + ": " + std::strerror(errno) +
+                          "); nothing was written");
+  }
 }
 
 Access::Access(const std::string& path, bool write)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "h5/handle.hpp"
 #include "spec/sweep_spec.hpp"
 #include "store/file_lock.hpp"
+#include "store/inputs.hpp"
 #include "store/result_store.hpp"
 
 namespace trawl {
@@ -18,7 +20,11 @@ namespace trawl {
 // Every dataset and attribute, all trial rows up front, at `path` (which must
 // not exist).
 void create_layout(const std::string& path, const SweepSpec& spec, const Grid& grid,
-                   const std::vector<std::string>& metrics, const std::string& spec_hash);
+                   const std::vector<std::string>& metrics, const std::string& spec_hash,
+                   const std::optional<RecordedInputs>& inputs);
+// The input_keys, input_paths, input_hashes and inputs_hashed_at attributes;
+// nullopt for a file made before trawl recorded them.
+std::optional<RecordedInputs> read_inputs(hid_t file);
 
 // Opens a results file for reading; DamagedResults (saying to run `trawl
 // repair`) when HDF5 cannot read it.

@@ -70,12 +70,13 @@ class FieldReader {
 
 TrialId trial_of(const Record& record) {
   return std::visit(Overloaded{[](const EventRecord& r) { return r.event.trial; },
-                               [](const auto& r) { return r.trial; }},
+                               [](const SweepRecord&) { return TrialId{-1}; }, [](const auto& r) { return r.trial; }},
                     record.body);
 }
 
 void set_trial(Record& record, TrialId trial) {
-  std::visit(Overloaded{[&](EventRecord& r) { r.event.trial = trial; }, [&](auto& r) { r.trial = trial; }},
+  std::visit(Overloaded{[&](EventRecord& r) { r.event.trial = trial; }, [](SweepRecord&) {},
+                        [&](auto& r) { r.trial = trial; }},
              record.body);
 }
 
@@ -134,6 +135,11 @@ std::vector<std::string> encode(const Record& record) {
                    f.push_back(r.event.kind);
                    f.push_back(r.event.message);
                  },
+                 [&](const SweepRecord& r) {
+                   head("sweep");
+                   f.push_back(r.spec_hash);
+                   f.push_back(r.settings_hash);
+                 },
              },
              record.body);
   return f;
@@ -186,10 +192,12 @@ Record decode(const std::vector<std::string>& fields, const std::string& where) 
     record.body = InterruptRecord{trial, in.integer()};
   } else if (kind == "event") {
     record.body = EventRecord{StoreEvent{record.time, trial, in.text(), in.text()}};
+  } else if (kind == "sweep") {
+    record.body = SweepRecord{in.text(), in.text()};
   } else {
     in.fail("unknown record kind '" + kind + "'");
   }
-  if (trial < -1 || (trial < 0 && kind != "event")) in.fail("trial id " + std::to_string(trial) + " is not valid");
+  if (trial < -1 || (trial < 0 && kind != "event" && kind != "sweep")) in.fail("trial id " + std::to_string(trial) + " is not valid");
   in.done();
   return record;
 }

@@ -68,15 +68,21 @@ struct InterruptRecord {
 struct EventRecord {
   StoreEvent event;
 };
+// A journal's first record: the sweep its writer ran, by its spec and
+// settings hashes (spec_hash.hpp), so `trawl repair` can refuse to rebuild
+// results under settings they were not trained with. Applies nothing.
+struct SweepRecord {
+  std::string spec_hash, settings_hash;
+};
 
 struct Record {
   double time = 0;  // when it was made (Unix seconds)
   std::variant<StartRecord, LeaseRecord, EvalRecord, FinishRecord, InterruptRecord, EventRecord, PauseRecord,
-               DecisionRecord>
+               DecisionRecord, SweepRecord>
       body;
 };
 
-// The trial a record is about (-1 for an event about the whole sweep).
+// The trial a record is about (-1 for an event about the whole sweep, and for a SweepRecord).
 TrialId trial_of(const Record& record);
 // Moves the record to another trial id (grid growth).
 void set_trial(Record& record, TrialId trial);

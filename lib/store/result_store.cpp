@@ -112,6 +112,15 @@ void add_decisions(hid_t f, double time, const std::vector<RungDecision>& decisi
 
 }  // namespace
 
+void ResultStore::attach_journal(std::shared_ptr<Journal> journal, const SweepRecord& sweep) {
+  journal_ = std::move(journal);
+  try {
+    journal_->append(encode(Record{now(), sweep}));
+  } catch (const Error& e) {
+    throw StoreWriteError(e.what());
+  }
+}
+
 ResultStore::ResultStore(std::string path, std::vector<std::string> metrics, std::int64_t trials)
     : path_(std::move(path)), metrics_(std::move(metrics)), trials_(trials) {}
 
@@ -141,6 +150,8 @@ ResultStore ResultStore::open_or_create(const SweepSpec& spec, const Grid& grid,
   try {
     const SweepSpec before = parse_sweep_text(h5::read_string_attribute(file.get(), "sweep_file"),
                                               spec.path + " (as recorded)", spec.base_dir);
+    // Both hashes below read the inputs as they are now: the recorded ones must be those.
+    check_inputs_unchanged(path, read_inputs(file.get()), recorded, before);
     for (const auto& change : spec_differences(before, spec)) changes += "\n  " + change;
     if (settings_hash(before) == settings_hash(spec)) {
       // Only the grid changed: grow it if every trial recorded so far is still in it.
@@ -176,7 +187,7 @@ ResultStore ResultStore::create(const SweepSpec& spec, const Grid& grid, const s
   std::string temporary = path + ".creating." + std::to_string(::getpid());
   fs::remove(temporary, ec);
   try {
-    create_layout(temporary, spec, grid, metrics, spec_hash);
+    create_layout(temporary, spec, grid, metrics, spec_hash, hash_inputs(spec));
   } catch (...) {
     fs::remove(temporary, ec);
     throw;
@@ -200,6 +211,11 @@ ResultStore ResultStore::open_existing(const std::string& path) {
 std::string ResultStore::attribute(const std::string& name) const {
   Access access(path_, false);
   return h5::read_string_attribute(access.id(), name);
+}
+
+std::optional<RecordedInputs> ResultStore::recorded_inputs() const {
+  Access access(path_, false);
+  return read_inputs(access.id());
 }
 
 std::vector<Constraint> ResultStore::constraints() const {
@@ -350,6 +366,7 @@ std::vector<Placed> place(const std::vector<JournalRecord>& records) {
   std::map<std::pair<std::string, TrialId>, std::int64_t> attempt;
   for (const auto& r : records) {
     Record record = decode(r.fields, r.source + " record " + std::to_string(r.sequence));
+    if (std::holds_alternative<SweepRecord>(record.body)) continue;  // checked by repair, applies nothing
     const TrialId trial = trial_of(record);
     if (const auto* start = std::get_if<StartRecord>(&record.body)) attempt[{r.source, trial}] = start->attempt;
     const auto it = attempt.find({r.source, trial});

@@ -18,6 +18,7 @@
 #include "grid/outcome.hpp"
 #include "schedule/trial_board.hpp"
 #include "spec/sweep_spec.hpp"
+#include "store/inputs.hpp"
 #include "store/journal.hpp"
 #include "store/paths.hpp"
 #include "store/record.hpp"
@@ -99,11 +100,14 @@ class ResultStore : public TrialBoard {
   const std::vector<std::string>& metrics() const { return metrics_; }
   std::int64_t trial_count() const { return trials_; }
   std::string attribute(const std::string& name) const;
+  // The hashes of the inputs the file was made from (nullopt: a file made before trawl recorded them).
+  std::optional<RecordedInputs> recorded_inputs() const;
   // sweep.constraints as the file records them (none in a file of a sweep without).
   std::vector<Constraint> constraints() const;
 
   // From now on every write is first appended to this journal (see journal.hpp).
-  void attach_journal(std::shared_ptr<Journal> journal) { journal_ = std::move(journal); }
+  // Its first record says which sweep the writer runs (SweepRecord).
+  void attach_journal(std::shared_ptr<Journal> journal, const SweepRecord& sweep);
   // From now on eval points, outcomes and interruptions are written only
   // while the trial is running under this owner's claim: a worker whose trial
   // went to another (its lease lapsed) cannot overwrite it, and a done trial

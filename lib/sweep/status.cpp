@@ -18,7 +18,8 @@ namespace trawl {
 namespace {
 
 struct WorkerProgress {
-  std::int64_t done = 0, running = 0, failed = 0, requeued = 0;
+  std::map<TrialStatus, std::int64_t> trials;  // by status, of the trials it owns
+  std::int64_t requeued = 0;
   double seconds = 0;
   std::set<std::string> jobs;
 };
@@ -65,6 +66,30 @@ std::string best_text(const TrialTable& table, const std::string& metric, bool m
   return out.str();
 }
 
+// "  done 3  running 1  failed 0  pruned 2 ...": each status it has trials in
+// beyond done, running and failed, which are always shown.
+std::string worker_line(const std::string& name, const WorkerProgress& w) {
+  std::ostringstream out;
+  out << "  " << name << "  job " << join(std::vector<std::string>(w.jobs.begin(), w.jobs.end()), ",");
+  for (const TrialStatus s : {TrialStatus::done, TrialStatus::running, TrialStatus::failed, TrialStatus::diverged,
+                              TrialStatus::pruned, TrialStatus::paused}) {
+    const auto count = w.trials.find(s);
+    const bool always = s == TrialStatus::done || s == TrialStatus::running || s == TrialStatus::failed;
+    if (always || count != w.trials.end()) out << "  " << to_string(s) << " " << (count == w.trials.end() ? 0 : count->second);
+  }
+  out << "  requeued " << w.requeued << "  trial time " << static_cast<std::int64_t>(w.seconds) << " s\n";
+  return out.str();
+}
+
+// The inputs the results file was made from, with their hashes.
+std::string inputs_text(const std::optional<RecordedInputs>& inputs) {
+  if (!inputs) return "inputs: not recorded (the file was made before trawl recorded them)\n";
+  std::ostringstream out;
+  out << "inputs (hashed " << inputs->hashed_at << "):\n";
+  for (const InputFile& file : inputs->files) out << "  " << file.key << "  " << file.path << "  xxh3 " << file.hash << "\n";
+  return out.str();
+}
+
 }  // namespace
 
 std::string status_report(const std::string& where) {
@@ -83,9 +108,7 @@ std::string status_report(const std::string& where) {
     if (table.owner[i].empty()) continue;
     WorkerProgress& w = workers[worker_of(table.owner[i])];
     w.jobs.insert(job_of(table.owner[i]));
-    if (s == TrialStatus::running) ++w.running;
-    else if (s == TrialStatus::done) ++w.done;
-    else if (s != TrialStatus::pending) ++w.failed;
+    ++w.trials[s];
     if (std::isfinite(table.wall_seconds[i])) w.seconds += table.wall_seconds[i];
     if (std::isfinite(table.started[i]) && (first_start == 0 || table.started[i] < first_start))
       first_start = table.started[i];
@@ -105,6 +128,7 @@ std::string status_report(const std::string& where) {
     out << "  " << name << " " << counts[status];
   }
   out << "\n";
+  out << inputs_text(store.recorded_inputs());
   out << best_text(table, metric, maximize, store.constraints());
   out << prune_text(summarize_pruning(store, table));
   const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -119,10 +143,7 @@ std::string status_report(const std::string& where) {
   }
   if (!workers.empty()) {
     out << "workers (a<array task>.g<rank group>):\n";
-    for (const auto& [name, w] : workers)
-      out << "  " << name << "  job " << join(std::vector<std::string>(w.jobs.begin(), w.jobs.end()), ",")
-          << "  done " << w.done << "  running " << w.running << "  failed " << w.failed << "  requeued "
-          << w.requeued << "  trial time " << static_cast<std::int64_t>(w.seconds) << " s\n";
+    for (const auto& [name, w] : workers) out << worker_line(name, w);
   }
   if (!events.empty()) {
     out << "events (last " << std::min<std::size_t>(events.size(), 10) << " of " << events.size() << "):\n";

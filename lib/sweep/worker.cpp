@@ -112,7 +112,8 @@ void Worker::start() {
   if (!groups_.leader()) return;
   // Everything this worker records goes to its own journal first (for repair).
   store_->attach_journal(std::make_shared<Journal>(journal_dir(spec_.results_dir()),
-                                                   label + "-" + host_name() + "-" + std::to_string(::getpid())));
+                                                   label + "-" + host_name() + "-" + std::to_string(::getpid())),
+                         SweepRecord{spec_hash_, settings_hash_});
   store_->write_as(owner_);
   ScheduleOptions schedule{spec_.string("sweep.schedule"), owner_, spec_.real("sweep.lease_seconds"),
                            options_.retry_failed, nullptr};
@@ -130,15 +131,14 @@ void Worker::open_store(const DataShape& shape) {
   const std::vector<std::string> metrics = sweep_metrics(spec_, shape.classes);
   // Hashing reads every input (data, model directories): rank 0 does it once
   // and hands the hashes to the others.
-  std::string hash;
   on_rank_0(world_, [&] {
-    hash = spec_hash(spec_);
+    spec_hash_ = spec_hash(spec_);
     settings_hash_ = settings_hash(spec_);
-    store_ = ResultStore::open_or_create(spec_, grid_, metrics, hash);
+    store_ = ResultStore::open_or_create(spec_, grid_, metrics, spec_hash_);
   });
-  hash = broadcast_hash(world_, hash);
+  spec_hash_ = broadcast_hash(world_, spec_hash_);
   settings_hash_ = broadcast_hash(world_, settings_hash_);
-  if (world_.rank() != 0) store_ = ResultStore::open_or_create(spec_, grid_, metrics, hash);
+  if (world_.rank() != 0) store_ = ResultStore::open_or_create(spec_, grid_, metrics, spec_hash_);
 }
 
 RunSummary Worker::run() {

@@ -61,7 +61,7 @@ class Worker {
   std::optional<ResultStore> store_;
   std::unique_ptr<Schedule> schedule_;  // the leader's; other ranks follow it
   std::unique_ptr<Trainer> trainer_;
-  std::string owner_, prefix_, settings_hash_;
+  std::string owner_, prefix_, spec_hash_, settings_hash_;
   bool live_ = false;
   bool shares_training_ = false;  // the grid has evaluation-only axes
   RunSummary summary_;
