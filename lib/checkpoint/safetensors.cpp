@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <limits>
+#include <optional>
 #include <nlohmann/json.hpp>
 
+#include "core/arith.hpp"
 #include "core/durable_file.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
@@ -66,6 +69,8 @@ SafetensorsEntry parse_entry(const Json& j, const std::function<void(const std::
   if (!shape.is_array()) fail("has a shape that is not a list");
   for (const Json& d : shape) {
     if (!d.is_number_unsigned()) fail("has a shape that is not a list of non-negative integers");
+    if (d.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      fail("has a dimension of " + std::to_string(d.get<std::uint64_t>()) + ", more than any tensor can hold");
     e.shape.push_back(d.get<std::int64_t>());
   }
   if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
@@ -74,11 +79,12 @@ SafetensorsEntry parse_entry(const Json& j, const std::function<void(const std::
   e.begin = offsets[0].get<std::size_t>();
   e.end = offsets[1].get<std::size_t>();
   if (e.end < e.begin) fail("has data_offsets that end before they begin");
-  std::size_t numel = 1;
-  for (auto d : e.shape) numel *= static_cast<std::size_t>(d);
-  const std::size_t bytes = numel * dtype_by_name(e.dtype)->bytes;
-  if (bytes != e.end - e.begin)
-    fail("is " + e.dtype + " " + shape_text(e.shape) + " (" + std::to_string(bytes) + " bytes) but data_offsets span " +
+  std::optional<std::size_t> bytes = dtype_by_name(e.dtype)->bytes;
+  for (auto d : e.shape)
+    if (bytes) bytes = checked_mul(*bytes, static_cast<std::size_t>(d));
+  if (!bytes) fail("is " + e.dtype + " " + shape_text(e.shape) + ", more bytes than 2^64");
+  if (*bytes != e.end - e.begin)
+    fail("is " + e.dtype + " " + shape_text(e.shape) + " (" + std::to_string(*bytes) + " bytes) but data_offsets span " +
          std::to_string(e.end - e.begin) + " bytes");
   return e;
 }

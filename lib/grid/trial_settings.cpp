@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/arith.hpp"
 #include "spec/schema.hpp"
 
 namespace trawl {
@@ -38,7 +39,7 @@ const std::vector<std::string>& default_lora_targets() {
 
 std::int64_t rung_step(std::int64_t min_steps, std::int64_t reduction, std::int64_t rung) {
   std::int64_t step = min_steps;
-  for (std::int64_t k = 0; k < rung; ++k) step *= reduction;
+  for (std::int64_t k = 0; k < rung; ++k) step = saturating_mul(step, reduction);
   return step;
 }
 

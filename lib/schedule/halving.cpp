@@ -4,6 +4,7 @@
 #include <cmath>
 #include <tuple>
 
+#include "core/arith.hpp"
 #include "core/text.hpp"
 #include "grid/trial_settings.hpp"
 
@@ -106,7 +107,7 @@ bool Halving::decide_rung(const std::vector<TrialId>& members, std::int64_t k, B
     return std::make_tuple(a.worst, a.worst ? 0.0 : x, a.trial) < std::make_tuple(b.worst, b.worst ? 0.0 : y, b.trial);
   });
   const auto n = static_cast<std::int64_t>(standings.size());
-  const std::int64_t keep = (n + reduction_ - 1) / reduction_;
+  const std::int64_t keep = ceil_div(n, reduction_);
   const Standing& cut = standings[static_cast<std::size_t>(keep - 1)];
   for (std::int64_t place = 0; place < n; ++place) {
     const Standing& s = standings[static_cast<std::size_t>(place)];

@@ -89,6 +89,11 @@ TEST_CASE("malformed safetensors files are input errors naming the file and the 
   header_file("{\"x\": {\"dtype\": \"F32\", \"shape\": [-2], \"data_offsets\": [0, 8]}}", 8);
   CHECK(error_of(open).find("tensor 'x' has a shape that is not a list of non-negative integers") !=
         std::string::npos);
+  // Sizes that would wrap: 2^62+8 x 4 floats is 2^66+128 bytes, not 128; 2^64-1 is no int64 dimension.
+  header_file("{\"x\": {\"dtype\": \"F32\", \"shape\": [4611686018427387912, 4], \"data_offsets\": [0, 128]}}", 128);
+  CHECK(error_of(open).find("tensor 'x' is F32 [4611686018427387912, 4], more bytes than 2^64") != std::string::npos);
+  header_file("{\"x\": {\"dtype\": \"F32\", \"shape\": [18446744073709551615], \"data_offsets\": [0, 4]}}", 4);
+  CHECK(error_of(open).find("has a dimension of 18446744073709551615") != std::string::npos);
   header_file("{\"x\": [1, 2", 0);
   CHECK(error_of(open).find("header is not JSON") != std::string::npos);
   header_file("{}", 0);

@@ -155,3 +155,21 @@ TEST_CASE("a trial whose steps end below a rung finishes without taking part in 
   r.pause(1, 0, 10, 0.2);
   CHECK(verdicts(halving.decide(r.rows)) == std::map<trawl::TrialId, bool>{{0, true}, {1, false}});
 }
+
+TEST_CASE("a huge prune.reduction keeps the best trial of a rung instead of wrapping", "[schedule][halving]") {
+  std::string text = std::string(sweep) + "[grid]\ntrain.lr = [1,2,3,4]\n";
+  text.replace(text.find("reduction = 3"), 13, "reduction = 9223372036854775807");
+  const trawl::SweepSpec spec = trawl::test::parse(text);
+  const trawl::Grid grid(spec);
+  const trawl::Halving halving(spec, grid);
+  CHECK(halving.rung_step(0) == 10);
+  CHECK(halving.rung_step(3) == std::numeric_limits<std::int64_t>::max());  // saturates, never wraps
+  CHECK(halving.rungs_of(0) == 1);
+  Rows r(4);
+  const double values[4] = {0.5, 0.9, 0.7, 0.1};
+  for (trawl::TrialId t = 0; t < 4; ++t) r.pause(t, 0, 10, values[t]);
+  const auto decided = verdicts(halving.decide(r.rows));
+  CHECK(decided.size() == 4);
+  CHECK(decided.at(1));  // the best (val.accuracy 0.9) goes on
+  for (trawl::TrialId t : {0, 2, 3}) CHECK_FALSE(decided.at(t));
+}
