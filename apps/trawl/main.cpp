@@ -76,6 +76,10 @@ int validate(const Options& o) {
             << grid.seeds().size() << " seed(s); data ";
   if (spec.string("data.kind") == "text")
     std::cout << data.train_rows << " train / " << data.val_rows << " val bytes of text\n";
+  else if (spec.string("data.kind") == "tokens")
+    std::cout << data.train_rows << " train / " << data.val_rows << " val tokens, " << data.train_windows << " / "
+              << data.val_windows << " windows of " << data.seq_len + 1 << " tokens (model.seq_len " << data.seq_len
+              << ")\n";
   else
     std::cout << data.train_rows << " train / " << data.val_rows << " val rows, " << data.features << " features"
               << (data.classes ? ", " + std::to_string(data.classes) + " classes" : std::string()) << "\n";
@@ -289,6 +293,9 @@ std::string failure_message(const CLI::App* app, const CLI::Error& e) {
 
 int dispatch(const CLI::App& app, const Options& o, int& argc, char**& argv) {
   const std::string command = app.get_subcommands().front()->get_name();
+  // Those that write nothing stop at Ctrl-C at once; run, repair and submit finish what they write.
+  if (command == "validate" || command == "plan" || command == "status" || command == "report")
+    trawl::stop_signals_end_at_once();
   if (command == "run") return run(o, argc, argv);
   if (command == "validate") return validate(o);
   if (command == "plan") return plan(o);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -37,6 +38,11 @@ void install_stop_handlers() {
   for (int signal : {SIGUSR1, SIGUSR2, SIGTERM, SIGINT}) sigaction(signal, &action, nullptr);
   // A file-size limit must fail the write (EFBIG), not kill the process.
   signal(SIGXFSZ, SIG_IGN);
+}
+
+void stop_signals_end_at_once() {
+  for (int signal : {SIGUSR1, SIGUSR2, SIGTERM, SIGINT}) std::signal(signal, SIG_DFL);
+  if (signals_seen > 0) std::raise(SIGINT);
 }
 
 StopLevel stop_requested() {

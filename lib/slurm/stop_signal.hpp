@@ -11,6 +11,10 @@
 namespace trawl {
 
 void install_stop_handlers();
+// For a command that writes nothing (validate, plan, status, report): a stop
+// signal ends it at once, as for any command-line tool; one that came
+// already ends it now.
+void stop_signals_end_at_once();
 StopLevel stop_requested();
 // Unix time; 0 clears it.
 void set_deadline(double unix_time, double grace_seconds);

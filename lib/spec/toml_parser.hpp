@@ -16,7 +16,7 @@
 namespace trawl {
 
 // The longest axis a generator may make.
-constexpr std::size_t max_axis_length = 10'000'000;
+constexpr std::size_t max_axis_length = 1'000'000;
 
 const char* toml_type_name(toml::node_type type);
 

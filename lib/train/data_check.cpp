@@ -191,6 +191,31 @@ DataShape inspect_hdf5(const SweepSpec& spec, const DataFile& data) {
   return shape;
 }
 
+// The longest model.seq_len of the sweep: the windows it needs are the longest.
+std::int64_t largest_seq_len(const SweepSpec& spec) {
+  std::int64_t longest = spec.integer("model.seq_len");
+  if (const Axis* axis = spec.find_axis("model.seq_len"))
+    for (const Value& v : axis->values) longest = std::max(longest, std::get<std::int64_t>(v));
+  return longest;
+}
+
+// Every shard holds tokens, every id fits the vocabulary, and the split has
+// at least one window of seq_len + 1 tokens (windows do not cross shards).
+void check_token_shards(const std::vector<TokenShard>& shards, const std::string& key, std::int64_t vocab_size,
+                        std::int64_t seq_len, std::int64_t& tokens, std::int64_t& windows) {
+  std::string lengths;
+  for (const TokenShard& shard : shards) {
+    if (shard.tokens() == 0) throw InputError(key + ": " + shard.path() + " holds no tokens");
+    shard.check_vocabulary(vocab_size);
+    tokens += shard.tokens();
+    windows += (shard.tokens() - 1) / std::max<std::int64_t>(1, seq_len);
+    lengths += (lengths.empty() ? "" : ", ") + shard.path() + " holds " + std::to_string(shard.tokens());
+  }
+  if (windows == 0)
+    throw InputError(key + ": no shard holds a window of model.seq_len + 1 = " + std::to_string(seq_len + 1) +
+                     " tokens (" + lengths + ")");
+}
+
 }  // namespace
 
 // Token data: every shard or row readable, every id inside the model's
@@ -215,12 +240,13 @@ DataShape inspect_token_data(const SweepSpec& spec) {
     }
     return shape;
   }
+  shape.seq_len = largest_seq_len(spec);
   for (const char* key : {"data.train_file", "data.val_file"}) {
+    const bool train = std::string(key) == "data.train_file";
     try {
-      for (const TokenShard& shard : open_token_shards(spec.resolve_path(spec.string(key)), key)) {
-        shard.check_vocabulary(config.vocab_size);
-        (std::string(key) == "data.train_file" ? shape.train_rows : shape.val_rows) += shard.tokens();
-      }
+      check_token_shards(open_token_shards(spec.resolve_path(spec.string(key)), key), key, config.vocab_size,
+                         shape.seq_len, train ? shape.train_rows : shape.val_rows,
+                         train ? shape.train_windows : shape.val_windows);
     } catch (const InputError& e) {
       throw input_error_at(spec.pos(key), e.what());
     }

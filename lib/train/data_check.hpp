@@ -14,6 +14,8 @@ struct DataShape {
   std::int64_t features = 0;
   std::int64_t outputs = 0;  // classes, regression targets per row, or 256 byte values
   int classes = 0;           // 0 for regression
+  // Token shards (data.kind = "tokens"): windows of seq_len + 1 tokens at the sweep's largest model.seq_len.
+  std::int64_t seq_len = 0, train_windows = 0, val_windows = 0;
 };
 
 // Throws InputError naming the file, the dataset path and the key's position.

@@ -11,12 +11,12 @@ constexpr std::int64_t vocabulary = 256;  // bytes
 }
 
 GptBlockImpl::GptBlockImpl(const GptOptions& o) : o_(o) {
-  ln1_ = register_module("ln1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.d_model})));
-  attn_qkv_ = register_module("attn_qkv", torch::nn::Linear(o.d_model, 3 * o.d_model));
-  attn_proj_ = register_module("attn_proj", torch::nn::Linear(o.d_model, o.d_model));
-  ln2_ = register_module("ln2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.d_model})));
-  mlp_fc_ = register_module("mlp_fc", torch::nn::Linear(o.d_model, 4 * o.d_model));
-  mlp_proj_ = register_module("mlp_proj", torch::nn::Linear(4 * o.d_model, o.d_model));
+  ln1_ = register_module("ln1", LayerNorm(o.d_model, o.device));
+  attn_qkv_ = register_module("attn_qkv", Linear(o.d_model, 3 * o.d_model, true, o.device));
+  attn_proj_ = register_module("attn_proj", Linear(o.d_model, o.d_model, true, o.device));
+  ln2_ = register_module("ln2", LayerNorm(o.d_model, o.device));
+  mlp_fc_ = register_module("mlp_fc", Linear(o.d_model, 4 * o.d_model, true, o.device));
+  mlp_proj_ = register_module("mlp_proj", Linear(4 * o.d_model, o.d_model, true, o.device));
 }
 
 torch::Tensor GptBlockImpl::forward(torch::Tensor x, KvCache* cache, std::size_t layer) {
@@ -36,12 +36,12 @@ torch::Tensor GptBlockImpl::forward(torch::Tensor x, KvCache* cache, std::size_t
 }
 
 GptImpl::GptImpl(const GptOptions& o) : o_(o) {
-  tok_emb_ = register_module("tok_emb", torch::nn::Embedding(vocabulary, o.d_model));
-  pos_emb_ = register_module("pos_emb", torch::nn::Embedding(o.seq_len, o.d_model));
+  tok_emb_ = register_module("tok_emb", Embedding(vocabulary, o.d_model, o.device));
+  pos_emb_ = register_module("pos_emb", Embedding(o.seq_len, o.d_model, o.device));
   blocks_ = register_module("blocks", torch::nn::ModuleList());
   for (std::int64_t i = 0; i < o.layers; ++i) blocks_->push_back(GptBlock(o));
-  ln_f_ = register_module("ln_f", torch::nn::LayerNorm(torch::nn::LayerNormOptions({o.d_model})));
-  head_ = register_module("head", torch::nn::Linear(torch::nn::LinearOptions(o.d_model, vocabulary).bias(false)));
+  ln_f_ = register_module("ln_f", LayerNorm(o.d_model, o.device));
+  head_ = register_module("head", Linear(o.d_model, vocabulary, false, o.device));
 }
 
 torch::Tensor GptImpl::forward(torch::Tensor tokens, KvCache* cache) {

@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "train/layers.hpp"
 #include "train/model.hpp"
 
 namespace trawl {
@@ -13,6 +14,7 @@ namespace trawl {
 struct GptOptions {
   std::int64_t layers, d_model, heads, seq_len;
   double dropout;
+  torch::Device device = torch::kCPU;  // meta: shapes only (layers.hpp)
 };
 
 class GptBlockImpl : public torch::nn::Module {
@@ -24,8 +26,8 @@ class GptBlockImpl : public torch::nn::Module {
 
  private:
   GptOptions o_;
-  torch::nn::LayerNorm ln1_{nullptr}, ln2_{nullptr};
-  torch::nn::Linear attn_qkv_{nullptr}, attn_proj_{nullptr}, mlp_fc_{nullptr}, mlp_proj_{nullptr};
+  LayerNorm ln1_{nullptr}, ln2_{nullptr};
+  Linear attn_qkv_{nullptr}, attn_proj_{nullptr}, mlp_fc_{nullptr}, mlp_proj_{nullptr};
 };
 TORCH_MODULE(GptBlock);
 
@@ -39,10 +41,10 @@ class GptImpl : public torch::nn::Module {
 
  private:
   GptOptions o_;
-  torch::nn::Embedding tok_emb_{nullptr}, pos_emb_{nullptr};
+  Embedding tok_emb_{nullptr}, pos_emb_{nullptr};
   torch::nn::ModuleList blocks_;
-  torch::nn::LayerNorm ln_f_{nullptr};
-  torch::nn::Linear head_{nullptr};
+  LayerNorm ln_f_{nullptr};
+  Linear head_{nullptr};
 };
 TORCH_MODULE(Gpt);
 

@@ -6,17 +6,19 @@
 
 #include <string>
 
+#include "train/layers.hpp"
+
 namespace trawl {
 
 class MlpImpl : public torch::nn::Module {
  public:
   MlpImpl(std::int64_t inputs, std::int64_t hidden, std::int64_t layers, std::int64_t outputs, double dropout,
-          std::string activation);
+          std::string activation, torch::Device device = torch::kCPU);
   torch::Tensor forward(torch::Tensor x);
 
  private:
   torch::nn::ModuleList hidden_;
-  torch::nn::Linear head_{nullptr};
+  Linear head_{nullptr};
   double dropout_;
   std::string activation_;
 };

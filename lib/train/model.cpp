@@ -78,19 +78,21 @@ std::unique_ptr<Model> make_model(const TrialSettings& t, const DataShape& shape
     return make_causal_lm(base, CausalLmOptions{m.seq_len, m.lora_rank, m.lora_alpha, m.lora_dropout, m.lora_targets,
                                                 t.train.activation_checkpointing});
   }
+  // Built-in models draw their initial weights on the CPU, so a seed gives the same weights everywhere.
+  const torch::Device built_on = build.device.is_meta() ? build.device : torch::Device(torch::kCPU);
   if (m.kind == "gpt") {
     if (m.d_model < 1 || m.heads < 1 || m.d_model % m.heads != 0)
       throw InputError("model.d_model (" + std::to_string(m.d_model) + ") must be a positive multiple of model.heads (" +
                        std::to_string(m.heads) + ")");
     if (m.seq_len < 1) throw InputError("model.seq_len must be at least 1");
     if (m.layers < 1) throw InputError("model.layers must be at least 1 for a gpt");
-    return std::make_unique<GptModel>(Gpt(GptOptions{m.layers, m.d_model, m.heads, m.seq_len, m.dropout}));
+    return std::make_unique<GptModel>(Gpt(GptOptions{m.layers, m.d_model, m.heads, m.seq_len, m.dropout, built_on}));
   }
   if (m.kind == "torchscript") return load_script_model(m.path);
   if (m.hidden < 1) throw InputError("model.hidden must be at least 1");
   if (m.layers < 0) throw InputError("model.layers must not be negative");
   return std::make_unique<ModuleModel<Mlp>>(
-      Mlp(shape.features, m.hidden, m.layers, shape.outputs, m.dropout, m.activation));
+      Mlp(shape.features, m.hidden, m.layers, shape.outputs, m.dropout, m.activation, built_on));
 }
 
 }  // namespace trawl

@@ -59,8 +59,8 @@ struct BuildContext {
 };
 
 // Built after torch::manual_seed(seed), so a seed fixes the initial weights.
-// Built-in models are built on the CPU (the caller moves them), a causal_lm
-// on the context's device.
+// Built-in models are built on the CPU (the caller moves them), or on the
+// meta device when the context says so; a causal_lm on the context's device.
 std::unique_ptr<Model> make_model(const TrialSettings& trial, const DataShape& shape, const BuildContext& build = {});
 // A TorchScript module (model.kind = "torchscript"); in its own file because
 // torch/script.h is slow to compile.

@@ -139,7 +139,9 @@ def test_rotary_inv_freq_buffers_of_old_llama_checkpoints_are_accepted(trawl, tm
     write_token_shard(tmp_path / "train.bin", np.arange(60) % 90)
     write_token_shard(tmp_path / "val.bin", np.arange(30) % 90)
     (tmp_path / "s.toml").write_text(SWEEP.format(model="", kind="tokens", data=TOKENS))
-    run([trawl, "validate", "s.toml"], cwd=tmp_path)
+    _, out, _ = run([trawl, "validate", "s.toml"], cwd=tmp_path)
+    # 60 tokens hold (60 - 1) // 8 = 7 windows of 9, 30 tokens 3.
+    assert "data 60 train / 30 val tokens, 7 / 3 windows of 9 tokens (model.seq_len 8)" in out, out
     run([trawl, "run", "s.toml"], cwd=tmp_path)
     with h5py.File(tmp_path / "out" / "results.h5", "r") as f:
         assert f["trials/status"][0] == 2  # done
@@ -162,6 +164,11 @@ DATA_CASES = {
                    "train.bin: token 5 is id 200, outside the model's vocabulary (vocab_size 96)"),
     "uint32 vocabulary": ("tokens", lambda d: write_token_shard(d / "val.bin", [1] * 20 + [70000], uint32=True),
                           "val.bin: token 20 is id 70000, outside the model's vocabulary"),
+    "empty shard": ("tokens", lambda d: (d / "val.bin").write_bytes(shard_bytes([])),
+                    "data.val_file: " + "{d}/val.bin holds no tokens"),
+    "shard shorter than a window": ("tokens", lambda d: (d / "val.bin").write_bytes(shard_bytes(range(8))),
+                                    "data.val_file: no shard holds a window of model.seq_len + 1 = 9 tokens "
+                                    "({d}/val.bin holds 8)"),
     "glob": ("tokens", lambda d: (d / "s.toml").write_text((d / "s.toml").read_text().replace(
         '"train.bin"', '"shards/train_*.bin"')), "data.train_file: no file matches"),
     "sft label": ("sft", lambda d: edit_h5(d, "train/labels", (1, 3), 500),
@@ -201,7 +208,8 @@ def test_bad_token_data_is_exit_2_naming_file_and_position(trawl, tmp_path, case
     mutate(tmp_path)
     code, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)
     assert code == 2, err
-    assert message in err, err
+    assert message.format(d=tmp_path) in err, err
+    assert "s.toml:" in err  # placed at the key
 
 
 @pytest.mark.parametrize("toml, message", [

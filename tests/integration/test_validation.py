@@ -4,6 +4,9 @@ exit 2 and a message naming the key and file:line:col (or the file and row),
 with the same rule table the trainer applies."""
 import os
 import re
+import signal
+import subprocess
+import time
 
 import h5py
 import numpy as np
@@ -148,3 +151,49 @@ def test_a_signal_during_start_up_is_honoured(trawl, tmp_path):
     with h5py.File(tmp_path / "out" / "results.h5", "r") as f:  # complete, and nothing ran
         assert len(f["trials/status"]) == 3_000_000
         assert (f["trials/attempts"][:] == 0).all()
+
+
+def peak_rss_mb(cmd, cwd):
+    """Runs cmd to its end; (exit code, stderr, its peak resident memory in MB)."""
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    err = proc.stderr.read()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, err, usage.ru_maxrss / 1024
+
+
+def test_validate_checks_model_shapes_without_building_weights(trawl, tmp_path):
+    # 3 hidden layers of 60000: 7.2e9 float32 weights, 29 GB if they were built.
+    write_blobs(tmp_path / "blobs.h5")
+    (tmp_path / "big.toml").write_text(BASE.replace("[train]", "[model]\nhidden = 60000\nlayers = 3\n[train]"))
+    code, err, peak = peak_rss_mb([trawl, "validate", "big.toml"], tmp_path)
+    assert code == 0, err
+    assert peak < 600, f"validate peaked at {peak:.0f} MB"
+
+
+def test_huge_generated_axes_are_refused_at_once(trawl, tmp_path):
+    write_blobs(tmp_path / "blobs.h5")
+    axes = "".join(f"train.{k} = {{range = [1, 10000001]}}\n"
+                   for k in ["steps", "warmup_steps", "eval_every", "grad_accum", "batch_size"])
+    (tmp_path / "huge.toml").write_text(BASE.replace("train.lr = [0.1, 0.01]\n", axes))
+    for verb in ["validate", "plan"]:
+        code, err, peak = peak_rss_mb([trawl, verb, "huge.toml"], tmp_path)
+        assert code == 2 and "train.steps range has more than 1000000 values" in err, err
+        assert peak < 400, f"{verb} peaked at {peak:.0f} MB"
+
+
+def test_ctrl_c_stops_validate_and_plan_at_once(trawl, tmp_path):
+    # Five axes of 10^6 values: seconds of work before the grid is refused.
+    write_blobs(tmp_path / "blobs.h5")
+    axes = "".join(f"train.{k} = {{range = [1, 1000001]}}\n"
+                   for k in ["steps", "warmup_steps", "eval_every", "grad_accum", "batch_size"])
+    (tmp_path / "slow.toml").write_text(BASE.replace("train.lr = [0.1, 0.01]\n", axes))
+    for verb in ["validate", "plan"]:
+        proc = subprocess.Popen([trawl, verb, "slow.toml"], cwd=tmp_path, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        time.sleep(0.8)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+        # Ignored, it would end in the grid's refusal (exit 2); it dies of the signal instead.
+        assert proc.returncode == -signal.SIGINT, (verb, proc.returncode)
+        assert b"ok" not in out

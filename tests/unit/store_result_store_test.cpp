@@ -19,7 +19,9 @@
 
 namespace {
 
+// The data file is only hashed (the results file records its hash), never read.
 trawl::SweepSpec store_spec(const std::string& dir) {
+  std::ofstream(dir + "/d.h5") << "data";
   return trawl::test::parse("[data]\npath = \"d.h5\"\n[sweep]\nseeds = [1, 2]\nmetric = \"val.accuracy\"\n"
                             "[grid]\ntrain.lr = [0.1, 0.01]\ntrain.optimizer = [\"adamw\", \"sgd\"]\n"
                             "model.hidden = [4, 8]\n",
@@ -44,7 +46,7 @@ TEST_CASE("a new results file has every trial row, pending, with its parameters"
   // Opening again finds it; another sweep's hash is refused with a message.
   CHECK(trawl::ResultStore::open_or_create(spec, grid, metrics, "hash-1").trial_count() == 16);
   CHECK_THROWS_WITH(trawl::ResultStore::open_or_create(spec, grid, metrics, "hash-2"),
-                    trawl::test::Contains("different sweep file"));
+                    trawl::test::Contains("made by a different sweep"));
 }
 
 TEST_CASE("trial records round-trip through the file", "[store]") {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 #include "grid/grid.hpp"
 #include "store/result_store.hpp"
@@ -37,6 +38,7 @@ void record_trial(trawl::ResultStore& store, trawl::TrialId t) {
 TEST_CASE("a trial costs its data: at most 1 KB beyond its curve values, and rewrites do not grow the file",
           "[store][size]") {
   const std::string dir = trawl::test::scratch_dir("store-size");
+  std::ofstream(dir + "/d.h5") << "data";  // hashed, not read
   const trawl::SweepSpec spec = trawl::test::parse(
       "[data]\npath = \"d.h5\"\n[grid]\ntrain.lr = {linspace = [0.001, 0.1, 2000]}\n", dir);
   const trawl::Grid grid(spec);
