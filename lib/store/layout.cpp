@@ -190,6 +190,8 @@ void check_closed_cleanly(const h5::File& file, const std::string& path) {
 }
 
 h5::File open_checked(const std::string& path) {
+  if (fs::is_directory(path))
+    throw InputError(path + " is a directory, not a results file: move it aside (trawl makes results.h5 itself)");
   const bool ours = in_sweep_dir(path);
   if (!ours && H5Fis_hdf5(path.c_str()) <= 0)
     throw InputError(path + " is not a trawl results file (not an HDF5 file); give a sweep directory or its results.h5");
@@ -200,6 +202,7 @@ h5::File open_checked(const std::string& path) {
       throw InputError(path + " is an HDF5 file but not a trawl results file (it has no /trials/status)");
     h5::read_string_attribute(file.get(), "spec_hash");
     if (ours) check_closed_cleanly(file, path);
+    check_layout(file.get(), path);
     return file;
   } catch (const h5::H5Error& e) {
     if (!ours) throw InputError(path + " is not a trawl results file (" + e.what() + ")");

@@ -31,6 +31,10 @@ std::optional<RecordedInputs> read_inputs(hid_t file);
 // InputError for a file that is no results file at all (one given by
 // mistake: a sweep file, a data file).
 h5::File open_checked(const std::string& path);
+// DamagedResults unless every column has a datatype trawl writes and its
+// rows (one per trial; the events' columns of one length) and grid_size is
+// a size trawl makes (layout_check.cpp).
+void check_layout(hid_t file, const std::string& path);
 // DamagedResults naming the file, why, and the repair command.
 [[noreturn]] void throw_damaged(const std::string& path, const std::string& why);
 

@@ -8,6 +8,7 @@ import subprocess
 
 import h5py
 import numpy as np
+import pytest
 
 from conftest import run, write_blobs
 
@@ -151,7 +152,6 @@ def test_compact_never_grows_the_file(trawl, tmp_path):
 
 def test_a_run_that_cannot_open_the_file_leaves_no_write_marker(trawl, tmp_path):
     if os.geteuid() == 0 and not shutil.which("chattr"):
-        import pytest
         pytest.skip("as root, only an immutable file (chattr) refuses a write, and chattr is missing")
     make(tmp_path, lrs="[0.1, 0.01, 0.001]")
     run([trawl, "run", "s.toml", "--array-index", "0", "--array-count", "3"], cwd=tmp_path)
@@ -159,7 +159,6 @@ def test_a_run_that_cannot_open_the_file_leaves_no_write_marker(trawl, tmp_path)
     lock_out = ["chattr", "+i", str(results)] if os.geteuid() == 0 else ["chmod", "a-w", str(results)]
     code, _, _ = run(lock_out, check=False)
     if code != 0:
-        import pytest
         pytest.skip("this file system does not take chattr +i")
     try:
         code, _, err = run([trawl, "run", "s.toml", "--array-index", "1", "--array-count", "3"], cwd=tmp_path,
@@ -170,3 +169,45 @@ def test_a_run_that_cannot_open_the_file_leaves_no_write_marker(trawl, tmp_path)
         run(["chattr", "-i", str(results)] if os.geteuid() == 0 else ["chmod", "u+w", str(results)], check=False)
     code, out, err = run([trawl, "status", "out"], cwd=tmp_path, check=False)
     assert code == 0 and "damaged" not in err
+
+
+def replace_dataset(path, name, data):
+    with h5py.File(path, "r+") as f:
+        del f[name]
+        f[name] = data
+
+
+DAMAGE = {
+    "a float32 events/time": (lambda p: replace_dataset(p, "events/time", np.zeros(3, np.float32)),
+                              "events/time has a datatype trawl does not write"),
+    "a big-endian trials/steps": (lambda p: replace_dataset(p, "trials/steps", np.zeros(2, ">i8")),
+                                  "trials/steps has a datatype trawl does not write"),
+    "a shortened trials/seed": (lambda p: replace_dataset(p, "trials/seed", np.zeros(1, "<i8")),
+                                "trials/seed is [1], not one row per trial (2)"),
+    "grid_size 10^12": (lambda p: h5py.File(p, "r+").attrs.__setitem__("grid_size", np.int64(10**12)),
+                        "its grid_size attribute is 1000000000000"),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGE))
+def test_a_damaged_layout_is_named_the_same_way_by_every_command(trawl, tmp_path, case):
+    make(tmp_path)
+    run([trawl, "run", "s.toml"], cwd=tmp_path)
+    damage, message = DAMAGE[case]
+    damage(tmp_path / "out" / "results.h5")
+    for command in (["run", "s.toml"], ["status", "out"], ["report", "out"], ["repair", "--compact", "out"]):
+        code, _, err = run([trawl, *command], cwd=tmp_path, check=False)
+        assert code != 0 and code != -11, (command, code, err)  # never a crash
+        assert "is damaged" in err and message in err and "with: trawl repair " in err, (command, err)
+    _, out, _ = run([trawl, "repair", "out"], cwd=tmp_path)
+    assert "the damaged file is kept" in out
+    _, out, _ = run([trawl, "status", "out"], cwd=tmp_path)
+    assert "done 2" in out
+
+
+def test_a_results_file_that_is_a_directory_says_so(trawl, tmp_path):
+    make(tmp_path)
+    (tmp_path / "out" / "results.h5").mkdir(parents=True)
+    for command in (["run", "s.toml"], ["status", "out"], ["report", "out"]):
+        code, _, err = run([trawl, *command], cwd=tmp_path, check=False)
+        assert code == 2 and "results.h5 is a directory, not a results file" in err, (command, err)
