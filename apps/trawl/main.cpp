@@ -72,6 +72,7 @@ int validate(const Options& o) {
   trawl::Grid grid(spec);
   trawl::DataShape data = trawl::inspect_data(spec);
   trawl::check_models(spec, grid, data);
+  for (const std::string& warning : data.warnings) std::cerr << "trawl: warning: " << spec.path << ": " << warning << "\n";
   std::cout << spec.path << ": ok, " << grid.size() << " trials over " << grid.axis_names().size() << " axes and "
             << grid.seeds().size() << " seed(s); data ";
   if (spec.string("data.kind") == "text")

@@ -29,6 +29,11 @@ Table summary_table(const ReportInput& in, const ReportOptions& options) {
     const auto it = in.counts.find(static_cast<TrialStatus>(s));
     add(trial_status_names()[s], integer_cell(it == in.counts.end() ? 0 : it->second));
   }
+  const auto done = in.counts.find(TrialStatus::done);
+  if (done != in.counts.end() && static_cast<std::size_t>(done->second) > in.ranked.size())
+    add("unranked", text_cell(std::to_string(static_cast<std::size_t>(done->second) - in.ranked.size()) +
+                              " done trial(s) whose " + in.metric + " is NaN" +
+                              (in.ranked.empty() ? ": NaN for all (undefined on this data?)" : "")));
   if (!in.constraints.empty()) {
     add("constraints", text_cell(constraints_text(in.constraints)));
     add("feasible", integer_cell(static_cast<long long>(in.feasible)));

@@ -46,10 +46,11 @@ std::string duration_text(double seconds) {
 std::string best_text(const TrialTable& table, const std::string& metric, bool maximize,
                       const std::vector<Constraint>& constraints) {
   const auto& finals = table.final_metrics.at(metric);
-  std::int64_t best = -1, done = 0, feasible = 0;
+  std::int64_t best = -1, done = 0, feasible = 0, defined = 0;
   for (std::size_t i = 0; i < table.status.size(); ++i) {
     if (table.status[i] != TrialStatus::done) continue;
     ++done;
+    if (std::isfinite(finals[i])) ++defined;
     if (!std::isfinite(finals[i]) || first_broken(constraints, table.best_metrics, i)) continue;
     ++feasible;
     if (best < 0 || (maximize ? finals[i] > finals[best] : finals[i] < finals[best])) best = static_cast<std::int64_t>(i);
@@ -58,6 +59,9 @@ std::string best_text(const TrialTable& table, const std::string& metric, bool m
   if (!constraints.empty())
     out << "constraints: " << constraints_text(constraints) << "; met by " << feasible << " of " << done
         << " done trials\n";
+  if (done > 0 && defined == 0)
+    return out.str() + "best so far: none: " + metric + " is NaN for all " + std::to_string(done) +
+           " done trials (undefined on this data?)\n";
   if (best < 0)
     return out.str() + (constraints.empty() || done == 0 ? "best so far: none done yet\n"
                                                          : "best so far: no done trial meets every constraint\n");

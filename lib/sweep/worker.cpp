@@ -91,7 +91,11 @@ void Worker::start() {
   });
   std::int64_t fields[5] = {shape.train_rows, shape.val_rows, shape.features, shape.outputs, shape.classes};
   world_.broadcast(fields, 5, MPI_INT64_T, 0);
-  shape = DataShape{fields[0], fields[1], fields[2], fields[3], static_cast<int>(fields[4])};
+  shape.train_rows = fields[0];
+  shape.val_rows = fields[1];
+  shape.features = fields[2];
+  shape.outputs = fields[3];
+  shape.classes = static_cast<int>(fields[4]);
   const double deadline = options_.deadline > 0 ? options_.deadline : slurm_job_end_time();
   if (deadline > 0) set_deadline(deadline, spec_.real("checkpoint.deadline_margin"));
   const ArrayTask array = array_task(options_.array_index, options_.array_count);

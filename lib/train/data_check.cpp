@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include "checkpoint/hf_config.hpp"
@@ -169,6 +170,18 @@ void check_two_class_metrics(const SweepSpec& spec, int classes) {
                                       std::to_string(classes));
 }
 
+// val.auc ranks the validation rows of one class against the other's: with
+// one class there, it is NaN for every trial, and no trial can be ranked.
+void warn_single_class_validation(const SweepSpec& spec, const DataFile& data, DataShape& shape) {
+  const std::vector<std::int64_t> val = data.read<std::int64_t>("data.val_y", H5T_NATIVE_INT64);
+  if (val.empty() || std::adjacent_find(val.begin(), val.end(), std::not_equal_to<>()) != val.end()) return;
+  std::vector<std::string> uses{spec.string("sweep.metric")};
+  for (const Constraint& c : spec.constraints) uses.push_back(c.metric);
+  if (std::find(uses.begin(), uses.end(), "val.auc") == uses.end()) return;
+  shape.warnings.push_back("val.auc is undefined on this data: every row of data.val_y is class " +
+                           std::to_string(val.front()) + ", so it will be NaN for every trial");
+}
+
 DataShape inspect_hdf5(const SweepSpec& spec, const DataFile& data) {
   const bool classification = spec.string("data.task") == "classification";
   const Array train_x = data.describe("data.train_x"), train_y = data.describe("data.train_y");
@@ -187,6 +200,7 @@ DataShape inspect_hdf5(const SweepSpec& spec, const DataFile& data) {
   }
   shape.classes = check_labels(data);
   check_two_class_metrics(spec, shape.classes);
+  warn_single_class_validation(spec, data, shape);
   shape.outputs = shape.classes;
   return shape;
 }

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "spec/sweep_spec.hpp"
 
@@ -16,6 +18,8 @@ struct DataShape {
   int classes = 0;           // 0 for regression
   // Token shards (data.kind = "tokens"): windows of seq_len + 1 tokens at the sweep's largest model.seq_len.
   std::int64_t seq_len = 0, train_windows = 0, val_windows = 0;
+  // What makes a metric of the sweep undefined on this data, for validate to print.
+  std::vector<std::string> warnings;
 };
 
 // Throws InputError naming the file, the dataset path and the key's position.

@@ -211,3 +211,30 @@ def test_a_results_file_that_is_a_directory_says_so(trawl, tmp_path):
     for command in (["run", "s.toml"], ["status", "out"], ["report", "out"]):
         code, _, err = run([trawl, *command], cwd=tmp_path, check=False)
         assert code == 2 and "results.h5 is a directory, not a results file" in err, (command, err)
+
+
+def test_status_counts_diverged_apart_from_failed(trawl, tmp_path):
+    make(tmp_path, steps=8, lrs="[0.1, 1e30]")
+    run([trawl, "run", "s.toml"], cwd=tmp_path)
+    _, out, _ = run([trawl, "status", "out"], cwd=tmp_path)
+    worker = [line for line in out.splitlines() if line.startswith("  a0.g0")][0]
+    assert "done 1  running 0  failed 0  diverged 1" in worker, out
+
+
+def test_a_metric_nan_for_every_trial_is_said_so(trawl, tmp_path):
+    # val.auc with one class in the validation set: undefined for every trial.
+    rng = np.random.RandomState(0)
+    with h5py.File(tmp_path / "blobs.h5", "w") as f:
+        f["train/x"] = rng.normal(size=(40, 4)).astype(np.float32)
+        f["train/y"] = (np.arange(40) % 2).astype(np.int64)
+        f["val/x"] = rng.normal(size=(12, 4)).astype(np.float32)
+        f["val/y"] = np.zeros(12, np.int64)
+    (tmp_path / "s.toml").write_text(SWEEP.format(steps=4, lrs="[0.1, 0.01]").replace(
+        'dir = "out"', 'dir = "out"\nmetric = "val.auc"'))
+    _, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path)
+    assert "warning: s.toml: val.auc is undefined on this data: every row of data.val_y is class 0" in err, err
+    run([trawl, "run", "s.toml"], cwd=tmp_path)
+    _, out, _ = run([trawl, "status", "out"], cwd=tmp_path)
+    assert "best so far: none: val.auc is NaN for all 2 done trials" in out, out
+    _, out, _ = run([trawl, "report", "out"], cwd=tmp_path)
+    assert "2 done trial(s) whose val.auc is NaN: NaN for all" in out, out
