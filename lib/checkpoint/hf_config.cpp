@@ -79,15 +79,22 @@ RopeScaling rope_scaling_of(const ConfigReader& r) {
   if (s.type == "default") return RopeScaling{};
   if (s.type != "llama3" && s.type != "linear")
     r.fail("rope_scaling." + key, "is '" + s.type + "', which trawl does not implement (llama3, linear)");
-  s.factor = r.number(j, "factor", 0, "rope_scaling.");
+  // As transformers' rope_config_validation: these keys are required, a missing one a KeyError.
+  const auto required = [&](const char* name) {
+    if (!j.contains(name) || j[name].is_null())
+      r.fail(std::string("rope_scaling.") + name, "is missing; rope_type '" + s.type + "' needs it");
+    return r.number(j, name, 0, "rope_scaling.");
+  };
+  s.factor = required("factor");
   if (!(s.factor >= 1)) r.fail("rope_scaling.factor", "must be at least 1");
   if (s.type == "llama3") {
-    s.low_freq_factor = r.number(j, "low_freq_factor", 1, "rope_scaling.");
-    s.high_freq_factor = r.number(j, "high_freq_factor", 4, "rope_scaling.");
+    s.low_freq_factor = required("low_freq_factor");
+    s.high_freq_factor = required("high_freq_factor");
     if (!(s.high_freq_factor > s.low_freq_factor))
       r.fail("rope_scaling.high_freq_factor", "must be larger than low_freq_factor");
-    s.original_max_position_embeddings =
-        static_cast<std::int64_t>(r.number(j, "original_max_position_embeddings", 8192, "rope_scaling."));
+    s.original_max_position_embeddings = static_cast<std::int64_t>(required("original_max_position_embeddings"));
+    if (s.original_max_position_embeddings < 1)
+      r.fail("rope_scaling.original_max_position_embeddings", "must be a positive integer");
   }
   return s;
 }

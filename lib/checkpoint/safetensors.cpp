@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <limits>
 #include <optional>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 #include "core/arith.hpp"
@@ -145,6 +146,10 @@ const SafetensorsEntry* SafetensorsFile::find(const std::string& name) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
+std::string_view SafetensorsFile::bytes(const SafetensorsEntry& entry) const {
+  return {reinterpret_cast<const char*>(file_.data()) + data_start_ + entry.begin, entry.end - entry.begin};
+}
+
 torch::Tensor SafetensorsFile::load(const std::string& name, torch::ScalarType dtype, torch::Device device) const {
   const SafetensorsEntry* e = find(name);
   if (!e) throw InputError(path() + ": no tensor '" + name + "'");
@@ -196,6 +201,13 @@ std::vector<std::string> SafetensorsWeights::names() const {
   std::vector<std::string> out;
   for (const auto& [name, file] : where_) out.push_back(name);
   return out;
+}
+
+bool SafetensorsWeights::same_tensor(const std::string& a, const std::string& b) const {
+  const auto in_a = where_.find(a), in_b = where_.find(b);
+  if (in_a == where_.end() || in_b == where_.end()) return false;
+  const SafetensorsEntry *x = in_a->second->find(a), *y = in_b->second->find(b);
+  return x->dtype == y->dtype && x->shape == y->shape && in_a->second->bytes(*x) == in_b->second->bytes(*y);
 }
 
 torch::Tensor SafetensorsWeights::load(const std::string& name, const std::vector<std::int64_t>& shape,

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "checkpoint/train_state.hpp"
@@ -32,6 +33,8 @@ class SafetensorsFile {
   std::vector<std::string> names() const;
   const SafetensorsEntry* find(const std::string& name) const;
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  // The entry's raw bytes, in the mapping.
+  std::string_view bytes(const SafetensorsEntry& entry) const;
   // The tensor converted to `dtype` on `device` (F32, F16 and BF16 files).
   torch::Tensor load(const std::string& name, torch::ScalarType dtype, torch::Device device) const;
 
@@ -51,6 +54,8 @@ class SafetensorsWeights {
 
   bool contains(const std::string& name) const { return where_.count(name) > 0; }
   std::vector<std::string> names() const;
+  // Whether both tensors are there with the same dtype, shape and bytes.
+  bool same_tensor(const std::string& a, const std::string& b) const;
   // Throws InputError naming the tensor and file when it is missing or its
   // shape is not `shape`.
   torch::Tensor load(const std::string& name, const std::vector<std::int64_t>& shape, torch::ScalarType dtype,

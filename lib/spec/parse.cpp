@@ -180,6 +180,9 @@ void SweepParser::parse_list(const std::string& key, const KeySpec& spec, const 
     }
   }
   if (spec.type == KeyType::string_list && key != "sweep.constraints") string_list(key).second = at(node);
+  // As PEFT's LoraConfig: an empty target list adapts nothing (leave the key out for every projection).
+  if (key == "model.lora.targets" && array->empty())
+    fail(at(node), key + " is empty: name the modules to adapt, or leave it out to adapt every linear projection");
   if (key == "sweep.seeds") {
     spec_.seeds_pos = at(node);
     if (spec_.seeds.empty()) fail(at(node), key + " is empty: give at least one seed");

@@ -79,6 +79,14 @@ CASES = {
                        "is longer than sliding_window (4)"),
     "rope type": (lambda d: edit_config(d, rope_scaling={"rope_type": "yarn", "factor": 4.0}),
                   "rope_scaling.rope_type is 'yarn', which trawl does not implement"),
+    **{f"llama3 rope without {key}": (
+        lambda d, key=key: edit_config(d, rope_scaling={k: v for k, v in LLAMA["rope_scaling"].items() if k != key}),
+        f"config.json: rope_scaling.{key} is missing; rope_type 'llama3' needs it")
+       for key in ("factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings")},
+    # The Llama fixture saves its own lm_head: tied, transformers would drop it for the embedding.
+    "tied head that differs": (lambda d: edit_config(d, tie_word_embeddings=True),
+                               "config.json says tie_word_embeddings = true, but the weights hold an lm_head.weight "
+                               "that differs from model.embed_tokens.weight"),
     "missing size": (lambda d: edit_config(d, hidden_size=None), "config.json: hidden_size is missing"),
     "activation": (lambda d: edit_config(d, hidden_act="gelu"), "hidden_act is 'gelu'"),
     "dtype": (lambda d: edit_config(d, torch_dtype="int8"), "torch_dtype is 'int8'"),
@@ -221,6 +229,7 @@ def test_bad_token_data_is_exit_2_naming_file_and_position(trawl, tmp_path, case
      'model.kind = "causal_lm" is a language model'),
     ('[model]\nkind = "causal_lm"\npath = "m"\n[data]\nkind = "sft"\n', "data.path is required"),
     ('[model.lora]\nrank = -1\n', "model.lora.rank must be at least 0, not -1"),
+    ('[model.lora]\ntargets = []\n', "model.lora.targets is empty: name the modules to adapt, or leave it out"),
     ('[model]\nlora = { alpha = 0.0 }\n', "model.lora.alpha must be positive"),
     ('[model.lora]\nrnak = 4\n', "unknown key 'model.lora.rnak' (did you mean 'model.lora.rank'?)"),
 ])
