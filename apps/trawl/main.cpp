@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -211,18 +212,29 @@ int run(const Options& o, int& argc, char**& argv) {
   }
 }
 
-void add_file(CLI::App* command, Options& o, const char* what) {
-  command->add_option("FILE", o.file, what)->required();
+void add_file(CLI::App* command, Options& o, const char* what, const char* name = "FILE") {
+  command->add_option(name, o.file, what)->required();
 }
+
+// A count: a positive integer, said so in those words (not CLI11's range of doubles).
+const CLI::Validator positive_integer(
+    [](std::string& text) {
+      const auto n = trawl::parse_int64(text);
+      return n && *n >= 1 && *n <= std::numeric_limits<int>::max()
+                 ? std::string()
+                 : "must be a positive integer, not '" + text + "'";
+    },
+    "N>0", "positive integer");
 
 void add_run(CLI::App& app, Options& o) {
   auto* c = app.add_subcommand("run", "run this worker's trials (every rank of mpirun/srun runs it)");
   add_file(c, o, "the sweep file");
   c->add_option("--array-index", o.array_index, "this array task's index (default: from SLURM_ARRAY_TASK_ID)");
-  c->add_option("--array-count", o.array_count, "array tasks (default: SLURM_ARRAY_TASK_COUNT or 1)");
+  c->add_option("--array-count", o.array_count, "array tasks (default: SLURM_ARRAY_TASK_COUNT or 1)")
+      ->check(positive_integer);
   c->add_flag("--save-final", o.run.save_final, "save each done trial's weights to <sweep.dir>/trials/<id>/final.pt (causal_lm: its PEFT adapter/ or Hugging Face model/ there)");
   c->add_option("--threads", o.run.threads, "libtorch threads per rank (default: SLURM_CPUS_PER_TASK, else cores / ranks)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_integer);
   c->add_flag("--retry-failed", o.run.retry_failed, "run failed and diverged trials again");
   c->add_option("--deadline", o.deadline,
                 "stop by T (Unix seconds, or +SECONDS): checkpoint checkpoint.deadline_margin before it, exit 3");
@@ -231,8 +243,8 @@ void add_run(CLI::App& app, Options& o) {
 
 void add_report(CLI::App& app, Options& o) {
   auto* c = app.add_subcommand("report", "top trials, per-axis marginals, parameter importance, failures");
-  add_file(c, o, "a sweep directory or its results file");
-  c->add_option("--top", o.top, "trials in the top table (default 10)");
+  add_file(c, o, "a sweep directory or its results file", "DIR");
+  c->add_option("--top", o.top, "trials in the top table (default 10)")->check(positive_integer);
   c->add_option("--format", o.format, "table (default), csv, json or markdown");
   c->add_option("--table", o.table, "only this table: summary, top, marginals, importance, pareto, problems or rungs");
   c->add_option("--filter", o.filters, "only trials whose axis A (or \"seed\") has value V: A=V, repeatable");
@@ -243,10 +255,12 @@ void add_submit(CLI::App& app, Options& o) {
   auto* c = app.add_subcommand("submit", "write the job script and submit the sweep as Slurm job array(s)");
   add_file(c, o, "the sweep file");
   auto& s = o.submit;
-  c->add_option("--array-count", s.array_count, "array tasks (default: one per trial, at most 64)");
-  c->add_option("--throttle", s.throttle, "at most N tasks running at once (sbatch --array=...%N)");
-  c->add_option("--ranks", s.ranks, "MPI ranks per task (default: sweep.ranks_per_trial)");
-  c->add_option("--cpus-per-rank", s.cpus_per_rank, "--cpus-per-task (default 1)");
+  c->add_option("--array-count", s.array_count, "array tasks (default: one per trial, at most 64)")
+      ->check(positive_integer);
+  c->add_option("--throttle", s.throttle, "at most N tasks running at once (sbatch --array=...%N)")
+      ->check(positive_integer);
+  c->add_option("--ranks", s.ranks, "MPI ranks per task (default: sweep.ranks_per_trial)")->check(positive_integer);
+  c->add_option("--cpus-per-rank", s.cpus_per_rank, "--cpus-per-task (default 1)")->check(positive_integer);
   c->add_option("--gpus-per-rank", s.gpus_per_rank, "--gpus-per-task, one rank per GPU (default: none)");
   c->add_option("--grace", s.grace_seconds, "seconds of warning before the time limit (default 120)");
   c->add_flag("--dry-run", s.dry_run, "print the script and the sbatch lines; submit nothing");
@@ -258,14 +272,15 @@ void add_commands(CLI::App& app, Options& o) {
   add_file(app.add_subcommand("validate", "check a sweep file and its data; print the grid size"), o, "the sweep file");
   auto* plan = app.add_subcommand("plan", "show the grid, its axes and how it splits over workers");
   add_file(plan, o, "the sweep file");
-  plan->add_option("--array-count", o.array_count, "array tasks (default 1)");
-  plan->add_option("--ranks", o.ranks, "MPI ranks per array task (default: sweep.ranks_per_trial)");
+  plan->add_option("--array-count", o.array_count, "array tasks (default 1)")->check(positive_integer);
+  plan->add_option("--ranks", o.ranks, "MPI ranks per array task (default: sweep.ranks_per_trial)")
+      ->check(positive_integer);
   add_run(app, o);
   add_file(app.add_subcommand("status", "progress of a sweep: counts by status, best so far, workers"), o,
-           "a sweep directory or its results file");
+           "a sweep directory or its results file", "DIR");
   add_report(app, o);
   auto* repair_command = app.add_subcommand("repair", "rebuild a damaged or missing results file from the journals");
-  add_file(repair_command, o, "the sweep directory");
+  add_file(repair_command, o, "the sweep directory (or its results.h5)", "DIR");
   repair_command->add_flag("--compact", o.compact,
                    "instead, rewrite a readable results file to its minimal size (safe while the sweep runs)");
   add_submit(app, o);
@@ -288,6 +303,9 @@ std::string failure_message(const CLI::App* app, const CLI::Error& e) {
              command->get_name() + " --help)\n";
     }
   }
+  // "--threads: must be a positive integer, not '0'" reads as "--threads must be ...".
+  if (dynamic_cast<const CLI::ValidationError*>(&e))
+    if (const auto colon = message.find(": must be "); colon != std::string::npos) message.erase(colon, 1);
   return where + message + " (see " + (command ? "trawl " + command->get_name() : std::string("trawl")) +
          " --help)\n";
 }

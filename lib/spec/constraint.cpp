@@ -1,5 +1,6 @@
 #include "spec/constraint.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -66,11 +67,12 @@ Constraint parse_constraint(const std::string& text, const SourcePos& pos) {
     fail_at(pos, at, text, "expected an operator after '" + c.metric + "'");
   }
   at = skip_spaces(text, at);
-  std::size_t end = text.size();
-  while (end > at && text[end - 1] == ' ') --end;
+  const std::size_t end = std::min(text.find(' ', at), text.size());
   const auto bound = parse_double(std::string_view(text).substr(at, end - at));
   if (!bound || !std::isfinite(*bound)) fail_at(pos, at, text, "expected a finite number here");
   c.bound = *bound;
+  if (const std::size_t rest = skip_spaces(text, end); rest < text.size())
+    fail_at(pos, rest, text, "unexpected text after the bound: '" + text.substr(rest) + "' (one bound per constraint)");
   return c;
 }
 

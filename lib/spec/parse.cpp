@@ -313,7 +313,18 @@ void SweepParser::check_constraints() const {
 
 // Generated answers are scored against an SFT file's labelled answers.
 void SweepParser::check_generation() const {
-  if (!generates(spec_) || spec_.string("data.kind") == "sft") return;
+  if (!generates(spec_)) {
+    // Sampling settings without generation would be silently ignored.
+    for (const char* key : {"infer.temperature", "infer.top_k", "infer.top_p", "infer.seed"}) {
+      const Axis* axis = spec_.find_axis(key);
+      if (axis || spec_.pos(key).known())
+        fail(axis ? axis->pos : spec_.pos(key), std::string(key) +
+                                                   " only matters when answers are generated: set "
+                                                   "infer.max_new_tokens (with SFT data) or leave it out");
+    }
+    return;
+  }
+  if (spec_.string("data.kind") == "sft") return;
   const Axis* axis = spec_.find_axis("infer.max_new_tokens");
   fail(axis ? axis->pos : spec_.pos("infer.max_new_tokens"),
        "infer.max_new_tokens generates answers, which are scored against the labelled answers of SFT data: it "

@@ -35,6 +35,29 @@ def test_usage_errors_exit_2(trawl, tmp_path):
     assert code == 2 and "trawl validate: FILE is required" in err
 
 
+def test_counts_on_the_command_line_are_positive_integers(trawl, tmp_path, blobs):
+    (tmp_path / "s.toml").write_text(GOOD)
+    for command, option in [("run", "--threads"), ("run", "--array-count"), ("plan", "--array-count"),
+                            ("plan", "--ranks"), ("submit", "--array-count"), ("submit", "--throttle"),
+                            ("submit", "--ranks"), ("submit", "--cpus-per-rank")]:
+        for value in ["0", "abc"] if option != "--threads" else ["0", "-1", "abc", "1.5"]:
+            code, _, err = run([trawl, command, "s.toml", option, value, *(["--dry-run"] if command == "submit"
+                                                                            else [])], cwd=tmp_path, check=False)
+            assert code == 2, (command, option, value, err)
+            assert f"trawl {command}: {option} must be a positive integer, not '{value}'" in err, err
+    code, _, err = run([trawl, "report", "out", "--top", "0"], cwd=tmp_path, check=False)
+    assert code == 2 and "--top must be a positive integer" in err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_sampling_settings_without_generation_are_refused(trawl, tmp_path, blobs):
+    for key, value in [("temperature", "0.7"), ("top_p", "0.9"), ("top_k", "5"), ("seed", "3")]:
+        (tmp_path / "s.toml").write_text(GOOD + f"[infer]\n{key} = {value}\n")
+        code, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)
+        assert code == 2 and f"s.toml:10:{len(key) + 4}: infer.{key} only matters when answers are generated" in err, \
+            err
+
+
 def test_validate_and_plan(trawl, tmp_path, blobs):
     (tmp_path / "s.toml").write_text(GOOD)
     code, out, _ = run([trawl, "validate", "s.toml"], cwd=tmp_path)

@@ -53,7 +53,12 @@ TEST_CASE("a malformed constraint names the character where it goes wrong", "[sp
   // Column 10 is the opening quote; character k of the text is column 11 + k.
   CHECK_THAT(parse_constraint_error("val.loss = 3"), StartsWith("s.toml:3:20: ") && Contains("expected an operator"));
   CHECK_THAT(parse_constraint_error("val.loss <= fast"), StartsWith("s.toml:3:23: ") && Contains("a finite number"));
-  CHECK_THAT(parse_constraint_error("val.loss <= 3 ms"), Contains("a finite number"));
+  // Trailing text is pointed at where it starts (column 11 + 14), not at the number.
+  CHECK_THAT(parse_constraint_error("val.loss <= 3 ms"),
+             StartsWith("s.toml:3:25: ") && Contains("unexpected text after the bound: 'ms'"));
+  CHECK_THAT(parse_constraint_error("val.loss <= 1 and more"),
+             StartsWith("s.toml:3:25: ") && Contains("unexpected text after the bound: 'and more'"));
+  CHECK(parse_constraint_error("val.loss <= 1   ").empty());
   CHECK_THAT(parse_constraint_error("val.loss <="), Contains("a finite number"));
   CHECK_THAT(parse_constraint_error("<= 3"), StartsWith("s.toml:3:11: ") && Contains("expected a metric name"));
   CHECK_THAT(parse_constraint_error("val.loss <= nan"), Contains("a finite number"));
