@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <limits>
@@ -135,7 +136,9 @@ int submit(Options o) {
   trawl::SweepSpec spec = trawl::parse_sweep_file(o.file);
   trawl::Grid grid(spec);
   o.submit.sbatch_options = o.sbatch;
-  o.submit.trawl_binary = std::filesystem::canonical("/proc/self/exe").string();
+  // The launcher (launcher.c) says where it is; the engine's own path when started directly.
+  const char* launcher = std::getenv("TRAWL_EXECUTABLE");
+  o.submit.trawl_binary = launcher ? launcher : std::filesystem::canonical("/proc/self/exe").string();
   if (!o.submit.dry_run) trawl::inspect_data(spec);  // a job that can only fail is not worth queueing
   trawl::SubmitPlan plan = trawl::submit_sweep(spec, grid, o.submit);
   if (o.submit.dry_run)

@@ -35,7 +35,14 @@ void install_stop_handlers() {
   action.sa_handler = on_stop_signal;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
-  for (int signal : {SIGUSR1, SIGUSR2, SIGTERM, SIGINT}) sigaction(signal, &action, nullptr);
+  sigset_t stop;
+  sigemptyset(&stop);
+  for (int signal : {SIGUSR1, SIGUSR2, SIGTERM, SIGINT}) {
+    sigaction(signal, &action, nullptr);
+    sigaddset(&stop, signal);
+  }
+  // The launcher (apps/trawl/launcher.c) blocked them until now: one that came meanwhile is delivered here.
+  sigprocmask(SIG_UNBLOCK, &stop, nullptr);
   // A file-size limit must fail the write (EFBIG), not kill the process.
   signal(SIGXFSZ, SIG_IGN);
 }

@@ -10,6 +10,8 @@
 
 namespace trawl {
 
+// Installs the handlers, then unblocks the four signals (the `trawl`
+// launcher blocks them before it starts the engine).
 void install_stop_handlers();
 // For a command that writes nothing (validate, plan, status, report): a stop
 // signal ends it at once, as for any command-line tool; one that came

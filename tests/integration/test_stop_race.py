@@ -135,3 +135,24 @@ def test_a_signal_to_one_rank_of_a_group_stops_the_group_at_any_moment(trawl, tm
     with h5py.File(d / "out" / "results.h5", "r") as f:
         assert (f["trials/steps"][:] == 2).all()
         assert (f["trials/attempts"][:] >= 1).all()
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.5, 1.0])
+def test_a_signal_while_the_ranks_start_stops_the_sweep_to_resume(trawl, tmp_path, delay):
+    # Slurm's warning (SIGUSR1 here, forwarded by mpirun) while libtorch loads:
+    # the `trawl` launcher blocks it until the engine's handler is in (exit 3,
+    # not death by signal 10, which would keep the job from requeueing).
+    write_blobs(tmp_path / "blobs.h5", rows=64)
+    (tmp_path / "s.toml").write_text(SWEEP.replace("ranks_per_trial = 2", "ranks_per_trial = 1")
+                                     .replace("{range = [0, 3000]}", "[0, 1, 2, 3]"))
+    launcher = subprocess.Popen(mpirun(2, trawl, "run", "s.toml", "--threads", "1"), cwd=tmp_path,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(delay)
+    launcher.send_signal(signal.SIGUSR1)
+    out, _ = launcher.communicate(timeout=120)
+    assert launcher.returncode == 3, f"signal {delay} s after mpirun started: exit {launcher.returncode}\n{out[-3000:]}"
+    results = tmp_path / "out" / "results.h5"
+    if results.exists():
+        assert "running" not in statuses(results)
+    run(mpirun(2, trawl, "run", "s.toml", "--threads", "1"), cwd=tmp_path, timeout=300)
+    assert statuses(results) == ["done"] * 4
