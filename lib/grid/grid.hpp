@@ -39,7 +39,7 @@ class Grid {
   explicit Grid(const SweepSpec& spec);
 
   // The most trials one sweep may hold; a larger grid is an InputError.
-  static constexpr std::int64_t max_trials = 10'000'000;
+  static constexpr std::int64_t max_trials = max_trials_per_sweep;
   std::int64_t size() const { return size_; }
   // Points the product would have without exclusions (seeds included).
   std::int64_t full_size() const { return full_size_; }

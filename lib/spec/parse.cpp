@@ -74,6 +74,8 @@ SweepSpec SweepParser::parse(const std::string& text) {
     }
   }
   fill_defaults();
+  excludes_ = exclude != nullptr;
+  points_ = std::max<std::uint64_t>(1, spec_.seeds.size());
   if (grid) parse_grid(*grid);
   if (exclude) parse_exclusions(*exclude);
   check_prune();

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/arith.hpp"
 #include "core/text.hpp"
 #include "spec/toml_parser.hpp"
 
@@ -187,6 +188,14 @@ void SweepParser::add_dimension(Dimension dim) {
   for (const auto& axis : dim.axes)
     if (const Axis* other = spec_.find_axis(axis.key))
       fail(axis.pos, "grid axis " + axis.key + " is already swept at " + other->pos.str());
+  const std::uint64_t limit = excludes_ ? std::uint64_t{1} << 62 : static_cast<std::uint64_t>(max_trials_per_sweep);
+  const auto points = checked_mul<std::uint64_t>(points_, dim.axes.front().values.size());
+  if (!points || *points > limit)
+    fail(dim.pos, "with " + dim.name + " (" + std::to_string(dim.axes.front().values.size()) +
+                      " values) the grid has more than " + std::to_string(limit) + " points" +
+                      (excludes_ ? "" : "; a sweep holds at most " + std::to_string(max_trials_per_sweep) +
+                                            " trials (each has a row in results.h5): narrow an axis or split the sweep"));
+  points_ = *points;
   spec_.dimensions.push_back(std::move(dim));
 }
 

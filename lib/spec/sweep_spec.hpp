@@ -42,6 +42,10 @@ struct Exclusion {
   SourcePos pos;
 };
 
+// The most trials a sweep holds: each has a row in results.h5 (the parser
+// refuses a grid past it as its axes come, the Grid once exclusions count).
+inline constexpr std::int64_t max_trials_per_sweep = 10'000'000;
+
 struct SweepSpec {
   std::string path;      // the sweep file as given
   std::string text;      // its full text, recorded in the results file

@@ -32,6 +32,11 @@ class SweepParser {
  private:
   SweepSpec spec_;
   std::vector<std::pair<std::string, SourcePos>> explicit_lists_;
+  // The grid's points so far (seeds x each dimension's length), checked as
+  // each axis comes so no further axis is made past the limit; with
+  // exclusions, which may drop points, only 2^62 bounds it here.
+  std::uint64_t points_ = 1;
+  bool excludes_ = false;
 
   static bool contains(const std::vector<std::string>& list, const std::string& item);
 

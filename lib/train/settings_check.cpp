@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "core/arith.hpp"
 #include "core/error.hpp"
 #include "spec/schema.hpp"
 
@@ -41,7 +42,7 @@ void check_settings(const TrialSettings& t, std::int64_t examples, int ranks) {
   require(tr.batch_size <= examples, "train.batch_size " + std::to_string(tr.batch_size) +
                                          " is larger than the training set (" + std::to_string(examples) +
                                          " examples)");
-  require(tr.batch_size >= tr.grad_accum * ranks,
+  require(tr.batch_size >= saturating_mul(tr.grad_accum, ranks),
           "train.batch_size " + std::to_string(tr.batch_size) + " is smaller than train.grad_accum (" +
               std::to_string(tr.grad_accum) + ") x ranks_per_trial (" + std::to_string(ranks) +
               "): some rank would get no examples");

@@ -238,3 +238,25 @@ def test_sweep_file_rules_for_llm_keys(trawl, tmp_path, toml, message):
     code, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)
     assert code == 2, err
     assert message in err, err
+
+
+@pytest.mark.parametrize("change", ["config.json", "model.safetensors"])
+def test_a_changed_checkpoint_between_array_tasks_is_refused_naming_it(trawl, tmp_path, change):
+    # Issue 28: the checkpoint's files are the sweep's input; trials trained on
+    # the old weights must not share a table with trials of the new ones.
+    make_model_dir(tmp_path / "base", LLAMA)
+    write_token_shard(tmp_path / "train.bin", np.arange(60) % 90)
+    write_token_shard(tmp_path / "val.bin", np.arange(30) % 90)
+    (tmp_path / "s.toml").write_text(SWEEP.format(model="", kind="tokens", data=TOKENS) +
+                                     "[grid]\ntrain.lr = [0.01, 0.001]\n")
+    run([trawl, "run", "s.toml", "--array-index", "0", "--array-count", "2"], cwd=tmp_path)
+    before = (tmp_path / "out" / "results.h5").read_bytes()
+    if change == "config.json":
+        edit_config(tmp_path, rms_norm_eps=1e-5)
+    else:
+        weights = make_model_dir(tmp_path / "other", LLAMA)
+        write_safetensors(tmp_path / "base" / "model.safetensors", {k: v * 0.5 for k, v in weights.items()})
+    code, _, err = run([trawl, "run", "s.toml", "--array-index", "1", "--array-count", "2"], cwd=tmp_path,
+                       check=False)
+    assert code == 2 and f"the contents of model.path ({tmp_path / 'base'}) changed since" in err, err
+    assert (tmp_path / "out" / "results.h5").read_bytes() == before

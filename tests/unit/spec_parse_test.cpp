@@ -206,3 +206,18 @@ TEST_CASE("train.patience and train.min_delta are grid axes; a sweep without the
         trawl::settings_hash(parse(base + "patience = 0\nmin_delta = 0.0\n[prune]\nrule = \"none\"\n", dir)));
   CHECK(trawl::settings_hash(parse(base, dir)) != trawl::settings_hash(parse(base + "patience = 2\n", dir)));
 }
+
+TEST_CASE("the parser stops at the first axis that takes the grid past 10^7 points", "[spec]") {
+  const std::string axes =
+      "[grid]\ntrain.steps = {range = [1, 10001]}\ntrain.warmup_steps = {range = [0, 10000]}\n"
+      "train.eval_every = {range = [1, 1000001]}\n";
+  // 10^4 x 10^4 = 10^8 at the second axis (line 7), before the 10^6-value third is made.
+  CHECK_THAT(parse_error(data + "[sweep]\nseeds = [1]\n" + axes),
+             StartsWith("sweep.toml:7:7: ") && Contains("with train.warmup_steps (10000 values) the grid has more than "
+                                                    "10000000 points; a sweep holds at most 10000000 trials"));
+  CHECK_THAT(parse_error(data + "[grid]\ntrain.steps = {range = [1, 10001]}\ntrain.lr = {linspace = [0.1, 1, 1001]}\n"),
+             Contains("with train.lr (1001 values) the grid has more than 10000000 points"));
+  // With [[exclude]] tables, which may drop points, only a grid past 2^62 is refused here.
+  CHECK_NOTHROW(trawl::test::parse(data + "[grid]\ntrain.steps = {range = [1, 10001]}\n"
+                                          "train.lr = {linspace = [0.1, 1, 1001]}\n[[exclude]]\ntrain.steps = [1]\n"));
+}
