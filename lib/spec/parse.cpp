@@ -182,7 +182,6 @@ void SweepParser::parse_list(const std::string& key, const KeySpec& spec, const 
     }
   }
   if (spec.type == KeyType::string_list && key != "sweep.constraints") string_list(key).second = at(node);
-  // As PEFT's LoraConfig: an empty target list adapts nothing (leave the key out for every projection).
   if (key == "model.lora.targets" && array->empty())
     fail(at(node), key + " is empty: name the modules to adapt, or leave it out to adapt every linear projection");
   if (key == "sweep.seeds") {
@@ -313,10 +312,10 @@ void SweepParser::check_constraints() const {
                       did_you_mean(c.metric, metrics) + "; it records " + join(metrics, ", "));
 }
 
-// Generated answers are scored against an SFT file's labelled answers.
+// Generated answers are scored against an SFT file's labelled answers;
+// sampling settings without generation would be silently ignored.
 void SweepParser::check_generation() const {
   if (!generates(spec_)) {
-    // Sampling settings without generation would be silently ignored.
     for (const char* key : {"infer.temperature", "infer.top_k", "infer.top_p", "infer.seed"}) {
       const Axis* axis = spec_.find_axis(key);
       if (axis || spec_.pos(key).known())
