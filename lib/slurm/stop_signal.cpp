@@ -16,6 +16,10 @@ namespace trawl {
 
 namespace {
 
+// What Slurm sends before a time limit and on preemption, and Ctrl-C
+// (apps/trawl/launcher.c blocks the same four).
+constexpr int stop_signals[] = {SIGUSR1, SIGUSR2, SIGTERM, SIGINT};
+
 volatile sig_atomic_t signals_seen = 0;
 std::atomic<double> deadline{0.0};
 std::atomic<double> deadline_grace{0.0};
@@ -37,7 +41,7 @@ void install_stop_handlers() {
   action.sa_flags = SA_RESTART;
   sigset_t stop;
   sigemptyset(&stop);
-  for (int signal : {SIGUSR1, SIGUSR2, SIGTERM, SIGINT}) {
+  for (int signal : stop_signals) {
     sigaction(signal, &action, nullptr);
     sigaddset(&stop, signal);
   }
@@ -48,7 +52,7 @@ void install_stop_handlers() {
 }
 
 void stop_signals_end_at_once() {
-  for (int signal : {SIGUSR1, SIGUSR2, SIGTERM, SIGINT}) std::signal(signal, SIG_DFL);
+  for (int signal : stop_signals) std::signal(signal, SIG_DFL);
   if (signals_seen > 0) std::raise(SIGINT);
 }
 

@@ -1,6 +1,5 @@
 #include "store/inputs.hpp"
 
-#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -37,21 +36,15 @@ void check_inputs_unchanged(const std::string& path, const std::optional<Recorde
   } catch (const Error& e) {
     refuse_changed(path, std::string("an input it was made from cannot be read now (") + e.what() + ")");
   }
-  if (recorded) {
-    for (const InputFile& was : recorded->files) {
-      auto same_input = [&](const InputFile& f) { return f.key == was.key && f.path == was.path; };
-      const auto is = std::find_if(now.begin(), now.end(), same_input);
-      // A moved sweep folder resolves relative paths elsewhere: then the key's place in the list counts.
-      const InputFile* current = is != now.end() ? &*is : nullptr;
-      if (!current) {
-        const auto index = static_cast<std::size_t>(&was - recorded->files.data());
-        if (index < now.size() && now[index].key == was.key) current = &now[index];
-      }
-      if (current && current->hash != was.hash)
-        refuse_changed(path, "the contents of " + was.key + " (" + current->path + ") changed since " +
-                                 recorded->hashed_at + " (hash " + was.hash + " then, " + current->hash + " now)");
+  // `before` is the recorded sweep text, so its inputs come in the recorded
+  // order, under the same keys, whatever folder their paths resolve in now.
+  if (recorded && recorded->files.size() == now.size())
+    for (std::size_t i = 0; i < now.size(); ++i) {
+      const InputFile &was = recorded->files[i], &is = now[i];
+      if (is.key == was.key && is.hash != was.hash)
+        refuse_changed(path, "the contents of " + was.key + " (" + is.path + ") changed since " +
+                                 recorded->hashed_at + " (hash " + was.hash + " then, " + is.hash + " now)");
     }
-  }
   if (spec_hash(before) != recorded_spec_hash)
     refuse_changed(path, "the contents of one of the files it was made from (data.path, data.train_file, "
                          "data.val_file, model.init, model.path) changed since it was made");

@@ -32,13 +32,6 @@ bool readable(const std::string& path) {
   }
 }
 
-// A sweep dir, or its results file.
-std::string sweep_dir_of(const std::string& where) {
-  if (fs::is_directory(where)) return where;
-  if (fs::path(where).filename() == "results.h5") return fs::path(where).parent_path().empty() ? "." : fs::path(where).parent_path().string();
-  throw InputError(where + ": not a sweep directory (nor its results.h5)");
-}
-
 // Where the copy's relative paths point now. The copy records the folder they
 // were relative to when the sweep ran; when the sweep dir has moved since (a
 // folder moved from /scratch to /project, another mount path on this node),
@@ -56,8 +49,9 @@ std::string base_now(const std::string& text, const std::string& copy, const std
 // Every journal's first record names the sweep its writer ran: results
 // trained under other settings (an edited copy, a changed input file) or
 // another grid must not be rebuilt as this sweep's.
-void check_journals_match(const std::vector<JournalRecord>& journals, const SweepSpec& spec, const std::string& copy) {
-  const std::string settings = settings_hash(spec), grid = spec_hash(spec);
+void check_journals_match(const std::vector<JournalRecord>& journals, const SweepSpec& spec, const std::string& copy,
+                          const std::string& spec_hash_now) {
+  const std::string settings = settings_hash(spec);
   for (const JournalRecord& r : journals) {
     const Record record = decode(r.fields, r.source + " record " + std::to_string(r.sequence));
     const auto* sweep = std::get_if<SweepRecord>(&record.body);
@@ -67,9 +61,9 @@ void check_journals_match(const std::vector<JournalRecord>& journals, const Swee
                        ", but " + copy + " and the files it names hash to " + settings +
                        ": the copy was edited, or a data or model file changed, after its trials ran. Restore "
                        "them and run trawl repair again; nothing was changed.");
-    if (sweep->spec_hash != grid)
+    if (sweep->spec_hash != spec_hash_now)
       throw InputError(r.source + " was written under another grid (spec hash " + sweep->spec_hash + ", " + copy +
-                       " hashes to " + grid + "): restore the copy's grid and run trawl repair again; nothing "
+                       " hashes to " + spec_hash_now + "): restore the copy's grid and run trawl repair again; nothing "
                        "was changed.");
   }
 }
@@ -97,7 +91,8 @@ RepairReport repair_sweep(const std::string& where) {
   if (journals.empty())
     throw InputError("nothing to rebuild " + spec.results_file() + " from: " + journal_dir(dir) +
                      " holds no journal records (a sweep's workers write them as they run)");
-  check_journals_match(journals, spec, copy);
+  const std::string hash = spec_hash(spec);
+  check_journals_match(journals, spec, copy, hash);
   RepairReport report;
   report.results = spec.results_file();
   report.old_was_readable = fs::exists(report.results) && readable(report.results);
@@ -110,8 +105,7 @@ RepairReport repair_sweep(const std::string& where) {
       fs::rename(report.results, report.moved_aside);
     }
   }
-  ResultStore store = ResultStore::rebuild(spec, grid, sweep_metrics(spec, shape.classes),
-                                           spec_hash(spec));
+  ResultStore store = ResultStore::rebuild(spec, grid, sweep_metrics(spec, shape.classes), hash);
   report.records = store.replay(journals);
   report.journals_torn = damage.torn;
   report.damaged_stretches = damage.damaged;

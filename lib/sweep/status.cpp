@@ -79,7 +79,8 @@ std::string worker_line(const std::string& name, const WorkerProgress& w) {
                               TrialStatus::pruned, TrialStatus::paused}) {
     const auto count = w.trials.find(s);
     const bool always = s == TrialStatus::done || s == TrialStatus::running || s == TrialStatus::failed;
-    if (always || count != w.trials.end()) out << "  " << to_string(s) << " " << (count == w.trials.end() ? 0 : count->second);
+    if (always || count != w.trials.end())
+      out << "  " << to_string(s) << " " << (count == w.trials.end() ? 0 : count->second);
   }
   out << "  requeued " << w.requeued << "  trial time " << static_cast<std::int64_t>(w.seconds) << " s\n";
   return out.str();
@@ -90,7 +91,8 @@ std::string inputs_text(const std::optional<RecordedInputs>& inputs) {
   if (!inputs) return "inputs: not recorded (the file was made before trawl recorded them)\n";
   std::ostringstream out;
   out << "inputs (hashed " << inputs->hashed_at << "):\n";
-  for (const InputFile& file : inputs->files) out << "  " << file.key << "  " << file.path << "  xxh3 " << file.hash << "\n";
+  for (const InputFile& file : inputs->files)
+    out << "  " << file.key << "  " << file.path << "  xxh3 " << file.hash << "\n";
   return out.str();
 }
 
