@@ -66,13 +66,15 @@ def catches_usr2(pid):
     return False
 
 
-def ranks_ready(launcher, timeout=60):
+def ranks_ready(launcher, timeout=60, handlers_in=True):
+    """The two ranks once both exist (and, with handlers_in, once both can
+    catch SIGUSR2); [] when mpirun ended first."""
     deadline = time.time() + timeout
     while time.time() < deadline and launcher.poll() is None:
         ranks = trawl_children(launcher)
-        if len(ranks) == 2 and all(catches_usr2(p) for p in ranks):
+        if len(ranks) == 2 and (not handlers_in or all(catches_usr2(p) for p in ranks)):
             return ranks
-        time.sleep(0.01)
+        time.sleep(0.005)
     return []
 
 
@@ -137,16 +139,20 @@ def test_a_signal_to_one_rank_of_a_group_stops_the_group_at_any_moment(trawl, tm
         assert (f["trials/attempts"][:] >= 1).all()
 
 
-@pytest.mark.parametrize("delay", [0.1, 0.5, 1.0])
+@pytest.mark.parametrize("delay", [0.0, 0.2, 0.5])
 def test_a_signal_while_the_ranks_start_stops_the_sweep_to_resume(trawl, tmp_path, delay):
     # Slurm's warning (SIGUSR1 here, forwarded by mpirun) while libtorch loads:
     # the `trawl` launcher blocks it until the engine's handler is in (exit 3,
     # not death by signal 10, which would keep the job from requeueing).
+    # The delay counts from the moment both ranks exist: OpenMPI's mpirun
+    # forwards a signal only to ranks it has started and drops one that comes
+    # before (its behaviour, not trawl's: docs/fault-tolerance.md).
     write_blobs(tmp_path / "blobs.h5", rows=64)
     (tmp_path / "s.toml").write_text(SWEEP.replace("ranks_per_trial = 2", "ranks_per_trial = 1")
                                      .replace("{range = [0, 3000]}", "[0, 1, 2, 3]"))
     launcher = subprocess.Popen(mpirun(2, trawl, "run", "s.toml", "--threads", "1"), cwd=tmp_path,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert ranks_ready(launcher, handlers_in=False), "mpirun ended before both ranks started"
     time.sleep(delay)
     launcher.send_signal(signal.SIGUSR1)
     out, _ = launcher.communicate(timeout=120)
