@@ -53,28 +53,38 @@ def trawl_children(launcher):
     return sorted(pids)
 
 
-def catches_usr2(pid):
-    """Whether the process has installed its SIGUSR2 handler yet (before
-    that, while its shared libraries load, the signal's default kills it)."""
+def signal_mask(pid, field):
+    """A signal set of /proc/<pid>/status (SigCgt: caught, SigBlk: blocked)."""
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("SigCgt:"):
-                    return bool(int(line.split()[1], 16) & (1 << (signal.SIGUSR2 - 1)))
+                if line.startswith(field + ":"):
+                    return int(line.split()[1], 16)
     except FileNotFoundError:
         pass
-    return False
+    return 0
 
 
-def ranks_ready(launcher, timeout=60, handlers_in=True):
-    """The two ranks once both exist (and, with handlers_in, once both can
-    catch SIGUSR2); [] when mpirun ended first."""
+def catches(pid, sig):
+    """Whether the engine has installed its handler for `sig` yet."""
+    return bool(signal_mask(pid, "SigCgt") & (1 << (sig - 1)))
+
+
+def holds(pid, sig):
+    """Whether the rank has taken charge of `sig`: the launcher blocked it
+    (its first instruction; the microseconds from exec to there are the one
+    moment a signal still kills a rank) or the engine catches it."""
+    return bool((signal_mask(pid, "SigBlk") | signal_mask(pid, "SigCgt")) & (1 << (sig - 1)))
+
+
+def ranks_ready(launcher, ready, timeout=60):
+    """The two ranks once both are `ready`; [] when mpirun ended first."""
     deadline = time.time() + timeout
     while time.time() < deadline and launcher.poll() is None:
         ranks = trawl_children(launcher)
-        if len(ranks) == 2 and (not handlers_in or all(catches_usr2(p) for p in ranks)):
+        if len(ranks) == 2 and all(ready(p) for p in ranks):
             return ranks
-        time.sleep(0.005)
+        time.sleep(0.002)
     return []
 
 
@@ -93,7 +103,7 @@ def signal_one_rank(tmp_path, attempt, delay):
     (d / "s.toml").write_text(SWEEP)
     launcher = subprocess.Popen(mpirun(2, trawl_bin(), "run", "s.toml", "--threads", "1"), cwd=d,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    ranks = ranks_ready(launcher)
+    ranks = ranks_ready(launcher, lambda pid: catches(pid, signal.SIGUSR2))
     time.sleep(delay)
     try:
         os.kill(ranks[attempt % 2], signal.SIGUSR2)  # one rank only, alternating which
@@ -144,19 +154,20 @@ def test_a_signal_while_the_ranks_start_stops_the_sweep_to_resume(trawl, tmp_pat
     # Slurm's warning (SIGUSR1 here, forwarded by mpirun) while libtorch loads:
     # the `trawl` launcher blocks it until the engine's handler is in (exit 3,
     # not death by signal 10, which would keep the job from requeueing).
-    # The delay counts from the moment both ranks exist: OpenMPI's mpirun
-    # forwards a signal only to ranks it has started and drops one that comes
-    # before (its behaviour, not trawl's: docs/fault-tolerance.md).
+    # The delay counts from the moment both ranks have started (the launcher
+    # blocks the signal first thing): OpenMPI's mpirun forwards a signal only
+    # to ranks it has started and drops one that comes before (its behaviour,
+    # not trawl's: docs/fault-tolerance.md).
     write_blobs(tmp_path / "blobs.h5", rows=64)
     (tmp_path / "s.toml").write_text(SWEEP.replace("ranks_per_trial = 2", "ranks_per_trial = 1")
                                      .replace("{range = [0, 3000]}", "[0, 1, 2, 3]"))
     launcher = subprocess.Popen(mpirun(2, trawl, "run", "s.toml", "--threads", "1"), cwd=tmp_path,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert ranks_ready(launcher, handlers_in=False), "mpirun ended before both ranks started"
+    assert ranks_ready(launcher, lambda pid: holds(pid, signal.SIGUSR1)), "mpirun ended before both ranks started"
     time.sleep(delay)
     launcher.send_signal(signal.SIGUSR1)
     out, _ = launcher.communicate(timeout=120)
-    assert launcher.returncode == 3, f"signal {delay} s after mpirun started: exit {launcher.returncode}\n{out[-3000:]}"
+    assert launcher.returncode == 3, f"signal {delay} s after both ranks started: exit {launcher.returncode}\n{out[-3000:]}"
     results = tmp_path / "out" / "results.h5"
     if results.exists():
         assert "running" not in statuses(results)
