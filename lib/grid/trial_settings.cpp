@@ -135,7 +135,7 @@ TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial) {
   t.infer.seed = s.integer("infer.seed");
 
   t.metric = spec.string("sweep.metric");
-  t.maximize = spec.string("sweep.mode") == "max";
+  t.goal = goal_of_mode(spec.string("sweep.mode"));
   return t;
 }
 

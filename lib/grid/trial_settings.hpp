@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "grid/grid.hpp"
+#include "spec/metrics.hpp"
 #include "spec/sweep_spec.hpp"
 
 namespace trawl {
@@ -75,7 +76,7 @@ struct TrialSettings {
   TrainSettings train;
   InferSettings infer;
   std::string metric;  // sweep.metric
-  bool maximize = false;
+  Goal goal = Goal::minimize;  // sweep.mode
 };
 
 TrialSettings trial_settings(const SweepSpec& spec, const Trial& trial);

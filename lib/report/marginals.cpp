@@ -124,7 +124,7 @@ AxisMarginal marginal(const ReportInput& in, std::size_t a, const GridPoints& po
   for (const std::int32_t code : order) {
     const auto& s = scores[static_cast<std::size_t>(code)];
     double best = nan;
-    for (double x : s) best = std::isnan(best) || (in.maximize ? x > best : x < best) ? x : best;
+    for (double x : s) best = better(x, best, in.goal) ? x : best;
     m.table.rows.push_back({Cell{in.params.values[a][static_cast<std::size_t>(code)], in.params.numeric[a]},
                             integer_cell(static_cast<long long>(s.size())), number_cell(mean(s)), number_cell(best),
                             number_cell(mean(spreads[static_cast<std::size_t>(code)]))});

@@ -8,8 +8,8 @@ namespace trawl {
 
 std::vector<std::size_t> pareto_front(std::vector<std::size_t> candidates, const Objective& first,
                                       const Objective& second) {
-  const auto x = [&](std::size_t i) { return first.better((*first.values)[i]); };
-  const auto y = [&](std::size_t i) { return second.better((*second.values)[i]); };
+  const auto x = [&](std::size_t i) { return first.oriented((*first.values)[i]); };
+  const auto y = [&](std::size_t i) { return second.oriented((*second.values)[i]); };
   candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
                                   [&](std::size_t i) { return std::isnan(x(i)) || std::isnan(y(i)); }),
                    candidates.end());

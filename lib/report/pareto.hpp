@@ -4,13 +4,16 @@
 #include <cstddef>
 #include <vector>
 
+#include "spec/metrics.hpp"
+
 namespace trawl {
 
 // One metric of every trial, and which way is better.
 struct Objective {
   const std::vector<double>* values;
-  bool lower_is_better;
-  double better(double v) const { return lower_is_better ? -v : v; }  // larger is better
+  Goal goal;
+  // The value turned so that larger is better (the front is computed on it).
+  double oriented(double v) const { return goal == Goal::maximize ? v : -v; }
 };
 
 // The trials of `candidates` that no other candidate dominates (at least as

@@ -87,7 +87,7 @@ ReportInput load_report_input(const std::string& where, const ReportOptions& opt
   in.trials = store.read_trials(TrialColumns{true, {}, false});  // no owners: the report does not show them
   in.events = store.read_events();
   in.metric = store.attribute("metric");
-  in.maximize = store.attribute("mode") == "max";
+  in.goal = goal_of_mode(store.attribute("mode"));
   in.constraints = store.constraints();
   in.params = parameter_columns(in.trials);
   in.pruning = summarize_pruning(store, in.trials);
@@ -103,7 +103,7 @@ ReportInput load_report_input(const std::string& where, const ReportOptions& opt
   for (const std::size_t i : in.ranked) meets[i] = in.broken(i) == nullptr;
   std::stable_sort(in.ranked.begin(), in.ranked.end(), [&](std::size_t a, std::size_t b) {
     if (meets[a] != meets[b]) return meets[a] > meets[b];
-    return in.maximize ? score[a] > score[b] : score[a] < score[b];
+    return better(score[a], score[b], in.goal);
   });
   in.feasible = static_cast<std::size_t>(std::count_if(in.ranked.begin(), in.ranked.end(),
                                                        [&](std::size_t i) { return meets[i] != 0; }));

@@ -9,6 +9,7 @@
 #include "report/sweep_report.hpp"
 #include "report/table.hpp"
 #include "store/prune_summary.hpp"
+#include "spec/metrics.hpp"
 #include "store/result_store.hpp"
 
 namespace trawl {
@@ -27,7 +28,7 @@ struct ParameterColumns {
 
 struct ReportInput {
   std::string path, metric;
-  bool maximize = false;
+  Goal goal = Goal::minimize;
   TrialTable trials;
   std::vector<StoreEvent> events;
   ParameterColumns params;

@@ -17,7 +17,7 @@ Table summary_table(const ReportInput& in, const ReportOptions& options) {
   Table summary{"summary", "Sweep", {"key", "value"}, {}};
   auto add = [&](const std::string& key, Cell value) { summary.rows.push_back({text_cell(key), std::move(value)}); };
   add("results", text_cell(in.path));
-  add("metric", text_cell(in.metric + " (" + (in.maximize ? "max" : "min") + ", best eval point of each trial)"));
+  add("metric", text_cell(in.metric + " (" + mode_name(in.goal) + ", best eval point of each trial)"));
   add("trials", integer_cell(static_cast<long long>(in.size())));
   if (!options.filters.empty()) {
     std::vector<std::string> f;
@@ -94,10 +94,10 @@ Table pareto_table(const ReportInput& in) {
   pareto.columns.insert(pareto.columns.end(), in.params.names.begin(), in.params.names.end());
   for (const std::string& c : {std::string("value"), "best/" + in.metric, std::string("feasible")})
     pareto.columns.push_back(c);
-  const Objective score{&in.score(), !in.maximize};
+  const Objective score{&in.score(), in.goal};
   for (const Constraint& c : in.constraints) {
     const std::vector<double>& values = in.trials.best_metrics.at(c.metric);
-    for (const std::size_t i : pareto_front(in.ranked, Objective{&values, c.lower_is_better()}, score)) {
+    for (const std::size_t i : pareto_front(in.ranked, Objective{&values, c.lower_is_better() ? Goal::minimize : Goal::maximize}, score)) {
       std::vector<Cell> row{text_cell(c.text()), integer_cell(static_cast<long long>(i))};
       for (std::size_t k = 0; k < in.params.names.size(); ++k) row.push_back(in.params.cell(k, i));
       row.push_back(number_cell(values[i]));

@@ -28,7 +28,7 @@ struct Standing {
 }  // namespace
 
 Halving::Halving(const SweepSpec& spec, const Grid& grid)
-    : metric_(spec.string("sweep.metric")), maximize_(spec.string("sweep.mode") == "max"),
+    : metric_(spec.string("sweep.metric")), goal_(goal_of_mode(spec.string("sweep.mode"))),
       min_steps_(spec.integer("prune.min_steps")), reduction_(spec.integer("prune.reduction")) {
   std::map<std::string, std::int64_t> cohorts;
   std::map<std::int64_t, std::int64_t> rungs_by_steps;
@@ -103,8 +103,10 @@ bool Halving::decide_rung(const std::vector<TrialId>& members, std::int64_t k, B
   }
   if (paused.empty()) return true;
   std::sort(standings.begin(), standings.end(), [&](const Standing& a, const Standing& b) {
-    const double x = maximize_ ? -a.value : a.value, y = maximize_ ? -b.value : b.value;
-    return std::make_tuple(a.worst, a.worst ? 0.0 : x, a.trial) < std::make_tuple(b.worst, b.worst ? 0.0 : y, b.trial);
+    if (a.worst != b.worst) return b.worst;  // failed and NaN trials rank last
+    if (!a.worst && better(a.value, b.value, goal_)) return true;
+    if (!a.worst && better(b.value, a.value, goal_)) return false;
+    return a.trial < b.trial;
   });
   const auto n = static_cast<std::int64_t>(standings.size());
   const std::int64_t keep = ceil_div(n, reduction_);

@@ -14,6 +14,7 @@
 
 #include "grid/grid.hpp"
 #include "schedule/trial_board.hpp"
+#include "spec/metrics.hpp"
 #include "spec/sweep_spec.hpp"
 
 namespace trawl {
@@ -39,7 +40,7 @@ class Halving {
                    std::vector<RungDecision>& out) const;
 
   std::string metric_;
-  bool maximize_;
+  Goal goal_;
   std::int64_t min_steps_, reduction_;
   std::vector<std::int64_t> cohort_;            // by trial
   std::vector<std::vector<TrialId>> members_;   // by cohort, ascending ids

@@ -1,5 +1,7 @@
 #include "spec/metrics.hpp"
 
+#include <cmath>
+
 namespace trawl {
 
 std::vector<std::string> metric_names(const std::string& task, int classes) {
@@ -44,6 +46,16 @@ bool higher_is_better(const std::string& metric) {
   return metric == "val.accuracy" || metric == "val.auc" || metric == "val.f1" || metric == "val.precision" ||
          metric == "val.recall" || metric.rfind("infer.throughput", 0) == 0 || metric == "gen.exact_match" ||
          metric == "gen.token_accuracy" || metric == "gen.tokens_per_s";
+}
+
+Goal goal_of_mode(const std::string& mode) { return mode == "max" ? Goal::maximize : Goal::minimize; }
+
+const char* mode_name(Goal goal) { return goal == Goal::maximize ? "max" : "min"; }
+
+bool better(double a, double b, Goal goal, double margin) {
+  if (std::isnan(a)) return false;
+  if (std::isnan(b)) return true;
+  return goal == Goal::maximize ? a > b + margin : a < b - margin;
 }
 
 }  // namespace trawl

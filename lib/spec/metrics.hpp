@@ -33,4 +33,16 @@ bool measured_after_training(const std::string& metric);
 std::vector<std::string> sweep_metrics(const SweepSpec& spec, int classes = 2);
 bool higher_is_better(const std::string& metric);
 
+// Which way sweep.metric improves (sweep.mode).
+enum class Goal { minimize, maximize };
+Goal goal_of_mode(const std::string& mode);  // "min" or "max"
+const char* mode_name(Goal goal);             // and back
+
+// The one comparison of metric values that trawl makes: whether `a` beats
+// `b` by more than `margin` toward `goal`. NaN never beats anything, and any
+// number beats NaN (a first value, or a metric undefined so far). The
+// trainer's best point, patience, halving, report, marginals and status all
+// call it, so they never disagree.
+bool better(double a, double b, Goal goal, double margin = 0);
+
 }  // namespace trawl

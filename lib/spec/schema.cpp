@@ -21,9 +21,10 @@ const Bounds positive{0.0, std::nullopt, true};
 const Bounds unit_open{0.0, 1.0, false, true};  // [0, 1)
 const Bounds unit{0.0, 1.0};                    // [0, 1]
 
-std::vector<KeySpec> make_keys() {
-  using K = KeyType;
-  using I = std::int64_t;
+using K = KeyType;
+using I = std::int64_t;
+
+std::vector<KeySpec> sweep_keys() {
   return {
       key("sweep.name", K::string, Value(std::string("sweep")), false),
       key("sweep.dir", K::string, std::nullopt, false),
@@ -34,7 +35,11 @@ std::vector<KeySpec> make_keys() {
       key("sweep.schedule", K::string, Value(std::string("static")), false, {"static", "dynamic"}),
       key("sweep.lease_seconds", K::real, Value(300.0), false, {}, at_least_1),
       key("sweep.constraints", K::string_list, std::nullopt, false),
+  };
+}
 
+std::vector<KeySpec> model_keys() {
+  return {
       key("model.kind", K::string, Value(std::string("mlp")), false, {"mlp", "gpt", "torchscript", "causal_lm"}),
       key("model.path", K::string, Value(std::string("")), false),
       key("model.hidden", K::integer, Value(I{64}), true, {}, at_least_1),
@@ -50,7 +55,11 @@ std::vector<KeySpec> make_keys() {
       key("model.lora.alpha", K::real, Value(16.0), true, {}, positive),
       key("model.lora.dropout", K::real, Value(0.0), true, {}, unit_open),
       key("model.lora.targets", K::string_list, std::nullopt, false),
+  };
+}
 
+std::vector<KeySpec> data_keys() {
+  return {
       key("data.kind", K::string, Value(std::string("hdf5")), false, {"hdf5", "text", "tokens", "sft"}),
       key("data.path", K::string, std::nullopt, false),
       key("data.train_file", K::string, std::nullopt, false),
@@ -61,7 +70,11 @@ std::vector<KeySpec> make_keys() {
       key("data.val_y", K::string, Value(std::string("val/y")), false),
       key("data.task", K::string, std::nullopt, false, {"classification", "regression", "lm"}),
       key("data.shuffle", K::boolean, Value(true), false),
+  };
+}
 
+std::vector<KeySpec> train_keys() {
+  return {
       key("train.steps", K::integer, Value(I{1000}), true, {}, at_least_1),
       key("train.batch_size", K::integer, Value(I{32}), true, {}, at_least_1),
       key("train.lr", K::real, Value(1e-3), true, {}, positive),
@@ -88,12 +101,20 @@ std::vector<KeySpec> make_keys() {
       key("train.threads", K::integer, Value(I{0}), false, {}, at_least_0),
       key("train.patience", K::integer, Value(I{0}), true, {}, at_least_0),
       key("train.min_delta", K::real, Value(0.0), true, {}, at_least_0),
+  };
+}
 
+std::vector<KeySpec> prune_keys() {
+  return {
       key("prune.rule", K::string, Value(std::string("none")), false, {"none", "halving"}),
       key("prune.min_steps", K::integer, Value(I{0}), false, {}, at_least_0),
       key("prune.reduction", K::integer, Value(I{3}), false, {}, Bounds{2.0, std::nullopt}),
       key("prune.group_by", K::string_list, std::nullopt, false),
+  };
+}
 
+std::vector<KeySpec> infer_keys() {
+  return {
       // Evaluation-only: trials that differ only in infer.* share one training run.
       key("infer.batch_sizes", K::integer_list, std::nullopt, false),
       key("infer.batch_size", K::integer, Value(I{0}), true, {}, at_least_0),
@@ -104,12 +125,27 @@ std::vector<KeySpec> make_keys() {
       key("infer.top_k", K::integer, Value(I{0}), true, {}, at_least_0),
       key("infer.top_p", K::real, Value(1.0), true, {}, Bounds{0.0, 1.0, true, false}),
       key("infer.seed", K::integer, Value(I{0}), true),
+  };
+}
 
+std::vector<KeySpec> checkpoint_keys() {
+  return {
       key("checkpoint.every_steps", K::integer, Value(I{0}), false, {}, at_least_0),
       key("checkpoint.every_seconds", K::real, Value(300.0), false, {}, at_least_0),
       key("checkpoint.keep", K::integer, Value(I{2}), false, {}, at_least_1),
       key("checkpoint.deadline_margin", K::real, Value(60.0), false, {}, at_least_0),
+  
   };
+}
+
+// Every key, section by section (the order `trawl validate --keys` lists).
+std::vector<KeySpec> make_keys() {
+  std::vector<KeySpec> keys;
+  for (auto section : {sweep_keys, model_keys, data_keys, train_keys, prune_keys, infer_keys, checkpoint_keys}) {
+    std::vector<KeySpec> part = section();
+    keys.insert(keys.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+  }
+  return keys;
 }
 
 std::string number_text(double value) { return format_double(value); }

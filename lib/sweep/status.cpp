@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "spec/metrics.hpp"
 #include "store/prune_summary.hpp"
 #include "store/result_store.hpp"
 
@@ -41,19 +42,20 @@ std::string duration_text(double seconds) {
   return buf;
 }
 
-// The best done trial by its final value of `metric`, among those that meet
-// every constraint (and the constraints, and how many meet them).
-std::string best_text(const TrialTable& table, const std::string& metric, bool maximize,
+// The best done trial by its best eval point's value of `metric` (as `trawl
+// report` ranks: docs/evaluation.md), among those that meet every
+// constraint (and the constraints, and how many meet them).
+std::string best_text(const TrialTable& table, const std::string& metric, Goal goal,
                       const std::vector<Constraint>& constraints) {
-  const auto& finals = table.final_metrics.at(metric);
+  const auto& values = table.best_metrics.at(metric);
   std::int64_t best = -1, done = 0, feasible = 0, defined = 0;
   for (std::size_t i = 0; i < table.status.size(); ++i) {
     if (table.status[i] != TrialStatus::done) continue;
     ++done;
-    if (std::isfinite(finals[i])) ++defined;
-    if (!std::isfinite(finals[i]) || first_broken(constraints, table.best_metrics, i)) continue;
+    if (std::isfinite(values[i])) ++defined;
+    if (!std::isfinite(values[i]) || first_broken(constraints, table.best_metrics, i)) continue;
     ++feasible;
-    if (best < 0 || (maximize ? finals[i] > finals[best] : finals[i] < finals[best])) best = static_cast<std::int64_t>(i);
+    if (best < 0 || better(values[i], values[static_cast<std::size_t>(best)], goal)) best = static_cast<std::int64_t>(i);
   }
   std::ostringstream out;
   if (!constraints.empty())
@@ -65,8 +67,8 @@ std::string best_text(const TrialTable& table, const std::string& metric, bool m
   if (best < 0)
     return out.str() + (constraints.empty() || done == 0 ? "best so far: none done yet\n"
                                                          : "best so far: no done trial meets every constraint\n");
-  out << "best so far: trial " << best << " " << metric << "=" << format_double(finals[static_cast<std::size_t>(best)])
-      << " (" << (maximize ? "max" : "min") << (constraints.empty() ? "" : ", meeting every constraint") << ")\n";
+  out << "best so far: trial " << best << " " << metric << "=" << format_double(values[static_cast<std::size_t>(best)])
+      << " (" << mode_name(goal) << (constraints.empty() ? "" : ", meeting every constraint") << ")\n";
   return out.str();
 }
 
@@ -103,7 +105,7 @@ std::string status_report(const std::string& where) {
   // Of the parameters, only train.steps (pruning's compute share needs it).
   const TrialTable table = store.read_trials(TrialColumns{false, {"train.steps"}, true});
   const std::string metric = store.attribute("metric");
-  const bool maximize = store.attribute("mode") == "max";
+  const Goal goal = goal_of_mode(store.attribute("mode"));
 
   std::map<TrialStatus, std::int64_t> counts;
   std::map<std::string, WorkerProgress> workers;
@@ -135,7 +137,7 @@ std::string status_report(const std::string& where) {
   }
   out << "\n";
   out << inputs_text(store.recorded_inputs());
-  out << best_text(table, metric, maximize, store.constraints());
+  out << best_text(table, metric, goal, store.constraints());
   out << prune_text(summarize_pruning(store, table));
   const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const std::int64_t finished = counts[TrialStatus::done] + counts[TrialStatus::failed] + counts[TrialStatus::diverged] +

@@ -8,8 +8,7 @@ namespace trawl {
 void count_patience(const TrialSettings& trial, double value, std::int64_t& wait, double& best) {
   if (trial.train.patience <= 0) return;
   const double delta = trial.train.min_delta;
-  const bool improved = std::isfinite(value) &&
-                        (std::isnan(best) || (trial.maximize ? value > best + delta : value < best - delta));
+  const bool improved = std::isfinite(value) && better(value, best, trial.goal, delta);
   if (improved) {
     best = value;
     wait = 0;

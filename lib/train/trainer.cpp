@@ -241,8 +241,7 @@ void Trainer::Impl::eval_point(TrialRun& run, TrainingObserver& observer, double
   s.loss_window = 0;
   s.loss_steps = 0;
   const double value = point.metrics.at(run.trial.metric);
-  const bool better = std::isnan(s.best) || (run.trial.maximize ? value > s.best : value < s.best);
-  if (better && std::isfinite(value)) {
+  if (std::isfinite(value) && better(value, s.best, run.trial.goal)) {
     s.best = value;
     s.best_step = s.step;
     s.best_metrics = point.metrics;

@@ -208,3 +208,25 @@ def test_results_file_doc_snippets_run(finished, tmp_path):
         code = code.replace("runs/digits-finetune/results.h5", str(finished / "results.h5"))
         code = code.replace("val.accuracy", "val.accuracy")
         exec(compile(code, "results-file.md", "exec"), {})
+
+
+def test_status_and_report_name_the_same_best_trial(trawl, finished, tmp_path):
+    """Both rank by a trial's best eval point (docs/evaluation.md), never by
+    its final one: a copy of the file whose best trial ended worst of all
+    still has that trial first in both."""
+    import shutil
+    copy = tmp_path / "out"
+    shutil.copytree(finished, copy)
+    with h5py.File(copy / "results.h5", "r+") as f:
+        best = f["trials/best/val.accuracy"][:]
+        done = f["trials/status"][:] == 2
+        top = int(np.flatnonzero(done)[np.argmax(best[done])])
+        final = f["trials/final/val.accuracy"]
+        values = final[:]
+        values[top] = 0.0
+        final[:] = values
+    _, status, _ = run([trawl, "status", str(copy)])
+    said = re.search(r"best so far: trial (\d+) val.accuracy=(\S+) \(max\)", status)
+    assert said and int(said[1]) == top and float(said[2]) == best[top], status
+    ranked = json.loads(report(trawl, copy, "--format", "json"))
+    assert ranked["top"][0]["trial"] == top
