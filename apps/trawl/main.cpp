@@ -173,20 +173,18 @@ int run_on(const trawl::Communicator& world, Options o) {
   o.run.array_count = o.array_count;
   if (!o.deadline.empty()) o.run.deadline = parse_deadline(o.deadline);
   const trawl::RunSummary summary = trawl::run_sweep(spec, o.run, world);
-  std::int64_t totals[6] = {summary.done,    summary.failed,      summary.diverged,
-                            summary.skipped, summary.interrupted, summary.paused};
-  world.all_reduce(totals, totals, 6, MPI_INT64_T, MPI_SUM);
+  const trawl::RunSummary totals = world.all_reduce(summary, MPI_SUM);
   const bool rank0 = world.rank() == 0;
-  if (totals[4] > 0) {
+  if (totals.interrupted > 0) {
     if (rank0)
-      std::cout << "[trawl] stopped early: " << totals[0] << " done, " << totals[1] << " failed, " << totals[2]
-                << " diverged this run; run the same command again to resume" << std::endl;
+      std::cout << "[trawl] stopped early: " << totals.done << " done, " << totals.failed << " failed, "
+                << totals.diverged << " diverged this run; run the same command again to resume" << std::endl;
     return exit_code(trawl::ExitCode::interrupted);
   }
   if (rank0)
-    std::cout << "[trawl] finished: " << totals[0] << " done, " << totals[1] << " failed, " << totals[2]
-              << " diverged, " << totals[3] << " skipped (recorded before)"
-              << (totals[5] > 0 ? ", " + std::to_string(totals[5]) + " paused at rungs" : std::string())
+    std::cout << "[trawl] finished: " << totals.done << " done, " << totals.failed << " failed, " << totals.diverged
+              << " diverged, " << totals.skipped << " skipped (recorded before)"
+              << (totals.paused > 0 ? ", " + std::to_string(totals.paused) + " paused at rungs" : std::string())
               << "; results in " << spec.results_file()
               << std::endl;
   return 0;

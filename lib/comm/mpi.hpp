@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/error.hpp"
@@ -35,6 +36,25 @@ class MpiEnvironment {
   MpiEnvironment& operator=(const MpiEnvironment&) = delete;
 };
 
+// The MPI type of one value (the fields a typed collective reduces).
+template <class Field>
+MPI_Datatype mpi_type_of() {
+  if constexpr (std::is_same_v<Field, double>) return MPI_DOUBLE;
+  else if constexpr (std::is_same_v<Field, std::int64_t>) return MPI_INT64_T;
+  else if constexpr (std::is_same_v<Field, int>) return MPI_INT;
+  else static_assert(sizeof(Field) == 0, "no MPI type for this field type");
+}
+
+// What a typed all-reduce combines member by member: an arithmetic value, an
+// enum's underlying value (so MPI_MAX of an ordered enum is the most urgent),
+// or a struct whose members are all of its declared `Field` type.
+template <class T>
+auto reduced_field() {
+  if constexpr (std::is_enum_v<T>) return std::underlying_type_t<T>{};
+  else if constexpr (std::is_arithmetic_v<T>) return T{};
+  else return typename T::Field{};
+}
+
 // One communicator; frees it on destruction unless it is MPI_COMM_WORLD.
 class Communicator {
  public:
@@ -55,6 +75,25 @@ class Communicator {
   void broadcast(void* data, int count, MPI_Datatype type, int root) const;
   void all_reduce(const void* in, void* out, int count, MPI_Datatype type, MPI_Op op) const;
   std::int64_t sum(std::int64_t value) const;
+
+  // Typed collectives: a struct crosses as itself, never as a positional
+  // array of its fields. Every rank runs the same binary, so the bytes of a
+  // trivially copyable value mean the same on each.
+  template <class T>
+  void broadcast(T& value, int root) const {
+    static_assert(std::is_trivially_copyable_v<T>, "broadcast<T> sends T's bytes");
+    broadcast(&value, static_cast<int>(sizeof(T)), MPI_BYTE, root);
+  }
+  // `op` (MPI_SUM, MPI_MAX, ...) over every rank's value, member by member.
+  template <class T>
+  T all_reduce(const T& value, MPI_Op op) const {
+    using Field = decltype(reduced_field<T>());
+    static_assert(std::is_trivially_copyable_v<T> && sizeof(T) % sizeof(Field) == 0,
+                  "all_reduce<T> needs T made of Field members only");
+    T result = value;
+    all_reduce(&value, &result, static_cast<int>(sizeof(T) / sizeof(Field)), mpi_type_of<Field>(), op);
+    return result;
+  }
   // Every rank's values, concatenated in rank order, on every rank.
   std::vector<float> all_gather(const std::vector<float>& mine) const;
   std::vector<std::int64_t> all_gather(const std::vector<std::int64_t>& mine) const;

@@ -21,6 +21,7 @@ struct RunOptions {
 
 // Counted by each group's leader (other ranks report zeros).
 struct RunSummary {
+  using Field = std::int64_t;  // the ranks' summaries add member by member
   std::int64_t skipped = 0, done = 0, failed = 0, diverged = 0, interrupted = 0;
   std::int64_t paused = 0;  // times a trial was checkpointed at a rung (successive halving)
 };

@@ -36,7 +36,7 @@ std::string checkpoint_dir(const SweepSpec& spec, TrialId trial) {
 // 0's message is printed), so no rank waits on one that threw.
 void on_rank_0(const Communicator& world, const std::function<void()>& work) {
   enum Outcome : int { ok, input_error, other_error };
-  int outcome = ok;
+  Outcome outcome = ok;
   std::exception_ptr failure;
   if (world.rank() == 0) {
     try {
@@ -49,7 +49,7 @@ void on_rank_0(const Communicator& world, const std::function<void()>& work) {
       failure = std::current_exception();
     }
   }
-  world.broadcast(&outcome, 1, MPI_INT, 0);
+  world.broadcast(outcome, 0);
   if (failure) std::rethrow_exception(failure);
   if (outcome == input_error) throw InputError("");
   if (outcome == other_error) throw Error("");
@@ -89,13 +89,7 @@ void Worker::start() {
     // exit 2, before anything trains (only headers are read).
     if (spec_.string("model.kind") == "causal_lm") check_models(spec_, grid_, shape);
   });
-  std::int64_t fields[5] = {shape.train_rows, shape.val_rows, shape.features, shape.outputs, shape.classes};
-  world_.broadcast(fields, 5, MPI_INT64_T, 0);
-  shape.train_rows = fields[0];
-  shape.val_rows = fields[1];
-  shape.features = fields[2];
-  shape.outputs = fields[3];
-  shape.classes = static_cast<int>(fields[4]);
+  world_.broadcast(static_cast<DataCounts&>(shape), 0);
   const double deadline = options_.deadline > 0 ? options_.deadline : slurm_job_end_time();
   if (deadline > 0) set_deadline(deadline, spec_.real("checkpoint.deadline_margin"));
   const ArrayTask array = array_task(options_.array_index, options_.array_count);
@@ -154,9 +148,8 @@ RunSummary Worker::run() {
 
 // Any rank's stop request stops the whole group (the group's MAX).
 bool Worker::stop_agreed() const {
-  int level = static_cast<int>(stop_requested());
-  if (groups_.group.size() > 1) groups_.group.all_reduce(&level, &level, 1, MPI_INT, MPI_MAX);
-  return level != static_cast<int>(StopLevel::none);
+  const StopLevel level = stop_requested();
+  return (groups_.group.size() > 1 ? groups_.group.all_reduce(level, MPI_MAX) : level) != StopLevel::none;
 }
 
 // Collective over the group: the stop is agreed first, then the leader asks
@@ -170,17 +163,20 @@ std::optional<Assignment> Worker::next_trial() {
     }
     Assignment next;
     if (groups_.leader()) next = schedule_->next();
-    std::int64_t shared[4] = {next.trial.value_or(-1), next.position, next.count, next.rung};
-    double wait = next.wait;
-    groups_.group.broadcast(shared, 4, MPI_INT64_T, 0);
-    groups_.group.broadcast(&wait, 1, MPI_DOUBLE, 0);
-    if (shared[0] >= 0) {
-      next.trial = shared[0];
-      next.position = shared[1];
-      next.count = shared[2];
-      next.rung = shared[3];
+    // The leader's answer, as the group's ranks need it (Assignment holds vectors).
+    struct Answer {
+      std::int64_t trial, position, count, rung;
+      double wait;
+    } answer{next.trial.value_or(-1), next.position, next.count, next.rung, next.wait};
+    groups_.group.broadcast(answer, 0);
+    if (answer.trial >= 0) {
+      next.trial = answer.trial;
+      next.position = answer.position;
+      next.count = answer.count;
+      next.rung = answer.rung;
       return next;
     }
+    const double wait = answer.wait;
     if (wait <= 0) return std::nullopt;  // nothing pending, nothing running elsewhere
     std::this_thread::sleep_for(std::chrono::duration<double>(std::clamp(wait, 0.05, 5.0)));
   }

@@ -31,12 +31,12 @@ TrialOutcome Worker::run_shared(TrialId id, const TrialSettings& settings, Train
     // The leader's, while it trains; with the lock taken, it may have finished meanwhile.
     const std::optional<FileLock> lock =
         leader && !trained ? FileLock::try_exclusive(shared.lock_path()) : std::nullopt;
-    int step = static_cast<int>(SharedStep::wait);
-    if (trained || (lock && shared.trained())) step = static_cast<int>(SharedStep::evaluate);
-    else if (lock) step = static_cast<int>(SharedStep::train);
-    groups_.group.broadcast(&step, 1, MPI_INT, 0);
-    if (step == static_cast<int>(SharedStep::evaluate)) return evaluate_shared(id, settings, shared, log);
-    if (step == static_cast<int>(SharedStep::train)) return train_shared(id, settings, observer, shared, log);
+    SharedStep step = SharedStep::wait;
+    if (trained || (lock && shared.trained())) step = SharedStep::evaluate;
+    else if (lock) step = SharedStep::train;
+    groups_.group.broadcast(step, 0);
+    if (step == SharedStep::evaluate) return evaluate_shared(id, settings, shared, log);
+    if (step == SharedStep::train) return train_shared(id, settings, observer, shared, log);
     if (!said_wait && groups_.leader())
       log.print(prefix_ + " trial " + std::to_string(id) + " waits: another worker trains the weights it shares\n");
     said_wait = true;
@@ -45,8 +45,8 @@ TrialOutcome Worker::run_shared(TrialId id, const TrialSettings& settings, Train
       waited.interrupted = true;
       return waited;
     }
-    int ours = groups_.leader() ? observer.keep_going() : 1;  // renews the lease
-    groups_.group.broadcast(&ours, 1, MPI_INT, 0);
+    bool ours = groups_.leader() ? observer.keep_going() : true;  // renews the lease
+    groups_.group.broadcast(ours, 0);
     if (!ours) {
       waited.abandoned = true;
       return waited;

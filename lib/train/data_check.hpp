@@ -11,13 +11,17 @@
 
 namespace trawl {
 
-struct DataShape {
+// The data's sizes: every rank holds rank 0's (a typed broadcast).
+struct DataCounts {
   std::int64_t train_rows = 0, val_rows = 0;  // rows, or bytes of text
   std::int64_t features = 0;
   std::int64_t outputs = 0;  // classes, regression targets per row, or 256 byte values
   int classes = 0;           // 0 for regression
   // Token shards (data.kind = "tokens"): windows of seq_len + 1 tokens at the sweep's largest model.seq_len.
   std::int64_t seq_len = 0, train_windows = 0, val_windows = 0;
+};
+
+struct DataShape : DataCounts {
   // What makes a metric of the sweep undefined on this data, for validate to print.
   std::vector<std::string> warnings;
 };

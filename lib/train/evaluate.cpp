@@ -26,9 +26,14 @@ namespace {
 
 // Per-rank sums of one validation shard, the class counts, and the
 // two-class scores for AUC.
-struct ShardSums {
-  explicit ShardSums(const EvalTask& task) : classes(task.task == "classification" ? task.classes : 0) {}
+// What the group sums member by member.
+struct ShardTotals {
+  using Field = double;
   double loss = 0, correct_or_error = 0, targets = 0;  // targets: rows, or trained tokens
+};
+
+struct ShardSums : ShardTotals {
+  explicit ShardSums(const EvalTask& task) : classes(task.task == "classification" ? task.classes : 0) {}
   ClassCounts classes;
   std::vector<float> scores;
   std::vector<std::int64_t> labels;
@@ -63,12 +68,11 @@ void add_batch(const EvalTask& task, const torch::Tensor& out, const torch::Tens
 }
 
 std::map<std::string, double> group_metrics(const EvalTask& task, ShardSums& sums) {
-  double totals[3] = {sums.loss, sums.correct_or_error, sums.targets};
-  if (task.ranks() > 1) task.group->all_reduce(totals, totals, 3, MPI_DOUBLE, MPI_SUM);
-  const double count = totals[2];
-  std::map<std::string, double> metrics{{"val.loss", totals[0] / count}};
+  const ShardTotals totals = task.ranks() > 1 ? task.group->all_reduce<ShardTotals>(sums, MPI_SUM) : sums;
+  const double count = totals.targets;
+  std::map<std::string, double> metrics{{"val.loss", totals.loss / count}};
   if (task.task == "classification") {
-    metrics["val.accuracy"] = totals[1] / count;
+    metrics["val.accuracy"] = totals.correct_or_error / count;
     std::vector<double>& counts = sums.classes.flat();
     if (task.ranks() > 1)
       task.group->all_reduce(counts.data(), counts.data(), static_cast<int>(counts.size()), MPI_DOUBLE, MPI_SUM);
@@ -81,10 +85,10 @@ std::map<std::string, double> group_metrics(const EvalTask& task, ShardSums& sum
       metrics["val.auc"] = roc_auc(sums.scores, sums.labels);
     }
   } else if (task.task == "regression") {
-    metrics["val.mae"] = totals[1] / count;
+    metrics["val.mae"] = totals.correct_or_error / count;
   } else {
     metrics["val.perplexity"] = std::exp(metrics["val.loss"]);
-    metrics["val.accuracy"] = totals[1] / count;
+    metrics["val.accuracy"] = totals.correct_or_error / count;
   }
   return metrics;
 }

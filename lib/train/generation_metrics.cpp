@@ -12,6 +12,7 @@ namespace {
 
 // Per-rank sums, added over the group.
 struct GenerationSums {
+  using Field = double;  // summed over the group member by member
   double matched = 0, labelled = 0, exact = 0, rows = 0, generated = 0, seconds = 0;
 };
 
@@ -55,14 +56,13 @@ std::map<std::string, double> generation_metrics(Model& model, const DataView& v
   for (std::int64_t r = begin; r < end; ++r)
     score_row(model, view.val(r, r + 1), r, settings, task, context, sums, latencies);
   model.train(true);
-  double totals[6] = {sums.matched, sums.labelled, sums.exact, sums.rows, sums.generated, sums.seconds};
   if (task.ranks() > 1) {
-    task.group->all_reduce(totals, totals, 6, MPI_DOUBLE, MPI_SUM);
+    sums = task.group->all_reduce(sums, MPI_SUM);
     latencies = task.group->all_gather(latencies);
   }
-  return {{"gen.exact_match", totals[2] / totals[3]},
-          {"gen.token_accuracy", totals[0] / totals[1]},
-          {"gen.tokens_per_s", totals[4] / totals[5]},
+  return {{"gen.exact_match", sums.exact / sums.rows},
+          {"gen.token_accuracy", sums.matched / sums.labelled},
+          {"gen.tokens_per_s", sums.generated / sums.seconds},
           {"gen.latency_ms", quantile(std::vector<double>(latencies.begin(), latencies.end()), 0.5)}};
 }
 

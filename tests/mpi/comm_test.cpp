@@ -6,6 +6,7 @@
 #include "comm/all_reduce.hpp"
 #include "comm/mpi.hpp"
 #include "comm/rank_groups.hpp"
+#include "core/stop_level.hpp"
 
 namespace {
 
@@ -28,6 +29,38 @@ TEST_CASE("collectives over the world agree on every rank", "[comm]") {
   CHECK(gathered.size() == static_cast<std::size_t>(w.size() * (w.size() + 1) / 2));
   CHECK(gathered.front() == 0);
   CHECK(gathered.back() == w.size() - 1);
+}
+
+namespace {
+
+struct Counts {
+  using Field = std::int64_t;
+  std::int64_t done = 0, failed = 0, interrupted = 0;
+};
+
+struct Mixed {
+  std::int64_t trial;
+  double wait;
+  bool flag;
+};
+
+}  // namespace
+
+TEST_CASE("typed collectives carry structs and enums as themselves", "[comm]") {
+  const auto& w = world();
+  Mixed mixed = w.rank() == 0 ? Mixed{7, 2.5, true} : Mixed{-1, 0, false};
+  w.broadcast(mixed, 0);
+  CHECK(mixed.trial == 7);
+  CHECK(mixed.wait == 2.5);
+  CHECK(mixed.flag);
+  const Counts sum = w.all_reduce(Counts{1, w.rank(), w.rank() == 1 ? 5 : 0}, MPI_SUM);
+  CHECK(sum.done == w.size());
+  CHECK(sum.failed == static_cast<std::int64_t>(w.size()) * (w.size() - 1) / 2);
+  CHECK(sum.interrupted == 5);
+  // The most urgent stop any rank holds is the group's.
+  const trawl::StopLevel mine = w.rank() == 1 ? trawl::StopLevel::abandon : trawl::StopLevel::graceful;
+  CHECK(w.all_reduce(mine, MPI_MAX) == trawl::StopLevel::abandon);
+  CHECK(w.all_reduce(w.rank() == 0 ? 1.5 : -3.0, MPI_MIN) == -3.0);
 }
 
 TEST_CASE("MPI gives the thread level trawl asked for", "[comm]") {
