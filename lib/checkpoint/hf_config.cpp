@@ -145,8 +145,9 @@ void read_options(const ConfigReader& r, CausalLmConfig& c) {
 CausalLmConfig read_causal_lm_config(const std::string& dir) {
   const std::string file = (std::filesystem::path(dir) / "config.json").string();
   if (!std::filesystem::is_directory(dir))
-    throw InputError("model.path '" + dir + "' is not a directory (a Hugging Face model directory is needed)");
-  if (!std::filesystem::exists(file)) throw InputError("model.path '" + dir + "' has no config.json");
+    throw InputError("model.path '" + dir + "' is not a directory (a Hugging Face model directory is needed)",
+                     "model.path");
+  if (!std::filesystem::exists(file)) throw InputError("model.path '" + dir + "' has no config.json", "model.path");
   CausalLmConfig c;
   c.file = file;
   c.text = read_text_file(file, "config.json");

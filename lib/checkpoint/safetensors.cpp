@@ -171,7 +171,8 @@ SafetensorsWeights::SafetensorsWeights(const std::string& dir) : dir_(dir) {
     return;
   }
   if (!fs::exists(index))
-    throw InputError("model.path '" + dir + "' has neither model.safetensors nor model.safetensors.index.json");
+    throw InputError("model.path '" + dir + "' has neither model.safetensors nor model.safetensors.index.json",
+                     "model.path");
   Json j;
   try {
     j = Json::parse(read_text_file(index.string(), "the safetensors index"));
@@ -213,7 +214,8 @@ bool SafetensorsWeights::same_tensor(const std::string& a, const std::string& b)
 torch::Tensor SafetensorsWeights::load(const std::string& name, const std::vector<std::int64_t>& shape,
                                        torch::ScalarType dtype, torch::Device device) const {
   auto it = where_.find(name);
-  if (it == where_.end()) throw InputError("model.path '" + dir_ + "': the weights have no tensor '" + name + "'");
+  if (it == where_.end())
+    throw InputError("model.path '" + dir_ + "': the weights have no tensor '" + name + "'", "model.path");
   const SafetensorsEntry* e = it->second->find(name);
   if (e->shape != shape)
     throw InputError(it->second->path() + ": tensor '" + name + "' is " + shape_text(e->shape) +

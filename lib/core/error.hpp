@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace trawl {
 
@@ -22,9 +23,17 @@ class Error : public std::runtime_error {
 };
 
 // The user's input is wrong: the message says what and where. Exit code 2.
+// `key` names the sweep key the input came from ("model.init"), when the
+// thrower knows it and the catcher must find that key's place in the sweep
+// file (model_check): data, never parsed back out of the message.
 class InputError : public Error {
  public:
   using Error::Error;
+  InputError(const std::string& message, std::string key) : Error(message), key_(std::move(key)) {}
+  const std::string& key() const { return key_; }
+
+ private:
+  std::string key_;
 };
 
 // A place in a text file, for messages of the form file:line:col.

@@ -114,7 +114,7 @@ CausalLm::CausalLm(std::shared_ptr<const CausalLmBase> base, CausalLmOptions opt
     if (!used[t])
       throw InputError("model.lora.targets: '" + options_.lora_targets[t] +
                        "' names no linear module; they are q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, "
-                       "down_proj (or a dotted path ending in one)");
+                       "down_proj (or a dotted path ending in one)", "model.lora.targets");
 }
 
 void CausalLm::add_lora(const std::string& module, std::vector<bool>& used) {
@@ -244,11 +244,11 @@ std::unique_ptr<Model> make_causal_lm(std::shared_ptr<const CausalLmBase> base, 
   const CausalLmConfig& c = base->config;
   if (options.seq_len > c.max_position_embeddings)
     throw InputError("model.seq_len " + std::to_string(options.seq_len) + " is longer than max_position_embeddings (" +
-                     std::to_string(c.max_position_embeddings) + ") in " + c.file);
+                     std::to_string(c.max_position_embeddings) + ") in " + c.file, "model.seq_len");
   if (c.sliding_window && options.seq_len > *c.sliding_window)
     throw InputError("model.seq_len " + std::to_string(options.seq_len) + " is longer than sliding_window (" +
                      std::to_string(*c.sliding_window) + ") in " + c.file +
-                     "; trawl does not implement sliding-window attention");
+                     "; trawl does not implement sliding-window attention", "model.seq_len");
   return std::make_unique<CausalLm>(std::move(base), options);
 }
 

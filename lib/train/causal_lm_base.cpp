@@ -57,7 +57,7 @@ void check_no_strays(const SafetensorsWeights& file, const Shapes& expected, con
     const bool tied_head = name == "lm_head.weight" && c.tie_word_embeddings;
     if (!known.count(name) && !rotary_cache && !tied_head)
       throw InputError("model.path '" + dir + "': the weights hold tensor '" + name + "', which " +
-                       with_article(c.architecture) + " with this config.json does not have");
+                       with_article(c.architecture) + " with this config.json does not have", "model.path");
   }
   // Tied, transformers uses the embedding as the head and drops a saved head:
   // one that differs means the config and the weights disagree.
@@ -65,7 +65,7 @@ void check_no_strays(const SafetensorsWeights& file, const Shapes& expected, con
       !file.same_tensor("lm_head.weight", "model.embed_tokens.weight"))
     throw InputError("model.path '" + dir + "': config.json says tie_word_embeddings = true, but the weights hold an "
                      "lm_head.weight that differs from model.embed_tokens.weight (transformers would ignore it "
-                     "and use the embedding); set tie_word_embeddings to false to train with that head");
+                     "and use the embedding); set tie_word_embeddings to false to train with that head", "model.path");
 }
 
 }  // namespace

@@ -75,7 +75,7 @@ DataView::DataView(const LoadedData& data, std::int64_t seq_len) : data_(data), 
     val_examples_ = data.val_x.size(0);
     return;
   }
-  if (seq_len < 1) throw InputError("model.seq_len must be at least 1");
+  if (seq_len < 1) throw InputError("model.seq_len must be at least 1", "model.seq_len");
   tokens_per_example_ = seq_len;
   if (data.kind == DataKind::sft) {
     tokens_per_example_ = std::min(seq_len, data.train_sft.input_ids.size(1));
@@ -96,7 +96,7 @@ DataView::DataView(const LoadedData& data, std::int64_t seq_len) : data_(data), 
     throw InputError("model.seq_len " + std::to_string(seq_len) + " is longer than the " +
                      (data.kind == DataKind::text ? "text" : "token shards") + " (" +
                      std::to_string(train_examples_) + " train and " + std::to_string(val_examples_) +
-                     " val windows of seq_len + 1 tokens)");
+                     " val windows of seq_len + 1 tokens)", "model.seq_len");
 }
 
 Batch DataView::windows(const torch::Tensor& bytes, const torch::Tensor& starts) const {

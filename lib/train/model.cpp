@@ -84,7 +84,7 @@ std::unique_ptr<Model> make_model(const TrialSettings& t, const DataShape& shape
     if (m.d_model < 1 || m.heads < 1 || m.d_model % m.heads != 0)
       throw InputError("model.d_model (" + std::to_string(m.d_model) + ") must be a positive multiple of model.heads (" +
                        std::to_string(m.heads) + ")");
-    if (m.seq_len < 1) throw InputError("model.seq_len must be at least 1");
+    if (m.seq_len < 1) throw InputError("model.seq_len must be at least 1", "model.seq_len");
     if (m.layers < 1) throw InputError("model.layers must be at least 1 for a gpt");
     return std::make_unique<GptModel>(Gpt(GptOptions{m.layers, m.d_model, m.heads, m.seq_len, m.dropout, built_on}));
   }

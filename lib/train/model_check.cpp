@@ -26,7 +26,7 @@ void build_and_freeze(const SweepSpec& spec, const Trial& trial, const DataShape
   std::unique_ptr<Model> model = make_model(settings, shape, BuildContext{torch::Device(torch::kMeta), &bases});
   if (!settings.model.init.empty()) load_weights(*model, settings.model.init);
   if (apply_freeze(*model, settings.model.freeze).empty())
-    throw InputError("model.freeze leaves no parameter to train");
+    throw InputError("model.freeze leaves no parameter to train", "model.freeze");
 }
 
 }  // namespace
@@ -41,10 +41,10 @@ void check_models(const SweepSpec& spec, const Grid& grid, const DataShape& shap
     try {
       build_and_freeze(spec, trial, shape, bases);
     } catch (const InputError& e) {
+      // The key the error came from, as the thrower named it; model.kind
+      // for a model that cannot be built from its settings as a whole.
       const std::string what = e.what();
-      std::string key = "model.kind";
-      for (const char* k : {"model.init", "model.freeze", "model.lora.targets", "model.seq_len", "model.path"})
-        if (what.rfind(k, 0) == 0) key = k;
+      const std::string key = e.key().empty() ? "model.kind" : e.key();
       const Axis* axis = spec.find_axis(key);
       const SourcePos& pos = axis                          ? axis->pos
                              : key == "model.freeze"       ? spec.freeze_pos

@@ -45,7 +45,7 @@ std::unique_ptr<Model> load_script_model(const std::string& path) {
     return std::make_unique<ScriptModel>(torch::jit::load(path));
   } catch (const c10::Error& e) {
     throw InputError("model.path: " + path + " is not a TorchScript module torch.jit.load can read: " +
-                     e.what_without_backtrace());
+                     e.what_without_backtrace(), "model.path");
   }
 }
 

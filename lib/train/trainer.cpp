@@ -69,7 +69,7 @@ std::unique_ptr<TrialRun> Trainer::Impl::prepare(const TrialSettings& trial, con
   if (!causal_lm_base(*run->model)) run->model->to(task.device);
   if (!trial.model.init.empty()) load_weights(*run->model, trial.model.init);
   run->params = apply_freeze(*run->model, trial.model.freeze);
-  if (run->params.empty()) throw InputError("model.freeze leaves no parameter to train");
+  if (run->params.empty()) throw InputError("model.freeze leaves no parameter to train", "model.freeze");
   run->optimizer = make_optimizer(trial.train, run->params);
   if (reduce) run->buckets = std::make_unique<GradientBuckets>(run->params, trial.train.bucket_mb, *reduce);
   run->model->train(true);

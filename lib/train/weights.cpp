@@ -46,12 +46,13 @@ void save_final(Model& model, const std::string& path) {
 }
 
 std::vector<std::string> load_weights(Model& model, const std::string& path) {
-  if (!std::filesystem::exists(path)) throw InputError("model.init: no such file: " + path);
+  if (!std::filesystem::exists(path)) throw InputError("model.init: no such file: " + path, "model.init");
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path);
   } catch (const c10::Error& e) {
-    throw InputError("model.init: " + path + " is not a weights file trawl can read: " + e.what_without_backtrace());
+    throw InputError("model.init: " + path + " is not a weights file trawl can read: " + e.what_without_backtrace(),
+                     "model.init");
   }
   NamedTensors targets = model.named_parameters();
   for (auto& buffer : model.named_buffers()) targets.push_back(buffer);
@@ -61,12 +62,12 @@ std::vector<std::string> load_weights(Model& model, const std::string& path) {
     auto it = std::find_if(targets.begin(), targets.end(), [&](const auto& t) { return t.first == name; });
     if (it == targets.end())
       throw InputError("model.init: " + path + " holds '" + name + "', which this model does not have" +
-                       did_you_mean(name, names_of(targets)));
+                       did_you_mean(name, names_of(targets)), "model.init");
     torch::Tensor value;
     archive.read(name, value);
     if (value.sizes() != it->second.sizes())
       throw InputError("model.init: '" + name + "' is " + shape_text(value) + " in " + path + " but " +
-                       shape_text(it->second) + " in this model");
+                       shape_text(it->second) + " in this model", "model.init");
     it->second.copy_(value);
     loaded.push_back(name);
   }
@@ -87,7 +88,7 @@ std::vector<torch::Tensor> apply_freeze(Model& model, const std::vector<std::str
   for (std::size_t i = 0; i < patterns.size(); ++i)
     if (!used[i])
       throw InputError("model.freeze: pattern '" + patterns[i] + "' matches no parameter; parameters are " +
-                       join(names_of(params), ", "));
+                       join(names_of(params), ", "), "model.freeze");
   return trainable;
 }
 

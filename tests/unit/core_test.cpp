@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/durable_file.hpp"
+#include "core/error.hpp"
 #include "core/hash.hpp"
 #include "core/text.hpp"
 #include "test_files.hpp"
@@ -116,4 +117,11 @@ TEST_CASE("numbers parse whole or not at all", "[core]") {
   CHECK_FALSE(trawl::parse_double(""));
   // What format_double writes, parse_double reads back exactly.
   for (double v : {0.1 + 0.2, 1e-300, -3.25, 6.02e23}) CHECK(*trawl::parse_double(trawl::format_double(v)) == v);
+}
+
+TEST_CASE("an input error carries the sweep key it came from as data", "[core]") {
+  const trawl::InputError keyed("model.init: no such file: w.pt", "model.init");
+  CHECK(keyed.key() == "model.init");
+  CHECK(std::string(keyed.what()) == "model.init: no such file: w.pt");
+  CHECK(trawl::InputError("model.kind is wrong").key().empty());  // no key: the catcher decides
 }
