@@ -8,8 +8,8 @@
 
 #include "report/sweep_report.hpp"
 #include "report/table.hpp"
-#include "store/prune_summary.hpp"
 #include "spec/metrics.hpp"
+#include "store/prune_summary.hpp"
 #include "store/result_store.hpp"
 
 namespace trawl {

@@ -42,10 +42,11 @@ std::vector<std::string> sweep_metrics(const SweepSpec& spec, int classes) {
   return names;
 }
 
-bool higher_is_better(const std::string& metric) {
-  return metric == "val.accuracy" || metric == "val.auc" || metric == "val.f1" || metric == "val.precision" ||
-         metric == "val.recall" || metric.rfind("infer.throughput", 0) == 0 || metric == "gen.exact_match" ||
-         metric == "gen.token_accuracy" || metric == "gen.tokens_per_s";
+Goal goal_of_metric(const std::string& metric) {
+  const bool higher = metric == "val.accuracy" || metric == "val.auc" || metric == "val.f1" ||
+                      metric == "val.precision" || metric == "val.recall" || metric.rfind("infer.throughput", 0) == 0 ||
+                      metric == "gen.exact_match" || metric == "gen.token_accuracy" || metric == "gen.tokens_per_s";
+  return higher ? Goal::maximize : Goal::minimize;
 }
 
 Goal goal_of_mode(const std::string& mode) { return mode == "max" ? Goal::maximize : Goal::minimize; }

@@ -31,12 +31,13 @@ bool measured_after_training(const std::string& metric);
 // Everything a sweep records: its task's metrics, then its inference
 // timings and generation scores.
 std::vector<std::string> sweep_metrics(const SweepSpec& spec, int classes = 2);
-bool higher_is_better(const std::string& metric);
 
 // Which way sweep.metric improves (sweep.mode).
 enum class Goal { minimize, maximize };
 Goal goal_of_mode(const std::string& mode);  // "min" or "max"
 const char* mode_name(Goal goal);             // and back
+// The way a metric improves, sweep.mode's default for it.
+Goal goal_of_metric(const std::string& metric);
 
 // The one comparison of metric values that trawl makes: whether `a` beats
 // `b` by more than `margin` toward `goal`. NaN never beats anything, and any

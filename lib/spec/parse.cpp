@@ -236,7 +236,7 @@ void SweepParser::fill_defaults() {
          "sweep.metric is '" + metric + "'" + did_you_mean(metric, metrics) + "; a " +
              spec_.string("data.task") + " task reports " + join(metrics, ", "));
   if (!s.count("sweep.mode"))
-    s["sweep.mode"] = Setting{Value(std::string(mode_name(higher_is_better(metric) ? Goal::maximize : Goal::minimize))), {}};
+    s["sweep.mode"] = Setting{Value(std::string(mode_name(goal_of_metric(metric)))), {}};
 
   if (const SourcePos* seeds = explicit_list("sweep.seeds")) {
     if (spec_.pos("train.seed").known())

@@ -134,7 +134,6 @@ std::vector<KeySpec> checkpoint_keys() {
       key("checkpoint.every_seconds", K::real, Value(300.0), false, {}, at_least_0),
       key("checkpoint.keep", K::integer, Value(I{2}), false, {}, at_least_1),
       key("checkpoint.deadline_margin", K::real, Value(60.0), false, {}, at_least_0),
-  
   };
 }
 

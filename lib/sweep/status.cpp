@@ -55,7 +55,8 @@ std::string best_text(const TrialTable& table, const std::string& metric, Goal g
     if (std::isfinite(values[i])) ++defined;
     if (!std::isfinite(values[i]) || first_broken(constraints, table.best_metrics, i)) continue;
     ++feasible;
-    if (best < 0 || better(values[i], values[static_cast<std::size_t>(best)], goal)) best = static_cast<std::int64_t>(i);
+    if (best < 0 || better(values[i], values[static_cast<std::size_t>(best)], goal))
+      best = static_cast<std::int64_t>(i);
   }
   std::ostringstream out;
   if (!constraints.empty())

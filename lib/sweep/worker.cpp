@@ -176,9 +176,8 @@ std::optional<Assignment> Worker::next_trial() {
       next.rung = answer.rung;
       return next;
     }
-    const double wait = answer.wait;
-    if (wait <= 0) return std::nullopt;  // nothing pending, nothing running elsewhere
-    std::this_thread::sleep_for(std::chrono::duration<double>(std::clamp(wait, 0.05, 5.0)));
+    if (answer.wait <= 0) return std::nullopt;  // nothing pending, nothing running elsewhere
+    std::this_thread::sleep_for(std::chrono::duration<double>(std::clamp(answer.wait, 0.05, 5.0)));
   }
 }
 

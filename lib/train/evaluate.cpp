@@ -24,14 +24,14 @@ torch::Tensor loss_sum(const EvalTask& task, const torch::Tensor& out, const tor
 
 namespace {
 
-// Per-rank sums of one validation shard, the class counts, and the
-// two-class scores for AUC.
 // What the group sums member by member.
 struct ShardTotals {
   using Field = double;
   double loss = 0, correct_or_error = 0, targets = 0;  // targets: rows, or trained tokens
 };
 
+// Per-rank sums of one validation shard, the class counts, and the
+// two-class scores for AUC.
 struct ShardSums : ShardTotals {
   explicit ShardSums(const EvalTask& task) : classes(task.task == "classification" ? task.classes : 0) {}
   ClassCounts classes;

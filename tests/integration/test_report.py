@@ -5,6 +5,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -214,7 +215,6 @@ def test_status_and_report_name_the_same_best_trial(trawl, finished, tmp_path):
     """Both rank by a trial's best eval point (docs/evaluation.md), never by
     its final one: a copy of the file whose best trial ended worst of all
     still has that trial first in both."""
-    import shutil
     copy = tmp_path / "out"
     shutil.copytree(finished, copy)
     with h5py.File(copy / "results.h5", "r+") as f:
