@@ -77,15 +77,7 @@ int validate(const Options& o) {
   for (const std::string& warning : data.warnings) std::cerr << "trawl: warning: " << spec.path << ": " << warning << "\n";
   std::cout << spec.path << ": ok, " << grid.size() << " trials over " << grid.axis_names().size() << " axes and "
             << grid.seeds().size() << " seed(s); data ";
-  if (spec.string("data.kind") == "text")
-    std::cout << data.train_rows << " train / " << data.val_rows << " val bytes of text\n";
-  else if (spec.string("data.kind") == "tokens")
-    std::cout << data.train_rows << " train / " << data.val_rows << " val tokens, " << data.train_windows << " / "
-              << data.val_windows << " windows of " << data.seq_len + 1 << " tokens (model.seq_len " << data.seq_len
-              << ")\n";
-  else
-    std::cout << data.train_rows << " train / " << data.val_rows << " val rows, " << data.features << " features"
-              << (data.classes ? ", " + std::to_string(data.classes) + " classes" : std::string()) << "\n";
+  std::cout << trawl::describe_data(spec, data) << "\n";
   return 0;
 }
 

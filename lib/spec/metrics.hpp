@@ -10,6 +10,8 @@
 
 namespace trawl {
 
+// The values data.task may take, each a task with its own metrics.
+std::vector<std::string> task_names();
 // classification: train.loss val.loss val.accuracy val.f1 (macro), and
 // val.auc, val.precision and val.recall with two classes; regression:
 // train.loss val.loss (MSE) val.mae; lm: train.loss val.loss val.perplexity
@@ -36,7 +38,8 @@ std::vector<std::string> sweep_metrics(const SweepSpec& spec, int classes = 2);
 enum class Goal { minimize, maximize };
 Goal goal_of_mode(const std::string& mode);  // "min" or "max"
 const char* mode_name(Goal goal);             // and back
-// The way a metric improves, sweep.mode's default for it.
+// The way a metric improves, sweep.mode's default for it (minimize for a
+// name trawl does not record).
 Goal goal_of_metric(const std::string& metric);
 
 // The one comparison of metric values that trawl makes: whether `a` beats

@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "core/text.hpp"
+#include "spec/kinds.hpp"
 #include "spec/metrics.hpp"
 #include "spec/schema.hpp"
 #include "spec/toml_parser.hpp"
@@ -249,44 +250,37 @@ void SweepParser::fill_defaults() {
   check_names();
 }
 
-// Which data kinds, tasks and model kinds go together, and what each needs.
+// Which data kinds, tasks and model kinds go together, and what each needs:
+// spec/kinds.cpp's rows say.
 void SweepParser::check_data_and_model() {
   auto& s = spec_.settings;
-  const std::string& data = spec_.string("data.kind");
-  const bool lm_data = data == "text" || data == "tokens" || data == "sft";
-  const bool files = data == "text" || data == "tokens";
-  if (!s.count("data.task")) s["data.task"] = Setting{Value(std::string(lm_data ? "lm" : "classification")), {}};
-  const std::string& task = spec_.string("data.task");
-  if (lm_data != (task == "lm"))
-    fail(spec_.pos("data.task"), lm_data ? "data.kind = \"" + data + "\" trains a language model: data.task must be \"lm\""
-                                         : "data.task = \"lm\" needs data.kind = \"text\", \"tokens\" or \"sft\"");
-  if (files) {
+  const DataKind& data = *find_data_kind(spec_.string("data.kind"));
+  const std::string kind = "data.kind = \"" + std::string(data.name) + "\"";
+  if (!s.count("data.task"))
+    s["data.task"] = Setting{Value(std::string(data.language_model() ? "lm" : "classification")), {}};
+  if (data.language_model() != (spec_.string("data.task") == "lm"))
+    fail(spec_.pos("data.task"), data.language_model() ? kind + " trains a language model: data.task must be \"lm\""
+                                                       : "data.task = \"lm\" needs data.kind = " + language_model_data_kinds());
+  if (data.split_files) {
     for (const char* key : {"data.train_file", "data.val_file"})
-      if (!s.count(key)) fail(file_start(), std::string(key) + " is required for data.kind = \"" + data + "\"");
+      if (!s.count(key)) fail(file_start(), std::string(key) + " is required for " + kind);
   } else if (!s.count("data.path")) {
-    fail(file_start(), data == "sft" ? "data.path is required: the HDF5 file with train/input_ids, train/labels, "
-                                       "val/input_ids and val/labels"
-                                     : "data.path is required: the HDF5 file with the training data");
+    fail(file_start(), std::string("data.path is required: ") + data.path_holds);
   }
   for (const char* key : {"data.path", "data.train_file", "data.val_file"})
     if (!s.count(key)) s[key] = Setting{Value(std::string()), {}};
-  const std::string& model = spec_.string("model.kind");
-  const SourcePos& at_model = spec_.pos("model.kind");
-  if (model == "gpt" && data != "text")
-    fail(at_model, "model.kind = \"gpt\" is a byte-level language model: it needs data.kind = \"text\"");
-  if (model == "mlp" && lm_data) fail(at_model, "model.kind = \"mlp\" needs tabular data (data.kind = \"hdf5\")");
-  if (model == "causal_lm" && !lm_data)
-    fail(at_model, "model.kind = \"causal_lm\" is a language model: it needs data.kind = \"tokens\", \"sft\" or \"text\"");
-  if ((data == "tokens" || data == "sft") && model != "causal_lm")
-    fail(spec_.pos("data.kind"), "data.kind = \"" + data + "\" holds token ids: it needs model.kind = \"causal_lm\"");
-  if (model == "torchscript" && spec_.string("model.path").empty())
-    fail(at_model, "model.kind = \"torchscript\" needs model.path: a module saved with torch.jit.save");
-  if (model == "causal_lm" && spec_.string("model.path").empty())
-    fail(at_model, "model.kind = \"causal_lm\" needs model.path: a Hugging Face model directory (config.json and "
-                   "model.safetensors)");
-  // 1024 sequences of a real LLM's logits would not fit anywhere.
-  if (model == "causal_lm" && !spec_.pos("train.eval_batch_size").known())
-    s["train.eval_batch_size"] = Setting{Value(std::int64_t{8}), SourcePos{spec_.path, 0, 0}};
+  const ModelKind& model = *find_model_kind(spec_.string("model.kind"));
+  const std::string model_is = "model.kind = \"" + std::string(model.name) + "\"";
+  if (!(model.reads & static_cast<unsigned>(data.examples))) {
+    // Data that one model kind alone reads says so; otherwise the model says what it needs.
+    if (model_kinds_reading(data).find(' ') == std::string::npos)
+      fail(spec_.pos("data.kind"), kind + " " + data.holds + ": it needs model.kind = " + model_kinds_reading(data));
+    fail(spec_.pos("model.kind"), model_is + " " + model.is + ": it needs data.kind = " + data_kinds_read_by(model));
+  }
+  if (model.path_is && spec_.string("model.path").empty())
+    fail(spec_.pos("model.kind"), model_is + " needs model.path: " + model.path_is);
+  if (model.eval_batch_size && !spec_.pos("train.eval_batch_size").known())
+    s["train.eval_batch_size"] = Setting{Value(std::int64_t{model.eval_batch_size}), SourcePos{spec_.path, 0, 0}};
 }
 
 // sweep.name names Slurm jobs and reaches job scripts: a safe character set
@@ -325,7 +319,7 @@ void SweepParser::check_generation() const {
     }
     return;
   }
-  if (spec_.string("data.kind") == "sft") return;
+  if (find_data_kind(spec_.string("data.kind"))->labelled_answers) return;
   const Axis* axis = spec_.find_axis("infer.max_new_tokens");
   fail(axis ? axis->pos : spec_.pos("infer.max_new_tokens"),
        "infer.max_new_tokens generates answers, which are scored against the labelled answers of SFT data: it "

@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "core/text.hpp"
+#include "spec/kinds.hpp"
+#include "spec/metrics.hpp"
 
 namespace trawl {
 
@@ -12,6 +14,18 @@ namespace {
 KeySpec key(std::string name, KeyType type, std::optional<Value> def, bool sweepable,
             std::vector<std::string> choices = {}, Bounds bounds = {}) {
   return KeySpec{std::move(name), type, std::move(def), std::move(choices), sweepable, bounds};
+}
+
+// A key added after 0.2 (KeySpec::added_in).
+KeySpec added_in(const char* version, KeySpec spec) {
+  spec.added_in = version;
+  return spec;
+}
+
+// A key that does not change what a trial computes (KeySpec::affects_results).
+KeySpec neutral(KeySpec spec) {
+  spec.affects_results = false;
+  return spec;
 }
 
 // The usual rules.
@@ -26,21 +40,21 @@ using I = std::int64_t;
 
 std::vector<KeySpec> sweep_keys() {
   return {
-      key("sweep.name", K::string, Value(std::string("sweep")), false),
-      key("sweep.dir", K::string, std::nullopt, false),
+      neutral(key("sweep.name", K::string, Value(std::string("sweep")), false)),
+      neutral(key("sweep.dir", K::string, std::nullopt, false)),
       key("sweep.metric", K::string, Value(std::string("val.loss")), false),
       key("sweep.mode", K::string, std::nullopt, false, {"min", "max"}),
       key("sweep.seeds", K::integer_list, std::nullopt, false),
       key("sweep.ranks_per_trial", K::integer, Value(I{1}), false, {}, at_least_1),
-      key("sweep.schedule", K::string, Value(std::string("static")), false, {"static", "dynamic"}),
-      key("sweep.lease_seconds", K::real, Value(300.0), false, {}, at_least_1),
+      neutral(key("sweep.schedule", K::string, Value(std::string("static")), false, {"static", "dynamic"})),
+      neutral(key("sweep.lease_seconds", K::real, Value(300.0), false, {}, at_least_1)),
       key("sweep.constraints", K::string_list, std::nullopt, false),
   };
 }
 
 std::vector<KeySpec> model_keys() {
   return {
-      key("model.kind", K::string, Value(std::string("mlp")), false, {"mlp", "gpt", "torchscript", "causal_lm"}),
+      key("model.kind", K::string, Value(std::string("mlp")), false, model_kind_names()),
       key("model.path", K::string, Value(std::string("")), false),
       key("model.hidden", K::integer, Value(I{64}), true, {}, at_least_1),
       key("model.layers", K::integer, Value(I{2}), true, {}, at_least_0),
@@ -51,16 +65,16 @@ std::vector<KeySpec> model_keys() {
       key("model.seq_len", K::integer, Value(I{64}), true, {}, at_least_1),
       key("model.init", K::string, Value(std::string("")), true),
       key("model.freeze", K::string_list, std::nullopt, false),
-      key("model.lora.rank", K::integer, Value(I{8}), true, {}, at_least_0),
-      key("model.lora.alpha", K::real, Value(16.0), true, {}, positive),
-      key("model.lora.dropout", K::real, Value(0.0), true, {}, unit_open),
+      added_in("0.3", key("model.lora.rank", K::integer, Value(I{8}), true, {}, at_least_0)),
+      added_in("0.3", key("model.lora.alpha", K::real, Value(16.0), true, {}, positive)),
+      added_in("0.3", key("model.lora.dropout", K::real, Value(0.0), true, {}, unit_open)),
       key("model.lora.targets", K::string_list, std::nullopt, false),
   };
 }
 
 std::vector<KeySpec> data_keys() {
   return {
-      key("data.kind", K::string, Value(std::string("hdf5")), false, {"hdf5", "text", "tokens", "sft"}),
+      key("data.kind", K::string, Value(std::string("hdf5")), false, data_kind_names()),
       key("data.path", K::string, std::nullopt, false),
       key("data.train_file", K::string, std::nullopt, false),
       key("data.val_file", K::string, std::nullopt, false),
@@ -68,7 +82,7 @@ std::vector<KeySpec> data_keys() {
       key("data.train_y", K::string, Value(std::string("train/y")), false),
       key("data.val_x", K::string, Value(std::string("val/x")), false),
       key("data.val_y", K::string, Value(std::string("val/y")), false),
-      key("data.task", K::string, std::nullopt, false, {"classification", "regression", "lm"}),
+      key("data.task", K::string, std::nullopt, false, task_names()),
       key("data.shuffle", K::boolean, Value(true), false),
   };
 }
@@ -92,23 +106,25 @@ std::vector<KeySpec> train_keys() {
       key("train.eval_batch_size", K::integer, Value(I{1024}), false, {}, at_least_1),
       key("train.grad_accum", K::integer, Value(I{1}), true, {}, at_least_1),
       key("train.label_smoothing", K::real, Value(0.0), true, {}, unit_open),
-      key("train.bucket_mb", K::real, Value(25.0), false, {}, positive),
+      neutral(key("train.bucket_mb", K::real, Value(25.0), false, {}, positive)),
       key("train.device", K::string, Value(std::string("auto")), false, {"auto", "cpu", "cuda"}),
       key("train.precision", K::string, Value(std::string("fp32")), true, {"fp32", "bf16"}),
       key("train.seed", K::integer, Value(I{0}), false),
-      key("train.eval_at_start", K::boolean, Value(false), false),
-      key("train.activation_checkpointing", K::boolean, Value(false), false),
-      key("train.threads", K::integer, Value(I{0}), false, {}, at_least_0),
-      key("train.patience", K::integer, Value(I{0}), true, {}, at_least_0),
-      key("train.min_delta", K::real, Value(0.0), true, {}, at_least_0),
+      added_in("0.3", key("train.eval_at_start", K::boolean, Value(false), false)),
+      added_in("0.3", key("train.activation_checkpointing", K::boolean, Value(false), false)),
+      neutral(key("train.threads", K::integer, Value(I{0}), false, {}, at_least_0)),
+      added_in("0.3", key("train.patience", K::integer, Value(I{0}), true, {}, at_least_0)),
+      added_in("0.3", key("train.min_delta", K::real, Value(0.0), true, {}, at_least_0)),
   };
 }
 
 std::vector<KeySpec> prune_keys() {
   return {
-      key("prune.rule", K::string, Value(std::string("none")), false, {"none", "halving"}),
-      key("prune.min_steps", K::integer, Value(I{0}), false, {}, at_least_0),
-      key("prune.reduction", K::integer, Value(I{3}), false, {}, Bounds{2.0, std::nullopt}),
+      added_in("0.3",
+               key("prune.rule", K::string, Value(std::string("none")), false, {"none", "halving"})),
+      added_in("0.3", key("prune.min_steps", K::integer, Value(I{0}), false, {}, at_least_0)),
+      added_in("0.3",
+               key("prune.reduction", K::integer, Value(I{3}), false, {}, Bounds{2.0, std::nullopt})),
       key("prune.group_by", K::string_list, std::nullopt, false),
   };
 }
@@ -117,23 +133,23 @@ std::vector<KeySpec> infer_keys() {
   return {
       // Evaluation-only: trials that differ only in infer.* share one training run.
       key("infer.batch_sizes", K::integer_list, std::nullopt, false),
-      key("infer.batch_size", K::integer, Value(I{0}), true, {}, at_least_0),
-      key("infer.warmup", K::integer, Value(I{3}), true, {}, at_least_0),
-      key("infer.iterations", K::integer, Value(I{20}), true, {}, at_least_1),
-      key("infer.max_new_tokens", K::integer, Value(I{0}), true, {}, at_least_0),
-      key("infer.temperature", K::real, Value(0.0), true, {}, at_least_0),
-      key("infer.top_k", K::integer, Value(I{0}), true, {}, at_least_0),
-      key("infer.top_p", K::real, Value(1.0), true, {}, Bounds{0.0, 1.0, true, false}),
-      key("infer.seed", K::integer, Value(I{0}), true),
+      added_in("0.3", key("infer.batch_size", K::integer, Value(I{0}), true, {}, at_least_0)),
+      added_in("0.3", key("infer.warmup", K::integer, Value(I{3}), true, {}, at_least_0)),
+      added_in("0.3", key("infer.iterations", K::integer, Value(I{20}), true, {}, at_least_1)),
+      added_in("0.3", key("infer.max_new_tokens", K::integer, Value(I{0}), true, {}, at_least_0)),
+      added_in("0.3", key("infer.temperature", K::real, Value(0.0), true, {}, at_least_0)),
+      added_in("0.3", key("infer.top_k", K::integer, Value(I{0}), true, {}, at_least_0)),
+      added_in("0.3", key("infer.top_p", K::real, Value(1.0), true, {}, Bounds{0.0, 1.0, true, false})),
+      added_in("0.3", key("infer.seed", K::integer, Value(I{0}), true)),
   };
 }
 
 std::vector<KeySpec> checkpoint_keys() {
   return {
-      key("checkpoint.every_steps", K::integer, Value(I{0}), false, {}, at_least_0),
-      key("checkpoint.every_seconds", K::real, Value(300.0), false, {}, at_least_0),
-      key("checkpoint.keep", K::integer, Value(I{2}), false, {}, at_least_1),
-      key("checkpoint.deadline_margin", K::real, Value(60.0), false, {}, at_least_0),
+      neutral(key("checkpoint.every_steps", K::integer, Value(I{0}), false, {}, at_least_0)),
+      neutral(key("checkpoint.every_seconds", K::real, Value(300.0), false, {}, at_least_0)),
+      neutral(key("checkpoint.keep", K::integer, Value(I{2}), false, {}, at_least_1)),
+      neutral(key("checkpoint.deadline_margin", K::real, Value(60.0), false, {}, at_least_0)),
   };
 }
 

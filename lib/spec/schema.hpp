@@ -31,6 +31,14 @@ struct KeySpec {
   std::vector<std::string> choices;    // allowed strings; empty: any
   bool sweepable;                      // may be a grid axis
   Bounds bounds;                       // for integers and floats
+  // The trawl version that added the key. A key added after 0.2 enters the
+  // spec hash only when set to something else than its default, so a sweep
+  // written before it keeps its hash, and its results and checkpoints resume.
+  std::string added_in = "0.2";
+  // Whether the key changes what a trial computes; one that does not
+  // (names, places, schedules, checkpoint timing, threads) is left out of
+  // the spec hash and may change between runs of one sweep.
+  bool affects_results = true;
 };
 
 // The one place a key's numeric rule is checked, by the parser (fixed values,

@@ -9,9 +9,8 @@
 namespace trawl {
 
 bool affects_results(const std::string& key) {
-  static const std::set<std::string> neutral{"sweep.name",    "sweep.dir",     "sweep.schedule",
-                                             "sweep.lease_seconds", "train.threads", "train.bucket_mb"};
-  return !neutral.count(key) && key.rfind("checkpoint.", 0) != 0;
+  const KeySpec* spec = find_key(key);
+  return !spec || spec->affects_results;
 }
 
 namespace {
@@ -24,15 +23,8 @@ void add_value(StableHash& hash, const Value& value) {
 // Keys added after 0.2 count only when set to something else than their
 // default, so that a sweep written before them keeps its hash (and resumes).
 bool added_and_default(const std::string& key, const Value& value) {
-  static const std::set<std::string> added{"model.lora.rank", "model.lora.alpha", "model.lora.dropout",
-                                           "train.eval_at_start", "train.activation_checkpointing",
-                                           "train.patience", "train.min_delta", "prune.rule", "prune.min_steps",
-                                           "prune.reduction", "infer.warmup", "infer.iterations",
-                                           "infer.batch_size", "infer.max_new_tokens", "infer.temperature",
-                                           "infer.top_k", "infer.top_p", "infer.seed"};
-  if (!added.count(key)) return false;
   const KeySpec* spec = find_key(key);
-  return spec && spec->default_value && same_value(*spec->default_value, value);
+  return spec && spec->added_in != "0.2" && spec->default_value && same_value(*spec->default_value, value);
 }
 
 void add_settings(StableHash& hash, const SweepSpec& spec) {

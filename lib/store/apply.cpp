@@ -14,6 +14,12 @@ void set_status(hid_t f, TrialId trial, TrialStatus status) {
                  trial_status_names());
 }
 
+// A results file made before trawl measured a metric has no column for it:
+// the metric is not recorded there (the layout check, run at every open,
+// has already found the file's own metrics whole). Growing the grid makes a
+// new file that has it.
+bool recorded(hid_t f, const std::string& column) { return h5::exists(f, column); }
+
 void apply_start(hid_t f, double time, const StartRecord& r) {
   const auto row = static_cast<hsize_t>(r.trial);
   if (r.lease_until) h5::write_one(f, "trials/lease", row, *r.lease_until);
@@ -27,14 +33,17 @@ void apply_eval(hid_t f, const EvalRecord& r) {
   const auto row = static_cast<hsize_t>(r.trial), column = static_cast<hsize_t>(r.point.index);
   h5::write_cell(h5::open_dataset(f, "curves/step"), H5T_NATIVE_INT64, row, column, &r.point.step);
   for (const auto& [metric, value] : r.point.metrics)
-    h5::write_cell(h5::open_dataset(f, "curves/" + metric), H5T_NATIVE_DOUBLE, row, column, &value);
+    if (recorded(f, "curves/" + metric))
+      h5::write_cell(h5::open_dataset(f, "curves/" + metric), H5T_NATIVE_DOUBLE, row, column, &value);
   h5::write_one(f, "trials/steps", row, r.point.step);
 }
 
 void apply_finish(hid_t f, double time, const FinishRecord& r) {
   const auto row = static_cast<hsize_t>(r.trial);
-  for (const auto& [metric, value] : r.final_metrics) h5::write_one(f, "trials/final/" + metric, row, value);
-  for (const auto& [metric, value] : r.best_metrics) h5::write_one(f, "trials/best/" + metric, row, value);
+  for (const auto& [metric, value] : r.final_metrics)
+    if (recorded(f, "trials/final/" + metric)) h5::write_one(f, "trials/final/" + metric, row, value);
+  for (const auto& [metric, value] : r.best_metrics)
+    if (recorded(f, "trials/best/" + metric)) h5::write_one(f, "trials/best/" + metric, row, value);
   h5::write_one(f, "trials/best_step", row, r.best_step);
   h5::write_one(f, "trials/steps", row, r.steps);
   h5::write_one(f, "trials/wall_seconds", row, r.wall_seconds);

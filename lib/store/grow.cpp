@@ -105,7 +105,10 @@ void copy_trial_rows(hid_t a, hid_t b, const std::vector<std::string>& metrics, 
   }
   std::vector<std::string> columns{"trials/started", "trials/finished", "trials/wall_seconds"};
   if (h5::exists(a, "trials/lease")) columns.push_back("trials/lease");
+  // A metric the old file predates stays NaN (never measured) in its rows.
+  const auto had = [&](const std::string& m) { return h5::exists(a, "curves/" + m); };
   for (const auto& m : metrics) {
+    if (!had(m)) continue;
     columns.push_back("trials/final/" + m);
     columns.push_back("trials/best/" + m);
   }
@@ -119,8 +122,9 @@ void copy_trial_rows(hid_t a, hid_t b, const std::vector<std::string>& metrics, 
   h5::Datatype text = h5::string_type();
   h5::write_rows(h5::open_dataset(b, "trials/owner"), text.get(), 0, static_cast<hsize_t>(rows), next.data());
   for (const auto& m : metrics)
-    scatter_table<double>(a, b, "curves/" + m, H5T_NATIVE_DOUBLE, moved, rows,
-                          std::numeric_limits<double>::quiet_NaN());
+    if (had(m))
+      scatter_table<double>(a, b, "curves/" + m, H5T_NATIVE_DOUBLE, moved, rows,
+                            std::numeric_limits<double>::quiet_NaN());
   scatter_table<std::int64_t>(a, b, "curves/step", H5T_NATIVE_INT64, moved, rows, -1);
 }
 

@@ -1,19 +1,15 @@
-// lib/train: the examples a trial trains and evaluates on.
-// - hdf5: tabular data (an HDF5 file's x and y arrays), one example per row.
-// - text: one example per window: window w is bytes [w·T, w·T + T + 1) of
-//   the file, input the first T bytes and target the last T (T = model.seq_len).
-// - tokens: the same windows over llm.c token shards (train/token_data.hpp).
-// - sft: one example per row of input_ids, targets the labels shifted by one
-//   (-100: not trained on); rows longer than model.seq_len are cut to it.
+// lib/train: the examples a trial trains and evaluates on, whatever
+// data.kind holds them. Each kind (train/data_source.hpp) reads its files
+// once per process into a LoadedData, shared by all the trials, and gives
+// each trial a DataView of examples at its model.seq_len.
 #pragma once
 
 #include <torch/torch.h>
 
-#include <optional>
-#include <vector>
+#include <cstdint>
+#include <memory>
 
 #include "spec/sweep_spec.hpp"
-#include "train/token_data.hpp"
 
 namespace trawl {
 
@@ -21,45 +17,51 @@ struct Batch {
   torch::Tensor x, y;
 };
 
-enum class DataKind { tabular, text, tokens, sft };
+// int64 [first, last): example indices.
+torch::Tensor example_range(std::int64_t first, std::int64_t last);
 
-// The sweep's data, read (or mapped) once per process and shared by all its trials.
-struct LoadedData {
-  DataKind kind = DataKind::tabular;
-  torch::Tensor train_x, train_y, val_x, val_y;  // tabular; text: train_x, val_x hold the bytes (int64)
-  std::vector<TokenShard> train_shards, val_shards;
-  SftSplit train_sft, val_sft;
-  std::string sft_path;
-
-  bool language_model() const { return kind != DataKind::tabular; }
-  void to(torch::Device device);  // tabular, text and sft tensors
-};
-
-LoadedData load_data(const SweepSpec& spec);
+// A language model's model.seq_len, at least 1 (InputError at model.seq_len).
+std::int64_t checked_seq_len(std::int64_t seq_len);
 
 // One trial's view of the data. Batches may be on the CPU (token shards):
 // callers move them to their device.
 class DataView {
  public:
-  DataView(const LoadedData& data, std::int64_t seq_len);
+  virtual ~DataView() = default;
   std::int64_t train_examples() const { return train_examples_; }
   std::int64_t val_examples() const { return val_examples_; }
   // Tokens per example of a language model (1 for tabular data).
   std::int64_t tokens_per_example() const { return tokens_per_example_; }
-  Batch train(const torch::Tensor& examples) const;  // int64 indices
-  Batch train(std::int64_t first, std::int64_t last) const;
-  Batch val(std::int64_t first, std::int64_t last) const;
+  virtual Batch train(const torch::Tensor& examples) const = 0;  // int64 indices
+  virtual Batch train(std::int64_t first, std::int64_t last) const { return train(example_range(first, last)); }
+  virtual Batch val(std::int64_t first, std::int64_t last) const = 0;
   // What a loss sum is divided by: rows, or the trained tokens of these examples.
-  std::int64_t train_targets(const torch::Tensor& examples) const;
-  std::int64_t train_targets(std::int64_t first, std::int64_t last) const;
+  virtual std::int64_t train_targets(const torch::Tensor& examples) const {
+    return examples.numel() * tokens_per_example_;
+  }
+  virtual std::int64_t train_targets(std::int64_t first, std::int64_t last) const {
+    return (last - first) * tokens_per_example_;
+  }
 
- private:
-  Batch windows(const torch::Tensor& bytes, const torch::Tensor& starts) const;
-  Batch sft_rows(const SftSplit& split, const torch::Tensor& rows) const;
-  const LoadedData& data_;
-  std::int64_t seq_len_;
+ protected:
   std::int64_t train_examples_ = 0, val_examples_ = 0, tokens_per_example_ = 1;
-  std::optional<TokenWindows> train_windows_, val_windows_;
 };
+
+// Throws InputError at model.seq_len when `view` holds no train or no val
+// window of seq_len + 1 tokens of `what` ("text", "token shards").
+void check_windows(const DataView& view, const char* what, std::int64_t seq_len);
+
+// A sweep's data, read (or mapped) once per process and shared by its trials.
+class LoadedData {
+ public:
+  virtual ~LoadedData() = default;
+  // Moves what is held in memory to the trials' device (mapped shards stay).
+  virtual void to(torch::Device) {}
+  // Throws InputError (at model.seq_len) when the data has no example of seq_len.
+  virtual std::unique_ptr<DataView> view(std::int64_t seq_len) const = 0;
+};
+
+// data.kind's source loads it.
+std::shared_ptr<LoadedData> load_data(const SweepSpec& spec);
 
 }  // namespace trawl

@@ -1,6 +1,7 @@
-// lib/train (internal): the loss and the validation pass, shared by the
-// training loop. Sums, not means, are computed per rank and reduced over the
-// group before dividing, so metrics are exact for any data-parallel split.
+// lib/train (internal): the validation pass, shared by the training loop.
+// Sums, not means, are computed per rank (as data.task's TaskMetrics says)
+// and reduced over the group before dividing, so metrics are exact for any
+// data-parallel split.
 #pragma once
 
 #include <torch/torch.h>
@@ -12,6 +13,7 @@
 #include "comm/mpi.hpp"
 #include "train/dataset.hpp"
 #include "train/model.hpp"
+#include "train/task_metrics.hpp"
 
 namespace trawl {
 
@@ -20,7 +22,7 @@ std::pair<std::int64_t, std::int64_t> piece(std::int64_t n, std::int64_t parts, 
 
 // What evaluation needs to know of the task and the group.
 struct EvalTask {
-  std::string task;  // classification, regression or lm
+  const TaskMetrics* metrics = nullptr;  // data.task's
   std::int64_t classes = 0;
   std::int64_t tokens_per_example = 1;
   const Communicator* group = nullptr;  // none: alone
@@ -29,9 +31,6 @@ struct EvalTask {
   int ranks() const { return group ? group->size() : 1; }
   int rank() const { return group ? group->rank() : 0; }
 };
-
-// Sum of the loss over a batch (and its tokens), so that shards add up exactly.
-torch::Tensor loss_sum(const EvalTask& task, const torch::Tensor& out, const torch::Tensor& y, double smoothing);
 
 // val.loss and the task's metrics over the whole validation set.
 std::map<std::string, double> evaluate(const EvalTask& task, Model& model, const DataView& view, std::int64_t batch,

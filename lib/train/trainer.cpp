@@ -57,9 +57,9 @@ std::string Trainer::Impl::base_hash(const TrialSettings& t) {
 // Builds the trial's model (seeded, base weights loaded, frozen as asked),
 // its optimizer and, in a group, its gradient buckets.
 std::unique_ptr<TrialRun> Trainer::Impl::prepare(const TrialSettings& trial, const CheckpointPolicy& policy) {
-  auto run = std::make_unique<TrialRun>(trial, data);
-  task.tokens_per_example = run->view.tokens_per_example();
-  check_settings(trial, run->view.train_examples(), ranks());
+  auto run = std::make_unique<TrialRun>(trial, *data);
+  task.tokens_per_example = run->view->tokens_per_example();
+  check_settings(trial, run->view->train_examples(), ranks());
   if (run->bf16 && !task.device.is_cuda())
     throw InputError("train.precision = \"bf16\" needs a CUDA device; this trial runs on " + task.device.str());
   torch::manual_seed(static_cast<std::uint64_t>(trial.train.seed));
@@ -111,7 +111,7 @@ void Trainer::Impl::check_replicas(Model& model) const {
 // order.
 std::map<std::string, double> Trainer::Impl::inference_timings(TrialRun& run) const {
   if (run.trial.infer.batch_sizes.empty() && run.trial.infer.batch_size == 0) return {};
-  std::map<std::string, double> timed = time_inference(*run.model, run.view, run.trial.infer, task.device, run.bf16);
+  std::map<std::string, double> timed = time_inference(*run.model, *run.view, run.trial.infer, task.device, run.bf16);
   std::vector<double> values;
   for (const auto& [name, value] : timed) values.push_back(value);
   if (ranks() > 1) context.group->broadcast(values.data(), static_cast<int>(values.size()), MPI_DOUBLE, 0);
@@ -126,7 +126,7 @@ void Trainer::Impl::measure_final(TrialRun& run) const {
   std::map<std::string, double> measured = inference_timings(run);
   if (run.trial.infer.max_new_tokens > 0) {
     AutocastGuard autocast(run.bf16);
-    measured.merge(generation_metrics(*run.model, run.view, run.trial.infer, task, run.trial.model.seq_len));
+    measured.merge(generation_metrics(*run.model, *run.view, run.trial.infer, task, run.trial.model.seq_len));
   }
   for (const auto& [name, value] : measured) {
     run.outcome.final_metrics[name] = value;
@@ -172,7 +172,7 @@ Trainer::Trainer(const SweepSpec& spec, const DataShape& shape, const TrainerCon
   Impl& i = *impl_;
   i.context = context;
   i.shape = shape;
-  i.task = EvalTask{spec.string("data.task"), shape.classes, 1, context.group, torch::Device(torch::kCPU)};
+  i.task = EvalTask{&task_metrics(spec.string("data.task")), shape.classes, 1, context.group, torch::Device(torch::kCPU)};
   const std::string& wanted = spec.string("train.device");
   const bool cuda = wanted == "cuda" || (wanted == "auto" && torch::cuda::is_available());
   if (cuda) {
@@ -182,7 +182,7 @@ Trainer::Trainer(const SweepSpec& spec, const DataShape& shape, const TrainerCon
     i.task.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(context.local_rank % gpus));
   }
   i.data = load_data(spec);
-  i.data.to(i.task.device);
+  i.data->to(i.task.device);
   if (i.ranks() > 1) i.reduce = make_reduce(*context.group, i.task.device);
 }
 

@@ -28,7 +28,7 @@ inline double seconds_since(Clock::time_point start) {
 // One trial being trained: everything built for it, freed when it ends.
 struct TrialRun {
   const TrialSettings& trial;
-  DataView view;
+  std::unique_ptr<DataView> view;
   bool bf16;
   std::unique_ptr<Model> model;
   std::vector<torch::Tensor> params;  // the trainable ones
@@ -42,7 +42,7 @@ struct TrialRun {
   Clock::time_point started = Clock::now(), window_start = Clock::now(), last_checkpoint = Clock::now();
 
   TrialRun(const TrialSettings& t, const LoadedData& data)
-      : trial(t), view(data, t.model.seq_len), bf16(t.train.precision == "bf16"),
+      : trial(t), view(data.view(t.model.seq_len)), bf16(t.train.precision == "bf16"),
         generator(at::detail::createCPUGenerator(static_cast<std::uint64_t>(t.train.seed))) {}
 
   TrainState state() {
@@ -62,7 +62,7 @@ struct Trainer::Impl {
   TrainerContext context;
   DataShape shape;
   EvalTask task;  // tokens_per_example set per trial
-  LoadedData data;
+  std::shared_ptr<LoadedData> data;
   std::unique_ptr<GradientAllReduce> reduce;
   CausalLmBases bases;                            // read once, shared by trials
   std::map<std::string, std::string> file_hashes;  // of base files, by path
@@ -71,7 +71,6 @@ struct Trainer::Impl {
 
   int ranks() const { return task.ranks(); }
   int rank() const { return task.rank(); }
-  bool lm() const { return task.task == "lm"; }
 
   std::unique_ptr<TrialRun> prepare(const TrialSettings& trial, const CheckpointPolicy& policy);
   bool resume(TrialRun& run, const CheckpointPolicy& policy) const;

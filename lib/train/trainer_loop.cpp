@@ -19,13 +19,13 @@ bool Trainer::Impl::step(TrialRun& run) const {
   const TrainSettings& t = run.trial.train;
   LoopCounters& s = run.loop;
   // Step k uses global batch k mod E of the epoch's order, E = floor(n/B).
-  const std::int64_t batch = t.batch_size, per_epoch = run.view.train_examples() / batch, k = s.step % per_epoch;
+  const std::int64_t batch = t.batch_size, per_epoch = run.view->train_examples() / batch, k = s.step % per_epoch;
   const bool shuffle = run.trial.data.shuffle;
-  if (shuffle && k == 0) s.order = torch::randperm(run.view.train_examples(), run.generator, torch::kLong);
+  if (shuffle && k == 0) s.order = torch::randperm(run.view->train_examples(), run.generator, torch::kLong);
   torch::Tensor global = shuffle ? s.order.slice(0, k * batch, (k + 1) * batch) : torch::Tensor();
   // The loss is a mean over the global batch's targets (rows, or trained
   // tokens), whatever its split into micro-batches and ranks.
-  const std::int64_t targets = shuffle ? run.view.train_targets(global) : run.view.train_targets(k * batch, (k + 1) * batch);
+  const std::int64_t targets = shuffle ? run.view->train_targets(global) : run.view->train_targets(k * batch, (k + 1) * batch);
   const double lr = learning_rate(t, s.step), scale = 1.0 / static_cast<double>(std::max<std::int64_t>(1, targets));
   for (auto& group_options : run.optimizer->param_groups()) group_options.options().set_lr(lr);
   run.optimizer->zero_grad();
@@ -37,14 +37,14 @@ bool Trainer::Impl::step(TrialRun& run) const {
     auto [shard_begin, shard_end] = piece(micro_end - micro_begin, ranks(), rank());
     const std::int64_t first = micro_begin + shard_begin, last = micro_begin + shard_end;
     // Unshuffled batches are contiguous: slice, do not gather.
-    Batch b = shuffle ? run.view.train(global.slice(0, first, last).to(task.device))
-                      : run.view.train(k * batch + first, k * batch + last);
+    Batch b = shuffle ? run.view->train(global.slice(0, first, last).to(task.device))
+                      : run.view->train(k * batch + first, k * batch + last);
     if (run.buckets && m + 1 == t.grad_accum) run.buckets->arm();
     torch::Tensor loss;
     {
       AutocastGuard autocast(run.bf16);
-      loss = loss_sum(task, run.model->forward(b.x.to(task.device)).to(torch::kFloat), b.y.to(task.device),
-                      t.label_smoothing);
+      loss = task.metrics->loss_sum(run.model->forward(b.x.to(task.device)).to(torch::kFloat), b.y.to(task.device),
+                                    t.label_smoothing);
     }
     (loss * scale).backward();
     local_loss += loss.detach().to(torch::kDouble);
@@ -73,7 +73,7 @@ bool Trainer::Impl::step(TrialRun& run) const {
 void Trainer::Impl::eval_point(TrialRun& run, TrainingObserver& observer, double lr) const {
   LoopCounters& s = run.loop;
   const double train_seconds = seconds_since(run.window_start);
-  EvalPoint point{s.eval_index++, s.step, evaluate(task, *run.model, run.view, run.trial.train.eval_batch_size,
+  EvalPoint point{s.eval_index++, s.step, evaluate(task, *run.model, *run.view, run.trial.train.eval_batch_size,
                                                    run.bf16)};
   point.metrics["train.loss"] =
       s.loss_steps > 0 ? s.loss_window / static_cast<double>(s.loss_steps) : std::numeric_limits<double>::quiet_NaN();
@@ -89,7 +89,7 @@ void Trainer::Impl::eval_point(TrialRun& run, TrainingObserver& observer, double
   count_patience(run.trial, value, s.patience_wait, s.patience_best);
   const double throughput =
       static_cast<double>(s.examples_since_eval * task.tokens_per_example) / std::max(train_seconds, 1e-9);
-  observer.on_eval(point, throughput, lm() ? "tokens/s" : "samples/s", lr);
+  observer.on_eval(point, throughput, task.metrics->throughput_unit(), lr);
   s.examples_since_eval = 0;
   run.window_start = Clock::now();
 }

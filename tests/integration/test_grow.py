@@ -76,3 +76,41 @@ def test_shrinking_or_changing_settings_is_refused(trawl, tmp_path):
                                                                                              "hidden = 8"))
     code, _, err = run([trawl, "run", "s.toml"], cwd=tmp_path, check=False)
     assert code == 2 and "model.hidden: 16 -> 8" in err
+
+
+def forget_metric(path, metric):
+    """Makes the file one written by a trawl that did not have `metric` yet."""
+    with h5py.File(path, "r+") as f:
+        for column in ("curves/", "trials/final/", "trials/best/"):
+            del f[column + metric]
+        f.attrs["metrics"] = [m for m in f.attrs["metrics"] if m != metric]
+
+
+def test_a_results_file_older_than_a_metric_resumes_and_grows(trawl, tmp_path):
+    write_blobs(tmp_path / "blobs.h5")
+    (tmp_path / "s.toml").write_text(SWEEP.format(seeds="[1]", lrs="[0.1, 0.01]"))
+    run([trawl, "run", "s.toml", "--array-index", "0", "--array-count", "2"], cwd=tmp_path)
+    forget_metric(tmp_path / "out" / "results.h5", "val.f1")
+    before = table(tmp_path)
+    assert sorted(r["status"] for r in before.values()) == ["done", "done", "pending", "pending"]
+
+    # The rest of the sweep runs into the older file: val.f1 is not recorded there.
+    _, out, _ = run([trawl, "run", "s.toml"], cwd=tmp_path)
+    assert "2 done, 0 failed, 0 diverged, 2 skipped" in out
+    assert all(r["status"] == "done" for r in table(tmp_path).values())
+    with h5py.File(tmp_path / "out" / "results.h5", "r") as f:
+        assert "val.f1" not in f["curves"] and "val.f1" not in list(f.attrs["metrics"])
+    run([trawl, "report", "out"], cwd=tmp_path)
+
+    # Growing makes a new file: it has val.f1, measured for the new trials
+    # and NaN (never measured) for those recorded before it existed.
+    (tmp_path / "s.toml").write_text(SWEEP.format(seeds="[1]", lrs="[0.1, 0.03, 0.01]"))
+    _, out, _ = run([trawl, "run", "s.toml"], cwd=tmp_path)
+    assert "2 done, 0 failed, 0 diverged, 4 skipped" in out
+    after = table(tmp_path)
+    with h5py.File(tmp_path / "out" / "results.h5", "r") as f:
+        f1 = f["trials/final/val.f1"][:]
+        new = [r["id"] for k, r in after.items() if k[1] == 0.03]
+    assert all(np.isnan(f1[r["id"]]) for k, r in after.items() if k[1] != 0.03)
+    assert all(0 <= f1[i] <= 1 for i in new)
+    run([trawl, "status", "out"], cwd=tmp_path)

@@ -39,3 +39,23 @@ TEST_CASE("sweep.mode names a goal and back", "[spec]") {
   CHECK(std::string(trawl::mode_name(Goal::maximize)) == "max");
   CHECK(std::string(trawl::mode_name(trawl::goal_of_mode("min"))) == "min");
 }
+
+TEST_CASE("the metric table gives each metric its goal, its tasks and when it is measured", "[spec]") {
+  CHECK(trawl::goal_of_metric("val.auc") == trawl::Goal::maximize);
+  CHECK(trawl::goal_of_metric("val.perplexity") == trawl::Goal::minimize);
+  CHECK(trawl::goal_of_metric("infer.throughput.b16") == trawl::Goal::maximize);
+  CHECK(trawl::goal_of_metric("infer.p99_ms.b16") == trawl::Goal::minimize);
+  CHECK(trawl::goal_of_metric("gen.tokens_per_s") == trawl::Goal::maximize);
+  CHECK(trawl::measured_after_training("infer.latency_ms.b4"));
+  CHECK(trawl::measured_after_training("gen.exact_match"));
+  CHECK_FALSE(trawl::measured_after_training("val.accuracy"));
+  CHECK(trawl::metric_names("lm") ==
+        std::vector<std::string>{"train.loss", "val.loss", "val.perplexity", "val.accuracy"});
+  CHECK(trawl::metric_names("regression") == std::vector<std::string>{"train.loss", "val.loss", "val.mae"});
+  CHECK(trawl::metric_names("classification", 3) ==
+        std::vector<std::string>{"train.loss", "val.loss", "val.accuracy", "val.f1"});
+  CHECK(trawl::metric_names("classification", 2).size() == 7);
+  CHECK(trawl::infer_metric_names({8}) ==
+        std::vector<std::string>{"infer.latency_ms.b8", "infer.p99_ms.b8", "infer.throughput.b8"});
+  CHECK(trawl::task_names() == std::vector<std::string>{"classification", "regression", "lm"});
+}

@@ -1,0 +1,88 @@
+#include "spec/kinds.hpp"
+
+namespace trawl {
+
+namespace {
+
+constexpr unsigned bit(Examples e) { return static_cast<unsigned>(e); }
+
+// "a", "b" or "c"
+std::string quoted_choice(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + ("\"" + names[i] + "\"");
+  return out;
+}
+
+}  // namespace
+
+const std::vector<DataKind>& data_kinds() {
+  static const std::vector<DataKind> kinds{
+      {"hdf5", Examples::feature_rows, "holds rows of features", false, "the HDF5 file with the training data"},
+      {"text", Examples::bytes, "holds bytes of text", true, nullptr},
+      {"tokens", Examples::token_ids, "holds token ids", true, nullptr},
+      {"sft", Examples::token_ids, "holds token ids", false,
+       "the HDF5 file with train/input_ids, train/labels, val/input_ids and val/labels", true},
+  };
+  return kinds;
+}
+
+const std::vector<ModelKind>& model_kinds() {
+  static const std::vector<ModelKind> kinds{
+      {"mlp", bit(Examples::feature_rows), "reads rows of features", nullptr},
+      {"gpt", bit(Examples::bytes), "is a byte-level language model", nullptr},
+      {"torchscript", bit(Examples::feature_rows) | bit(Examples::bytes), "reads rows of features or bytes",
+       "a module saved with torch.jit.save"},
+      // 1024 sequences of a real LLM's logits would not fit anywhere: 8 to a batch.
+      {"causal_lm", bit(Examples::bytes) | bit(Examples::token_ids), "is a language model",
+       "a Hugging Face model directory (config.json and model.safetensors)", 8},
+  };
+  return kinds;
+}
+
+const DataKind* find_data_kind(const std::string& name) {
+  for (const DataKind& kind : data_kinds())
+    if (name == kind.name) return &kind;
+  return nullptr;
+}
+
+const ModelKind* find_model_kind(const std::string& name) {
+  for (const ModelKind& kind : model_kinds())
+    if (name == kind.name) return &kind;
+  return nullptr;
+}
+
+std::vector<std::string> data_kind_names() {
+  std::vector<std::string> names;
+  for (const DataKind& kind : data_kinds()) names.emplace_back(kind.name);
+  return names;
+}
+
+std::vector<std::string> model_kind_names() {
+  std::vector<std::string> names;
+  for (const ModelKind& kind : model_kinds()) names.emplace_back(kind.name);
+  return names;
+}
+
+std::string data_kinds_read_by(const ModelKind& model) {
+  std::vector<std::string> names;
+  for (const DataKind& kind : data_kinds())
+    if (model.reads & bit(kind.examples)) names.emplace_back(kind.name);
+  return quoted_choice(names);
+}
+
+std::string language_model_data_kinds() {
+  std::vector<std::string> names;
+  for (const DataKind& kind : data_kinds())
+    if (kind.language_model()) names.emplace_back(kind.name);
+  return quoted_choice(names);
+}
+
+std::string model_kinds_reading(const DataKind& data) {
+  std::vector<std::string> names;
+  for (const ModelKind& kind : model_kinds())
+    if (kind.reads & bit(data.examples)) names.emplace_back(kind.name);
+  return quoted_choice(names);
+}
+
+}  // namespace trawl

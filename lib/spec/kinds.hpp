@@ -1,0 +1,55 @@
+// lib/spec: the data kinds and model kinds a sweep file may name, and which
+// go together: one row per kind. A data kind's files are read by its
+// DataSource (lib/train/data_source.hpp); a model kind is built by
+// lib/train/model.cpp. The parser checks a sweep against these rows only.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace trawl {
+
+// What one example of a data kind holds, so what a model must read.
+enum class Examples : unsigned { feature_rows = 1, bytes = 2, token_ids = 4 };
+
+struct DataKind {
+  const char* name;
+  Examples examples;
+  const char* holds;  // "holds token ids": said when no model of the sweep reads them
+  // The keys that name its files: data.train_file and data.val_file, or
+  // data.path (what it must hold, for the error that says it is missing).
+  bool split_files;
+  const char* path_holds;
+  // Rows whose labelled tokens are an answer that generation can be scored
+  // against (infer.max_new_tokens).
+  bool labelled_answers = false;
+
+  // Bytes and token ids train a language model (data.task = "lm").
+  bool language_model() const { return examples != Examples::feature_rows; }
+};
+
+struct ModelKind {
+  const char* name;
+  unsigned reads;        // Examples bits
+  const char* is;        // "is a byte-level language model"
+  const char* path_is;   // what model.path must be; nullptr: not needed
+  // train.eval_batch_size when the sweep does not set it; 0: the schema's.
+  int eval_batch_size = 0;
+};
+
+const std::vector<DataKind>& data_kinds();
+const std::vector<ModelKind>& model_kinds();
+// nullptr for a name not in the table.
+const DataKind* find_data_kind(const std::string& name);
+const ModelKind* find_model_kind(const std::string& name);
+std::vector<std::string> data_kind_names();
+std::vector<std::string> model_kind_names();
+// The data kinds whose examples a model reads, as a sweep file spells them:
+// "\"tokens\", \"sft\" or \"text\"".
+std::string data_kinds_read_by(const ModelKind& model);
+// The data kinds that train a language model, likewise.
+std::string language_model_data_kinds();
+// The model kinds that read a data kind's examples, likewise.
+std::string model_kinds_reading(const DataKind& data);
+
+}  // namespace trawl

@@ -1,0 +1,95 @@
+// data.kind = "sft": one example per row of an HDF5 file's input_ids, the
+// targets its labels shifted by one (-100: not trained on); rows longer than
+// model.seq_len are cut to it (train/token_data.hpp).
+#include <algorithm>
+#include <filesystem>
+
+#include "h5/io.hpp"
+#include "train/data_source.hpp"
+#include "train/dataset.hpp"
+#include "train/token_data.hpp"
+
+namespace trawl {
+
+namespace {
+
+class SftView : public DataView {
+ public:
+  SftView(const SftSplit& train, const SftSplit& val, std::int64_t seq_len) : train_(train), val_(val) {
+    tokens_per_example_ = std::min(checked_seq_len(seq_len), train.input_ids.size(1));
+    train_examples_ = train.input_ids.size(0);
+    val_examples_ = val.input_ids.size(0);
+  }
+  Batch train(const torch::Tensor& examples) const override { return rows(train_, examples); }
+  Batch val(std::int64_t first, std::int64_t last) const override {
+    return rows(val_, example_range(first, last));
+  }
+  // Only the trained tokens count: prompts and padding do not.
+  std::int64_t train_targets(const torch::Tensor& examples) const override {
+    return rows(train_, examples).y.ne(ignored_label).sum().item<std::int64_t>();
+  }
+  std::int64_t train_targets(std::int64_t first, std::int64_t last) const override {
+    return train_targets(example_range(first, last));
+  }
+
+ private:
+  Batch rows(const SftSplit& split, const torch::Tensor& examples) const {
+    const torch::Tensor r = examples.to(split.input_ids.device());
+    const std::int64_t length = std::min(tokens_per_example_, split.input_ids.size(1));
+    return Batch{split.input_ids.index_select(0, r).narrow(1, 0, length),
+                 split.targets.index_select(0, r).narrow(1, 0, length)};
+  }
+  const SftSplit &train_, &val_;
+};
+
+class SftData : public LoadedData {
+ public:
+  explicit SftData(const std::string& path) : train_(read_sft_split(path, "train")), val_(read_sft_split(path, "val")) {}
+  void to(torch::Device device) override {
+    for (torch::Tensor* t : {&train_.input_ids, &train_.targets, &val_.input_ids, &val_.targets}) *t = t->to(device);
+  }
+  std::unique_ptr<DataView> view(std::int64_t seq_len) const override {
+    return std::make_unique<SftView>(train_, val_, seq_len);
+  }
+
+ private:
+  SftSplit train_, val_;
+};
+
+// Every row readable, every id inside the model's vocabulary.
+class SftSource : public DataSource {
+ public:
+  DataShape inspect(const SweepSpec& spec) const override {
+    const CausalLmConfig config = model_config(spec);
+    DataShape shape;
+    shape.outputs = config.vocab_size;
+    const std::string path = spec.resolve_path(spec.string("data.path"));
+    if (!std::filesystem::is_regular_file(path) || H5Fis_hdf5(path.c_str()) <= 0)
+      throw input_error_at(spec.pos("data.path"), "data.path: not an HDF5 file: " + path);
+    for (const char* split : {"train", "val"}) {
+      try {
+        const SftSplit data = read_sft_split(path, split);
+        check_sft_vocabulary(data, path, split, config.vocab_size);
+        (std::string(split) == "train" ? shape.train_rows : shape.val_rows) = data.input_ids.size(0);
+      } catch (const InputError& e) {
+        throw input_error_at(spec.pos("data.path"), e.what());
+      }
+    }
+    return shape;
+  }
+  std::string summary(const DataShape& data) const override {
+    return std::to_string(data.train_rows) + " train / " + std::to_string(data.val_rows) + " val rows of token ids";
+  }
+  std::shared_ptr<LoadedData> load(const SweepSpec& spec) const override {
+    return std::make_shared<SftData>(spec.resolve_path(spec.string("data.path")));
+  }
+};
+
+}  // namespace
+
+const DataSource& sft_source() {
+  static const SftSource source;
+  return source;
+}
+
+}  // namespace trawl

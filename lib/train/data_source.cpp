@@ -1,0 +1,37 @@
+#include "train/data_source.hpp"
+
+#include <map>
+
+#include "core/error.hpp"
+#include "train/dataset.hpp"
+
+namespace trawl {
+
+const DataSource& data_source(const std::string& kind) {
+  static const std::map<std::string, const DataSource*> sources{
+      {"hdf5", &hdf5_source()}, {"text", &text_source()}, {"tokens", &tokens_source()}, {"sft", &sft_source()}};
+  const auto found = sources.find(kind);
+  if (found == sources.end()) throw Error("no data source '" + kind + "' is registered (lib/train/data_source.cpp)");
+  return *found->second;
+}
+
+torch::Tensor example_range(std::int64_t first, std::int64_t last) {
+  return torch::arange(first, last, torch::kLong);
+}
+
+std::int64_t checked_seq_len(std::int64_t seq_len) {
+  if (seq_len < 1) throw InputError("model.seq_len must be at least 1", "model.seq_len");
+  return seq_len;
+}
+
+void check_windows(const DataView& view, const char* what, std::int64_t seq_len) {
+  if (view.train_examples() >= 1 && view.val_examples() >= 1) return;
+  throw InputError("model.seq_len " + std::to_string(seq_len) + " is longer than the " + what + " (" +
+                       std::to_string(view.train_examples()) + " train and " + std::to_string(view.val_examples()) +
+                       " val windows of seq_len + 1 tokens)",
+                   "model.seq_len");
+}
+
+std::shared_ptr<LoadedData> load_data(const SweepSpec& spec) { return data_source(spec.string("data.kind")).load(spec); }
+
+}  // namespace trawl

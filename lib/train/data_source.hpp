@@ -1,0 +1,44 @@
+// lib/train: the data kinds, one DataSource per data.kind value, registered
+// by name in data_source.cpp; nothing else in trawl compares data.kind. The
+// sweep-file rules of a kind (which keys it needs, which models read it) are
+// lib/spec/kinds.cpp's row for it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "checkpoint/hf_config.hpp"
+#include "spec/sweep_spec.hpp"
+#include "train/data_check.hpp"
+
+namespace trawl {
+
+class LoadedData;  // train/dataset.hpp
+
+class DataSource {
+ public:
+  virtual ~DataSource() = default;
+  // Checks the files without training (validate, and every rank 0 before a
+  // run): throws InputError at the key that names a bad file.
+  virtual DataShape inspect(const SweepSpec& spec) const = 0;
+  // What inspect found, in a few words: "1000 train / 200 val rows, ...".
+  virtual std::string summary(const DataShape& shape) const = 0;
+  // Reads the files for training, once per process.
+  virtual std::shared_ptr<LoadedData> load(const SweepSpec& spec) const = 0;
+};
+
+// The source of data.kind; an unknown kind is an Error (the schema allows
+// only the registered ones).
+const DataSource& data_source(const std::string& kind);
+
+// A causal_lm's config.json, its errors placed at model.path: what token
+// data is checked against.
+CausalLmConfig model_config(const SweepSpec& spec);
+
+// Each kind's source, defined in its own file.
+const DataSource& hdf5_source();    // data_hdf5.cpp
+const DataSource& text_source();    // data_text.cpp
+const DataSource& tokens_source();  // data_tokens.cpp
+const DataSource& sft_source();     // data_sft.cpp
+
+}  // namespace trawl
