@@ -45,6 +45,12 @@ torch::Tensor inverse_frequencies(const CausalLmConfig& c) {
   return torch::where(medium, smoothed, scaled);
 }
 
+// The rotary tables of one forward's positions, passed to every block, never
+// kept in the model: a recomputing backward gets them as saved inputs.
+struct Rope {
+  torch::Tensor cos, sin;
+};
+
 struct Lora {
   torch::Tensor a, b;  // [rank, in], [out, rank]
 };
@@ -56,8 +62,8 @@ class CausalLm;
 // back-propagates through the recomputation.
 class CheckpointedBlock : public torch::autograd::Function<CheckpointedBlock> {
  public:
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor h, CausalLm* model,
-                               std::int64_t layer);
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor h, torch::Tensor cos,
+                               torch::Tensor sin, CausalLm* model, std::int64_t layer);
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad);
 };
@@ -72,8 +78,9 @@ class CausalLm : public Model {
   NamedTensors named_buffers() override { return {}; }
   void train(bool on) override { training_ = on; }
   void to(torch::Device device) override;
+  std::string save_final(const std::string& path) override;
 
-  torch::Tensor block(std::int64_t layer, const torch::Tensor& h, KvCache* cache = nullptr);
+  torch::Tensor block(std::int64_t layer, const torch::Tensor& h, const Rope& rope, KvCache* cache = nullptr);
   const CausalLmBase& base() const { return *base_; }
   const CausalLmOptions& options() const { return options_; }
   double lora_dropout() const { return training_ ? options_.lora_dropout : 0.0; }
@@ -83,8 +90,13 @@ class CausalLm : public Model {
   const torch::Tensor& weight(const std::string& name) const;
   torch::Tensor linear(const torch::Tensor& x, const std::string& module) const;
   torch::Tensor rms_norm(const torch::Tensor& x, const std::string& name) const;
-  torch::Tensor attention(const torch::Tensor& x, const std::string& prefix, KvCache* cache, std::int64_t layer) const;
-  torch::Tensor run(const torch::Tensor& ids, KvCache* cache);
+  torch::Tensor attention(const torch::Tensor& x, const std::string& prefix, const Rope& rope, KvCache* cache,
+                          std::int64_t layer) const;
+  // A causal LM is a body (embedding, blocks, final norm) and a head on its
+  // last hidden states.
+  torch::Tensor body(const torch::Tensor& ids, KvCache* cache);
+  torch::Tensor lm_head(const torch::Tensor& hidden) const;
+  torch::Tensor run(const torch::Tensor& ids, KvCache* cache) { return lm_head(body(ids, cache)); }
 
   std::shared_ptr<const CausalLmBase> base_;
   const CausalLmConfig& config_;
@@ -93,7 +105,6 @@ class CausalLm : public Model {
   std::map<std::string, Lora> lora_;          // by module path
   NamedTensors params_;
   bool training_ = true;
-  torch::Tensor cos_, sin_;  // of the current forward's positions
 };
 
 CausalLm::CausalLm(std::shared_ptr<const CausalLmBase> base, CausalLmOptions options)
@@ -162,14 +173,14 @@ torch::Tensor CausalLm::rms_norm(const torch::Tensor& x, const std::string& name
   return weight(name) * f.to(x.scalar_type());
 }
 
-torch::Tensor CausalLm::attention(const torch::Tensor& x, const std::string& p, KvCache* cache,
+torch::Tensor CausalLm::attention(const torch::Tensor& x, const std::string& p, const Rope& rope, KvCache* cache,
                                   std::int64_t layer) const {
   const auto b = x.size(0), t = x.size(1), d = config_.head_dim, past = cache ? cache->length : 0;
   const auto heads = config_.num_attention_heads, kv = config_.num_key_value_heads;
   auto split = [&](const torch::Tensor& y, std::int64_t n) { return y.view({b, t, n, d}).transpose(1, 2); };
   torch::Tensor q = split(linear(x, p + "q_proj"), heads), k = split(linear(x, p + "k_proj"), kv);
   torch::Tensor v = split(linear(x, p + "v_proj"), kv);
-  const torch::Tensor cos = cos_.to(q.scalar_type()), sin = sin_.to(q.scalar_type());
+  const torch::Tensor cos = rope.cos.to(q.scalar_type()), sin = rope.sin.to(q.scalar_type());
   q = q * cos + rotate_half(q) * sin;
   k = k * cos + rotate_half(k) * sin;
   if (cache) std::tie(k, v) = cache->extend(static_cast<std::size_t>(layer), k, v);  // cached after RoPE
@@ -182,47 +193,53 @@ torch::Tensor CausalLm::attention(const torch::Tensor& x, const std::string& p, 
   return linear(out.transpose(1, 2).reshape({b, t, heads * d}), p + "o_proj");
 }
 
-torch::Tensor CausalLm::block(std::int64_t layer, const torch::Tensor& h_in, KvCache* cache) {
+torch::Tensor CausalLm::block(std::int64_t layer, const torch::Tensor& h_in, const Rope& rope, KvCache* cache) {
   const std::string p = "model.layers." + std::to_string(layer) + ".";
-  torch::Tensor h = h_in + attention(rms_norm(h_in, p + "input_layernorm.weight"), p + "self_attn.", cache, layer);
+  torch::Tensor h =
+      h_in + attention(rms_norm(h_in, p + "input_layernorm.weight"), p + "self_attn.", rope, cache, layer);
   torch::Tensor x = rms_norm(h, p + "post_attention_layernorm.weight");
   const std::string m = p + "mlp.";
   return h + linear(torch::silu(linear(x, m + "gate_proj")) * linear(x, m + "up_proj"), m + "down_proj");
 }
 
-torch::Tensor CausalLm::run(const torch::Tensor& ids, KvCache* cache) {
+torch::Tensor CausalLm::body(const torch::Tensor& ids, KvCache* cache) {
   const auto t = ids.size(1);
   torch::Tensor positions = token_positions(ids, cache, options_.seq_len, torch::kFloat);
   torch::Tensor freqs = torch::outer(positions, inverse_frequencies(config_).to(ids.device()));
   torch::Tensor angles = torch::cat({freqs, freqs}, -1);
-  cos_ = angles.cos();
-  sin_ = angles.sin();
+  const Rope rope{angles.cos(), angles.sin()};
   torch::Tensor h = torch::embedding(weight("model.embed_tokens.weight"), ids);
   const bool recompute = options_.activation_checkpointing && training_ && torch::GradMode::is_enabled();
   // A frozen embedding gives an input without grad, and a custom function
   // whose inputs need none would not be differentiated at all.
   if (recompute && !h.requires_grad()) h = h.detach().requires_grad_(true);
   for (std::int64_t i = 0; i < config_.num_hidden_layers; ++i)
-    h = recompute && !cache ? CheckpointedBlock::apply(h, this, i) : block(i, h, cache);
+    h = recompute && !cache ? CheckpointedBlock::apply(h, rope.cos, rope.sin, this, i) : block(i, h, rope, cache);
   if (cache) cache->length += t;
-  h = rms_norm(h, "model.norm.weight");
-  return torch::linear(h, weight(config_.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight"));
+  return rms_norm(h, "model.norm.weight");
 }
 
-torch::Tensor CheckpointedBlock::forward(torch::autograd::AutogradContext* ctx, torch::Tensor h, CausalLm* model,
-                                         std::int64_t layer) {
+// The LM head, next-token logits over the vocabulary: lm_head, or the
+// embedding matrix when the config ties them.
+torch::Tensor CausalLm::lm_head(const torch::Tensor& hidden) const {
+  return torch::linear(hidden, weight(config_.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight"));
+}
+
+torch::Tensor CheckpointedBlock::forward(torch::autograd::AutogradContext* ctx, torch::Tensor h, torch::Tensor cos,
+                                         torch::Tensor sin, CausalLm* model, std::int64_t layer) {
   ctx->saved_data["model"] = reinterpret_cast<std::int64_t>(model);
   ctx->saved_data["layer"] = layer;
   ctx->saved_data["autocast"] = autocast_enabled();
   if (model->lora_dropout() > 0) ctx->saved_data["rng"] = at::globalContext().defaultGenerator(h.device()).get_state();
-  ctx->save_for_backward({h});
-  return model->block(layer, h);
+  ctx->save_for_backward({h, cos, sin});
+  return model->block(layer, h, Rope{cos, sin});
 }
 
 torch::autograd::variable_list CheckpointedBlock::backward(torch::autograd::AutogradContext* ctx,
                                                            torch::autograd::variable_list grad) {
   auto* model = reinterpret_cast<CausalLm*>(ctx->saved_data["model"].toInt());
-  torch::Tensor h = ctx->get_saved_variables()[0].detach().requires_grad_(true);
+  const torch::autograd::variable_list saved = ctx->get_saved_variables();
+  torch::Tensor h = saved[0].detach().requires_grad_(true);
   at::Generator generator = at::globalContext().defaultGenerator(h.device());
   const bool dropout = ctx->saved_data.count("rng") > 0;
   torch::Tensor now = dropout ? generator.get_state() : torch::Tensor();
@@ -231,11 +248,11 @@ torch::autograd::variable_list CheckpointedBlock::backward(torch::autograd::Auto
   {
     torch::AutoGradMode enable(true);
     AutocastGuard autocast(ctx->saved_data["autocast"].toBool());
-    out = model->block(ctx->saved_data["layer"].toInt(), h);
+    out = model->block(ctx->saved_data["layer"].toInt(), h, Rope{saved[1], saved[2]});
   }
   if (dropout) generator.set_state(now);
   torch::autograd::backward({out}, {grad[0]});
-  return {h.grad(), torch::Tensor(), torch::Tensor()};
+  return {h.grad(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
 }
 
 }  // namespace
@@ -252,24 +269,22 @@ std::unique_ptr<Model> make_causal_lm(std::shared_ptr<const CausalLmBase> base, 
   return std::make_unique<CausalLm>(std::move(base), options);
 }
 
-const CausalLmBase* causal_lm_base(Model& model) {
-  auto* lm = dynamic_cast<CausalLm*>(&model);
-  return lm ? &lm->base() : nullptr;
-}
-
-std::string export_causal_lm(Model& model, const std::string& dir) {
-  auto& lm = dynamic_cast<CausalLm&>(model);
-  const CausalLmOptions& o = lm.options();
+// Without LoRA, the whole model in <dir>/model (config.json and
+// model.safetensors); with it, a PEFT adapter in <dir>/adapter
+// (adapter_model.safetensors and adapter_config.json).
+std::string CausalLm::save_final(const std::string& path) {
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  const CausalLmOptions& o = options_;
   if (o.lora_rank == 0) {
-    const std::string out = (std::filesystem::path(dir) / "model").string();
-    write_hf_model(out, lm.base().config, lm.named_parameters());
+    const std::string out = (dir / "model").string();
+    write_hf_model(out, base_->config, named_parameters());
     return out;
   }
-  const std::string out = (std::filesystem::path(dir) / "adapter").string();
+  const std::string out = (dir / "adapter").string();
   std::vector<std::string> modules;
   for (const auto& target : o.lora_targets) modules.push_back(target);
-  write_peft_adapter(out, LoraAdapterConfig{lm.base().dir, o.lora_rank, o.lora_alpha, o.lora_dropout, modules},
-                     lm.named_parameters());
+  write_peft_adapter(out, LoraAdapterConfig{base_->dir, o.lora_rank, o.lora_alpha, o.lora_dropout, modules},
+                     named_parameters());
   return out;
 }
 

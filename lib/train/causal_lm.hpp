@@ -50,13 +50,9 @@ struct CausalLmOptions {
 // Throws InputError naming the key when the options do not fit the model.
 std::unique_ptr<Model> make_causal_lm(std::shared_ptr<const CausalLmBase> base, const CausalLmOptions& options);
 
-// Null when `model` is not a causal_lm.
-const CausalLmBase* causal_lm_base(Model& model);
-
-// A trial's result as files the Hugging Face ecosystem loads: with LoRA, a
-// PEFT adapter in <dir>/adapter (adapter_model.safetensors and
-// adapter_config.json); without, the whole model in <dir>/model
-// (config.json and model.safetensors). Returns the directory written.
-std::string export_causal_lm(Model& model, const std::string& dir);
+// Its save_final writes what the Hugging Face ecosystem loads, in the final
+// weights' folder: with LoRA, a PEFT adapter in adapter/
+// (adapter_model.safetensors and adapter_config.json); without, the whole
+// model in model/ (config.json and model.safetensors).
 
 }  // namespace trawl

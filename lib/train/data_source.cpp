@@ -7,6 +7,12 @@
 
 namespace trawl {
 
+// Each kind's source, defined in its own file.
+const DataSource& hdf5_source();    // data_hdf5.cpp
+const DataSource& text_source();    // data_text.cpp
+const DataSource& tokens_source();  // data_tokens.cpp
+const DataSource& sft_source();     // data_sft.cpp
+
 const DataSource& data_source(const std::string& kind) {
   static const std::map<std::string, const DataSource*> sources{
       {"hdf5", &hdf5_source()}, {"text", &text_source()}, {"tokens", &tokens_source()}, {"sft", &sft_source()}};

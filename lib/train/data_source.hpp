@@ -35,10 +35,4 @@ const DataSource& data_source(const std::string& kind);
 // data is checked against.
 CausalLmConfig model_config(const SweepSpec& spec);
 
-// Each kind's source, defined in its own file.
-const DataSource& hdf5_source();    // data_hdf5.cpp
-const DataSource& text_source();    // data_text.cpp
-const DataSource& tokens_source();  // data_tokens.cpp
-const DataSource& sft_source();     // data_sft.cpp
-
 }  // namespace trawl

@@ -71,7 +71,9 @@ torch::Tensor Model::forward_cached(const torch::Tensor&, KvCache&) {
   throw InputError("only a language model (model.kind = \"gpt\" or \"causal_lm\") reads token by token");
 }
 
-std::unique_ptr<Model> make_model(const TrialSettings& t, const DataShape& shape, const BuildContext& build) {
+namespace {
+
+std::unique_ptr<Model> build_model(const TrialSettings& t, const DataShape& shape, const BuildContext& build) {
   const ModelSettings& m = t.model;
   if (m.kind == "causal_lm") {
     auto base = build.bases ? build.bases->get(m.path, build.device) : load_causal_lm_base(m.path, build.device);
@@ -93,6 +95,14 @@ std::unique_ptr<Model> make_model(const TrialSettings& t, const DataShape& shape
   if (m.layers < 0) throw InputError("model.layers must not be negative");
   return std::make_unique<ModuleModel<Mlp>>(
       Mlp(shape.features, m.hidden, m.layers, shape.outputs, m.dropout, m.activation, built_on));
+}
+
+}  // namespace
+
+std::unique_ptr<Model> make_model(const TrialSettings& t, const DataShape& shape, const BuildContext& build) {
+  std::unique_ptr<Model> model = build_model(t, shape, build);
+  if (!build.device.is_meta()) model->to(build.device);
+  return model;
 }
 
 }  // namespace trawl

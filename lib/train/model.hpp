@@ -47,6 +47,10 @@ class Model {
   virtual NamedTensors named_buffers() = 0;
   virtual void train(bool on) = 0;
   virtual void to(torch::Device device) = 0;
+  // The trial's final weights, as its kind's users read them: by default a
+  // torch archive at `path` (train/weights.hpp); a causal_lm writes a PEFT
+  // adapter or a Hugging Face model beside it. Returns what it wrote.
+  virtual std::string save_final(const std::string& path);
 };
 
 class CausalLmBases;
@@ -58,9 +62,11 @@ struct BuildContext {
   CausalLmBases* bases = nullptr;  // none: the base is read for this model alone
 };
 
-// Built after torch::manual_seed(seed), so a seed fixes the initial weights.
-// Built-in models are built on the CPU (the caller moves them), or on the
-// meta device when the context says so; a causal_lm on the context's device.
+// Built after torch::manual_seed(seed), so a seed fixes the initial weights,
+// and returned on the context's device. Built-in models draw their weights
+// on the CPU and move there (the same seed gives the same weights on every
+// device); the meta device checks shapes only; a causal_lm is built on its
+// base weights, which the context's bases hold on its device.
 std::unique_ptr<Model> make_model(const TrialSettings& trial, const DataShape& shape, const BuildContext& build = {});
 // A TorchScript module (model.kind = "torchscript"); in its own file because
 // torch/script.h is slow to compile.

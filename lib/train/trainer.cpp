@@ -64,7 +64,6 @@ std::unique_ptr<TrialRun> Trainer::Impl::prepare(const TrialSettings& trial, con
     throw InputError("train.precision = \"bf16\" needs a CUDA device; this trial runs on " + task.device.str());
   torch::manual_seed(static_cast<std::uint64_t>(trial.train.seed));
   run->model = make_model(trial, shape, BuildContext{task.device, &bases});
-  if (!causal_lm_base(*run->model)) run->model->to(task.device);
   if (!trial.model.init.empty()) load_weights(*run->model, trial.model.init);
   run->params = apply_freeze(*run->model, trial.model.freeze);
   if (run->params.empty()) throw InputError("model.freeze leaves no parameter to train", "model.freeze");
@@ -144,7 +143,7 @@ std::map<std::string, double> Trainer::Impl::evaluate_trained(const TrialSetting
     throw InputError("the weights its shared training left cannot be loaded (" + std::string(e.what()) +
                      "); remove " + std::filesystem::path(shared_path).parent_path().string() + " to train it again");
   }
-  if (!save_path.empty() && rank() == 0) save_final(*run->model, save_path);
+  if (!save_path.empty() && rank() == 0) run->model->save_final(save_path);
   measure_final(*run);
   return run->outcome.final_metrics;
 }

@@ -169,7 +169,7 @@ TrialOutcome Trainer::Impl::train(const TrialSettings& trial, TrainingObserver& 
   const bool trained = outcome.status == TrialStatus::done && !outcome.interrupted && !outcome.paused &&
                        !outcome.abandoned;
   if (trained) measure_final(r);
-  if (!save_path.empty() && trained && rank() == 0) save_final(*r.model, save_path);
+  if (!save_path.empty() && trained && rank() == 0) r.model->save_final(save_path);
   if (!shared_path.empty() && trained && rank() == 0) save_weights(*r.model, shared_path, WhichWeights::trained);
   outcome.wall_seconds = seconds_since(r.started);
   return outcome;

@@ -37,12 +37,9 @@ void save_weights(Model& model, const std::string& path, WhichWeights which) {
   file.commit();
 }
 
-void save_final(Model& model, const std::string& path) {
-  if (causal_lm_base(model)) {
-    export_causal_lm(model, std::filesystem::path(path).parent_path().string());
-    return;
-  }
-  save_weights(model, path);
+std::string Model::save_final(const std::string& path) {
+  save_weights(*this, path);
+  return path;
 }
 
 std::vector<std::string> load_weights(Model& model, const std::string& path) {

@@ -13,10 +13,7 @@ namespace trawl {
 enum class WhichWeights { all, trained };  // trained: parameters that require grad, and buffers
 // Written durably (core/durable_file.hpp), so readers never see half a file.
 void save_weights(Model& model, const std::string& path, WhichWeights which = WhichWeights::all);
-// --save-final: a causal_lm's Hugging Face files in the folder of `path`
-// (adapter/ for LoRA, model/ for a full fine-tune), any other model's weights
-// file at `path`.
-void save_final(Model& model, const std::string& path);
+// --save-final is Model::save_final (train/model.hpp).
 // Every tensor in the file must name a parameter or buffer of the same shape;
 // model tensors the file lacks keep their fresh initialisation. Returns the
 // names it loaded.
