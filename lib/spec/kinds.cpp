@@ -78,10 +78,16 @@ std::string language_model_data_kinds() {
   return quoted_choice(names);
 }
 
+std::vector<const ModelKind*> models_reading(const DataKind& data) {
+  std::vector<const ModelKind*> models;
+  for (const ModelKind& kind : model_kinds())
+    if (kind.reads & bit(data.examples)) models.push_back(&kind);
+  return models;
+}
+
 std::string model_kinds_reading(const DataKind& data) {
   std::vector<std::string> names;
-  for (const ModelKind& kind : model_kinds())
-    if (kind.reads & bit(data.examples)) names.emplace_back(kind.name);
+  for (const ModelKind* kind : models_reading(data)) names.emplace_back(kind->name);
   return quoted_choice(names);
 }
 

@@ -49,7 +49,9 @@ std::vector<std::string> model_kind_names();
 std::string data_kinds_read_by(const ModelKind& model);
 // The data kinds that train a language model, likewise.
 std::string language_model_data_kinds();
-// The model kinds that read a data kind's examples, likewise.
+// The model kinds that read a data kind's examples, and the same as a sweep
+// file spells them.
+std::vector<const ModelKind*> models_reading(const DataKind& data);
 std::string model_kinds_reading(const DataKind& data);
 
 }  // namespace trawl

@@ -273,7 +273,7 @@ void SweepParser::check_data_and_model() {
   const std::string model_is = "model.kind = \"" + std::string(model.name) + "\"";
   if (!(model.reads & static_cast<unsigned>(data.examples))) {
     // Data that one model kind alone reads says so; otherwise the model says what it needs.
-    if (model_kinds_reading(data).find(' ') == std::string::npos)
+    if (models_reading(data).size() == 1)
       fail(spec_.pos("data.kind"), kind + " " + data.holds + ": it needs model.kind = " + model_kinds_reading(data));
     fail(spec_.pos("model.kind"), model_is + " " + model.is + ": it needs data.kind = " + data_kinds_read_by(model));
   }
