@@ -67,6 +67,15 @@ std::string without_batch_size(const std::string& metric) {
   return metric.substr(0, dot);
 }
 
+// The table's row of a metric (infer.p99_ms.b8 is infer.p99_ms's); nullptr
+// for a name trawl does not record.
+const MetricInfo* find_metric(const std::string& metric) {
+  const std::string name = without_batch_size(metric);
+  for (const MetricInfo& m : metric_table)
+    if (name == m.name) return &m;
+  return nullptr;
+}
+
 }  // namespace
 
 std::vector<std::string> task_names() {
@@ -101,10 +110,8 @@ bool generates(const SweepSpec& spec) {
 }
 
 bool measured_after_training(const std::string& metric) {
-  const std::string name = without_batch_size(metric);
-  for (const MetricInfo& m : metric_table)
-    if (name == m.name) return m.tasks == 0;
-  return false;
+  const MetricInfo* m = find_metric(metric);
+  return m && m->tasks == 0;
 }
 
 std::vector<std::string> sweep_metrics(const SweepSpec& spec, int classes) {
@@ -117,10 +124,8 @@ std::vector<std::string> sweep_metrics(const SweepSpec& spec, int classes) {
 }
 
 Goal goal_of_metric(const std::string& metric) {
-  const std::string name = without_batch_size(metric);
-  for (const MetricInfo& m : metric_table)
-    if (name == m.name) return m.goal;
-  return Goal::minimize;
+  const MetricInfo* m = find_metric(metric);
+  return m ? m->goal : Goal::minimize;
 }
 
 Goal goal_of_mode(const std::string& mode) { return mode == "max" ? Goal::maximize : Goal::minimize; }
