@@ -152,10 +152,11 @@ std::string_view SafetensorsFile::bytes(const SafetensorsEntry& entry) const {
 
 torch::Tensor SafetensorsFile::load(const std::string& name, torch::ScalarType dtype, torch::Device device) const {
   const SafetensorsEntry* e = find(name);
-  if (!e) throw InputError(path() + ": no tensor '" + name + "'");
+  if (!e) throw InputError("no tensor '" + name + "'", tensor_in(path(), name));
   const DtypeInfo* from = dtype_by_name(e->dtype);
   if (!at::isFloatingType(from->type) && dtype != from->type)
-    throw InputError(path() + ": tensor '" + name + "' is " + e->dtype + "; a floating-point tensor is needed");
+    throw InputError("tensor '" + name + "' is " + e->dtype + "; a floating-point tensor is needed",
+                     tensor_in(path(), name));
   // Copied out of the mapping: data offsets need not be aligned for the dtype.
   torch::Tensor t = torch::empty(e->shape, torch::TensorOptions().dtype(from->type));
   if (e->end > e->begin) std::memcpy(t.data_ptr(), file_.data() + data_start_ + e->begin, e->end - e->begin);
@@ -192,8 +193,8 @@ SafetensorsWeights::SafetensorsWeights(const std::string& dir) : dir_(dir) {
       opened[shard] = files_.back().get();
     }
     if (!opened[shard]->find(it.key()))
-      throw InputError(index.string() + ": weight_map puts tensor '" + it.key() + "' in " + shard +
-                       ", which does not hold it");
+      throw InputError("weight_map puts tensor '" + it.key() + "' in " + shard + ", which does not hold it",
+                       tensor_in(index.string(), it.key(), "model.path"));
     where_[it.key()] = opened[shard];
   }
 }
@@ -215,11 +216,13 @@ torch::Tensor SafetensorsWeights::load(const std::string& name, const std::vecto
                                        torch::ScalarType dtype, torch::Device device) const {
   auto it = where_.find(name);
   if (it == where_.end())
-    throw InputError("model.path '" + dir_ + "': the weights have no tensor '" + name + "'", "model.path");
+    throw InputError("model.path '" + dir_ + "': the weights have no tensor '" + name + "'",
+                     tensor_in("", name, "model.path"));
   const SafetensorsEntry* e = it->second->find(name);
   if (e->shape != shape)
-    throw InputError(it->second->path() + ": tensor '" + name + "' is " + shape_text(e->shape) +
-                     " but config.json makes it " + shape_text(shape));
+    throw InputError("tensor '" + name + "' is " + shape_text(e->shape) + " but config.json makes it " +
+                         shape_text(shape),
+                     tensor_in(it->second->path(), name, "model.path"));
   if (device.is_meta()) return torch::empty(shape, torch::TensorOptions().dtype(dtype).device(device));
   return it->second->load(name, dtype, device);
 }

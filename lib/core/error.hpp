@@ -2,6 +2,7 @@
 // inside the library; apps/trawl turns them into a message and an exit code.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -22,20 +23,6 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The user's input is wrong: the message says what and where. Exit code 2.
-// `key` names the sweep key the input came from ("model.init"), when the
-// thrower knows it and the catcher must find that key's place in the sweep
-// file (model_check): data, never parsed back out of the message.
-class InputError : public Error {
- public:
-  using Error::Error;
-  InputError(const std::string& message, std::string key) : Error(message), key_(std::move(key)) {}
-  const std::string& key() const { return key_; }
-
- private:
-  std::string key_;
-};
-
 // A place in a text file, for messages of the form file:line:col.
 struct SourcePos {
   std::string file;
@@ -46,7 +33,49 @@ struct SourcePos {
   std::string str() const;
 };
 
-// "file:line:col: message" (or "file: message" for an unknown position).
+// Where an input error is, each part as data, as the thrower knows it: a
+// catcher reads the part it needs (model_check finds the sweep key's place
+// in the sweep file) and never parses a message.
+struct Location {
+  SourcePos pos;       // the file, and the line and column when known
+  std::string key;     // the sweep key the input came from ("model.init")
+  std::string tensor;  // the tensor or data set ("model.layers.0.mlp.up_proj.weight")
+  std::int64_t trial = -1;   // the trial whose settings it is; -1: none
+  std::string trial_label;  // that trial's grid values ("seed=0 model.layers=1")
+
+  bool empty() const { return pos.file.empty() && key.empty() && tensor.empty() && trial < 0; }
+};
+
+// Tensor `tensor` of `file` ("" when the tensor is missing from every file),
+// read for sweep key `key`.
+Location tensor_in(const std::string& file, const std::string& tensor, const std::string& key = "");
+
+// The user's input is wrong. Exit code 2. what() is the text made from the
+// problem and its location: "file:line:col: problem (trial 3: seed=0 ...)".
+class InputError : public Error {
+ public:
+  explicit InputError(const std::string& problem, Location where = {});
+  InputError(const std::string& problem, std::string key);
+  const std::string& problem() const { return problem_; }
+  const Location& where() const { return where_; }
+  const std::string& key() const { return where_.key; }
+  // The same error, placed at `pos` in an outer file: a position the error
+  // already has stays in its text after the outer one, as the reader
+  // follows it (the sweep file's data.path, then the data file's line).
+  InputError at(const SourcePos& pos) const;
+  // The same error, about the settings of `trial`, whose grid values are `label`.
+  InputError of_trial(std::int64_t trial, const std::string& label) const;
+
+ private:
+  std::string problem_;
+  Location where_;
+};
+
+// The text of an error at a location: the position ("file:line:col" or
+// "file"), then the problem, then the trial in parentheses.
+std::string located_text(const std::string& problem, const Location& where);
+
+// InputError(message, {pos}).
 InputError input_error_at(const SourcePos& pos, const std::string& message);
 
 }  // namespace trawl

@@ -97,8 +97,7 @@ Table pareto_table(const ReportInput& in) {
   const Objective score{&in.score(), in.goal};
   for (const Constraint& c : in.constraints) {
     const std::vector<double>& values = in.trials.best_metrics.at(c.metric);
-    const Goal toward = c.lower_is_better() ? Goal::minimize : Goal::maximize;
-    for (const std::size_t i : pareto_front(in.ranked, Objective{&values, toward}, score)) {
+    for (const std::size_t i : pareto_front(in.ranked, Objective{&values, c.favours()}, score)) {
       std::vector<Cell> row{text_cell(c.text()), integer_cell(static_cast<long long>(i))};
       for (std::size_t k = 0; k < in.params.names.size(); ++k) row.push_back(in.params.cell(k, i));
       row.push_back(number_cell(values[i]));

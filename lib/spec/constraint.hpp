@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "spec/goal.hpp"
 
 namespace trawl {
 
@@ -19,8 +20,8 @@ struct Constraint {
 
   // NaN (a trial that never measured it) meets nothing.
   bool holds(double value) const;
-  // Whether a lower value of the metric is the one the bound favours.
-  bool lower_is_better() const { return op[0] == '<'; }
+  // The way the bound points: an upper bound favours lower values.
+  Goal favours() const { return op[0] == '<' ? Goal::minimize : Goal::maximize; }
   std::string text() const;  // "metric op bound"
 };
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "spec/goal.hpp"
 #include "spec/sweep_spec.hpp"
 
 namespace trawl {
@@ -34,8 +35,6 @@ bool measured_after_training(const std::string& metric);
 // timings and generation scores.
 std::vector<std::string> sweep_metrics(const SweepSpec& spec, int classes = 2);
 
-// Which way sweep.metric improves (sweep.mode).
-enum class Goal { minimize, maximize };
 Goal goal_of_mode(const std::string& mode);  // "min" or "max"
 const char* mode_name(Goal goal);             // and back
 // The way a metric improves, sweep.mode's default for it (minimize for a

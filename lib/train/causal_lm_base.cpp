@@ -57,7 +57,8 @@ void check_no_strays(const SafetensorsWeights& file, const Shapes& expected, con
     const bool tied_head = name == "lm_head.weight" && c.tie_word_embeddings;
     if (!known.count(name) && !rotary_cache && !tied_head)
       throw InputError("model.path '" + dir + "': the weights hold tensor '" + name + "', which " +
-                       with_article(c.architecture) + " with this config.json does not have", "model.path");
+                       with_article(c.architecture) + " with this config.json does not have",
+                     tensor_in("", name, "model.path"));
   }
   // Tied, transformers uses the embedding as the head and drops a saved head:
   // one that differs means the config and the weights disagree.

@@ -26,7 +26,7 @@ CausalLmConfig model_config(const SweepSpec& spec) {
   try {
     return read_causal_lm_config(spec.resolve_path(spec.string("model.path")));
   } catch (const InputError& e) {
-    throw input_error_at(spec.pos("model.path"), e.what());
+    throw e.at(spec.pos("model.path"));
   }
 }
 

@@ -72,7 +72,7 @@ class SftSource : public DataSource {
         check_sft_vocabulary(data, path, split, config.vocab_size);
         (std::string(split) == "train" ? shape.train_rows : shape.val_rows) = data.input_ids.size(0);
       } catch (const InputError& e) {
-        throw input_error_at(spec.pos("data.path"), e.what());
+        throw e.at(spec.pos("data.path"));
       }
     }
     return shape;

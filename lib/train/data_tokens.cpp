@@ -88,7 +88,7 @@ class TokenSource : public DataSource {
                            shape.seq_len, train ? shape.train_rows : shape.val_rows,
                            train ? shape.train_windows : shape.val_windows);
       } catch (const InputError& e) {
-        throw input_error_at(spec.pos(key), e.what());
+        throw e.at(spec.pos(key));
       }
     }
     return shape;

@@ -43,15 +43,14 @@ void check_models(const SweepSpec& spec, const Grid& grid, const DataShape& shap
     } catch (const InputError& e) {
       // The key the error came from, as the thrower named it; model.kind
       // for a model that cannot be built from its settings as a whole.
-      const std::string what = e.what();
       const std::string key = e.key().empty() ? "model.kind" : e.key();
       const Axis* axis = spec.find_axis(key);
       const SourcePos& pos = axis                          ? axis->pos
                              : key == "model.freeze"       ? spec.freeze_pos
                              : key == "model.lora.targets" ? spec.lora_targets_pos
                                                            : spec.pos(key);
-      throw input_error_at(pos.known() ? pos : spec.pos("model.kind"),
-                           what + " (trial " + std::to_string(id) + ": " + Grid::label(trial) + ")");
+      Location where{pos.known() ? pos : spec.pos("model.kind"), key, e.where().tensor, id, Grid::label(trial)};
+      throw InputError(e.what(), where);
     }
   }
 }

@@ -65,7 +65,7 @@ std::vector<TokenShard> open_token_shards(const std::string& pattern, const std:
   try {
     for (const auto& path : expand_glob(pattern)) shards.emplace_back(path);
   } catch (const InputError& e) {
-    throw InputError(key + ": " + e.what());
+    throw InputError(key + ": " + e.what(), key);
   }
   return shards;
 }

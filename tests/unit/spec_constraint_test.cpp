@@ -36,14 +36,14 @@ TEST_CASE("a constraint is metric, operator, number; each operator holds as writ
   CHECK(c.op == "<=");
   CHECK(c.bound == 80);
   CHECK(c.text() == "infer.p99_ms.b1 <= 80");
-  CHECK(c.lower_is_better());
+  CHECK(c.favours() == trawl::Goal::minimize);
   CHECK(c.holds(80));
   CHECK_FALSE(c.holds(80.5));
   CHECK_FALSE(c.holds(std::nan("")));
   CHECK_FALSE(trawl::parse_constraint(" val.auc < 0.9 ", at).holds(0.9));
   const trawl::Constraint at_least = trawl::parse_constraint("val.accuracy >= 1e-1", at);
   CHECK(at_least.bound == Approx(0.1));
-  CHECK_FALSE(at_least.lower_is_better());
+  CHECK(at_least.favours() == trawl::Goal::maximize);
   CHECK(at_least.holds(0.1));
   CHECK_FALSE(trawl::parse_constraint("val.f1 > 0.5", at).holds(0.5));
   CHECK(trawl::parse_constraint(at_least.text(), at).text() == at_least.text());
