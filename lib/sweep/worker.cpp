@@ -18,6 +18,7 @@
 #include "sweep/trial_log.hpp"
 #include "train/data_check.hpp"
 #include "train/model_check.hpp"
+#include "train/model_kinds.hpp"
 
 namespace trawl {
 
@@ -87,7 +88,7 @@ void Worker::start() {
     shape = inspect_data(spec_);
     // A Hugging Face checkpoint that does not fit its config fails here,
     // exit 2, before anything trains (only headers are read).
-    if (spec_.string("model.kind") == "causal_lm") check_models(spec_, grid_, shape);
+    if (model_builder(spec_.string("model.kind")).checked_before_run()) check_models(spec_, grid_, shape);
   });
   world_.broadcast(static_cast<DataCounts&>(shape), 0);
   const double deadline = options_.deadline > 0 ? options_.deadline : slurm_job_end_time();

@@ -6,6 +6,7 @@
 #include "checkpoint/hf_export.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "train/causal_lm_head.hpp"
 #include "train/evaluate.hpp"
 #include "train/torch_compat.hpp"
 
@@ -92,11 +93,11 @@ class CausalLm : public Model {
   torch::Tensor rms_norm(const torch::Tensor& x, const std::string& name) const;
   torch::Tensor attention(const torch::Tensor& x, const std::string& prefix, const Rope& rope, KvCache* cache,
                           std::int64_t layer) const;
-  // A causal LM is a body (embedding, blocks, final norm) and a head on its
-  // last hidden states.
+  // A causal LM is a body (embedding, blocks, final norm) and its task's
+  // head on the last hidden states (train/causal_lm_head.hpp).
   torch::Tensor body(const torch::Tensor& ids, KvCache* cache);
-  torch::Tensor lm_head(const torch::Tensor& hidden) const;
-  torch::Tensor run(const torch::Tensor& ids, KvCache* cache) { return lm_head(body(ids, cache)); }
+  torch::Tensor run(const torch::Tensor& ids, KvCache* cache) { return head_->forward(body(ids, cache)); }
+  void add_head();
 
   std::shared_ptr<const CausalLmBase> base_;
   const CausalLmConfig& config_;
@@ -104,6 +105,7 @@ class CausalLm : public Model {
   std::map<std::string, torch::Tensor> own_;  // a full fine-tune's trained copy of the base
   std::map<std::string, Lora> lora_;          // by module path
   NamedTensors params_;
+  std::unique_ptr<CausalLmHead> head_;
   bool training_ = true;
 };
 
@@ -115,6 +117,7 @@ CausalLm::CausalLm(std::shared_ptr<const CausalLmBase> base, CausalLmOptions opt
       own_[name] = w.to(torch::kFloat, false, true);
       params_.emplace_back(name, own_[name]);
     }
+    add_head();
     return;
   }
   std::vector<bool> used(options_.lora_targets.size(), false);
@@ -126,6 +129,16 @@ CausalLm::CausalLm(std::shared_ptr<const CausalLmBase> base, CausalLmOptions opt
       throw InputError("model.lora.targets: '" + options_.lora_targets[t] +
                        "' names no linear module; they are q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, "
                        "down_proj (or a dotted path ending in one)", "model.lora.targets");
+  add_head();
+}
+
+// After the body's weights: the head reads them (the LM head ties to the
+// embedding or reads lm_head) and trains its own beside them.
+void CausalLm::add_head() {
+  head_ = make_causal_lm_head(options_.task, config_, [this](const std::string& name) -> const torch::Tensor& {
+    return weight(name);
+  });
+  for (auto& named : head_->own_parameters()) params_.push_back(named);
 }
 
 void CausalLm::add_lora(const std::string& module, std::vector<bool>& used) {
@@ -217,12 +230,6 @@ torch::Tensor CausalLm::body(const torch::Tensor& ids, KvCache* cache) {
     h = recompute && !cache ? CheckpointedBlock::apply(h, rope.cos, rope.sin, this, i) : block(i, h, rope, cache);
   if (cache) cache->length += t;
   return rms_norm(h, "model.norm.weight");
-}
-
-// The LM head, next-token logits over the vocabulary: lm_head, or the
-// embedding matrix when the config ties them.
-torch::Tensor CausalLm::lm_head(const torch::Tensor& hidden) const {
-  return torch::linear(hidden, weight(config_.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight"));
 }
 
 torch::Tensor CheckpointedBlock::forward(torch::autograd::AutogradContext* ctx, torch::Tensor h, torch::Tensor cos,

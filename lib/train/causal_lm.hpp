@@ -45,6 +45,7 @@ struct CausalLmOptions {
   double lora_alpha = 0, lora_dropout = 0;
   std::vector<std::string> lora_targets;
   bool activation_checkpointing = false;
+  std::string task = "lm";  // data.task: which head (train/causal_lm_head.hpp)
 };
 
 // Throws InputError naming the key when the options do not fit the model.

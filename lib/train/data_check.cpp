@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "train/data_source.hpp"
+#include "train/model_kinds.hpp"
 
 namespace trawl {
 
@@ -32,11 +33,7 @@ CausalLmConfig model_config(const SweepSpec& spec) {
 
 DataShape inspect_data(const SweepSpec& spec) {
   check_init_files(spec);
-  if (spec.string("model.kind") == "torchscript") {
-    const std::string module = spec.resolve_path(spec.string("model.path"));
-    if (!std::filesystem::exists(module))
-      throw input_error_at(spec.pos("model.path"), "model.path: no such file: " + module);
-  }
+  model_builder(spec.string("model.kind")).inspect(spec);
   return data_source(spec.string("data.kind")).inspect(spec);
 }
 

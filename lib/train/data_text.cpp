@@ -10,6 +10,7 @@
 #include "checkpoint/hf_config.hpp"
 #include "train/data_source.hpp"
 #include "train/dataset.hpp"
+#include "train/model_kinds.hpp"
 
 namespace trawl {
 
@@ -85,9 +86,10 @@ class TextData : public LoadedData {
 class TextSource : public DataSource {
  public:
   DataShape inspect(const SweepSpec& spec) const override {
-    if (spec.string("model.kind") == "causal_lm" && model_config(spec).vocab_size < 256)
-      throw input_error_at(spec.pos("model.path"), "text data is bytes (ids 0..255) but the model's vocab_size is " +
-                                                       std::to_string(model_config(spec).vocab_size));
+    const std::int64_t vocab = model_builder(spec.string("model.kind")).vocab_size(spec);
+    if (vocab != 0 && vocab < 256)
+      throw input_error_at(spec.pos("model.path"),
+                           "text data is bytes (ids 0..255) but the model's vocab_size is " + std::to_string(vocab));
     return inspect_text(spec);
   }
   std::string summary(const DataShape& data) const override {

@@ -7,7 +7,9 @@
 #include <fstream>
 
 #include "checkpoint/safetensors.hpp"
+#include "core/error.hpp"
 #include "train/causal_lm.hpp"
+#include "train/causal_lm_head.hpp"
 #include "train/generate.hpp"
 #include "test_files.hpp"
 
@@ -99,4 +101,27 @@ TEST_CASE("a causal LM reading token by token with a KV cache gives the logits o
   }
   // 9 tokens fill the context of 12 after the prompt of 3; the 10th needs no reading.
   CHECK(trawl::generate(*model, ids[0].narrow(0, 0, 3), 20, 12, {}).size() == 10);
+}
+
+TEST_CASE("a causal LM carries its task's head from the head registry", "[train]") {
+  const std::string dir = tiny_llama("tiny-llama-head");
+  auto base = trawl::load_causal_lm_base(dir, torch::kCPU);
+  CHECK(trawl::causal_lm_head_tasks() == std::vector<std::string>{"lm"});
+  auto lm = trawl::make_causal_lm(base, {4, 0, 1.0, 0.0, {}, false, "lm"});
+  const torch::Tensor ids = torch::tensor({{1, 5, 7, 2}});
+  CHECK(lm->forward(ids).sizes() == std::vector<std::int64_t>{1, 4, 16});
+  // The LM head reads the model's own lm_head.weight (a full fine-tune trains it).
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& [name, p] : lm->named_parameters())
+      if (name == "lm_head.weight") p.zero_();
+  }
+  CHECK(torch::equal(lm->forward(ids), torch::zeros({1, 4, 16})));
+  try {
+    trawl::make_causal_lm(base, {4, 0, 1.0, 0.0, {}, false, "classification"});
+    FAIL("a task without a head was built");
+  } catch (const trawl::InputError& e) {
+    CHECK(e.key() == "data.task");
+    CHECK_THAT(e.what(), trawl::test::Contains("a causal_lm has no head for data.task = \"classification\""));
+  }
 }
