@@ -24,6 +24,7 @@
 #include "sweep/repair.hpp"
 #include "sweep/run.hpp"
 #include "sweep/status.hpp"
+#include "text/jsonl_examples.hpp"
 #include "train/data_check.hpp"
 #include "train/model_check.hpp"
 
@@ -51,6 +52,11 @@ the run at the next step: the running trial checkpoints, is recorded as
 pending, and trawl exits with code 3; a second signal stops without the
 checkpoint. Run it again to resume.)";
 
+const char* const tokenize_footer = R"(Each input line is {"text": ...} or {"prompt": ..., "completion": ...} (one
+format per input); each output line is {"input_ids": [...], "labels": [...]}:
+the tokens with the tokenizer's special tokens and EOS, and -100 in labels
+where no loss is taken (the prompt). docs/llm.md gives the rules.)";
+
 const char* const report_footer = R"(Reads a sweep's results file (finished, or still being written): the top K
 trials by sweep.metric (each trial's best eval point) with their parameters;
 for every axis, the mean, best and spread over seeds of the metric for each
@@ -67,6 +73,7 @@ struct Options {
   trawl::RunOptions run;
   trawl::SubmitOptions submit;
   bool compact = false;
+  std::int64_t max_length = 0;
 };
 
 int validate(const Options& o) {
@@ -78,6 +85,12 @@ int validate(const Options& o) {
   std::cout << spec.path << ": ok, " << grid.size() << " trials over " << grid.axis_names().size() << " axes and "
             << grid.seeds().size() << " seed(s); data ";
   std::cout << trawl::describe_data(spec, data) << "\n";
+  return 0;
+}
+
+int tokenize(const Options& o) {
+  const trawl::Tokenizer tokenizer = trawl::Tokenizer::from_dir(o.file);
+  trawl::tokenize_jsonl(tokenizer, std::cin, std::cout, "<stdin>", o.max_length);
   return 0;
 }
 
@@ -277,6 +290,13 @@ void add_commands(CLI::App& app, Options& o) {
   repair_command->add_flag("--compact", o.compact,
                    "instead, rewrite a readable results file to its minimal size (safe while the sweep runs)");
   add_submit(app, o);
+  auto* tokenize_command = app.add_subcommand(
+      "tokenize", "tokenize JSON lines from standard input with a model's tokenizer, as training does");
+  add_file(tokenize_command, o, "a Hugging Face model directory (its tokenizer.json and tokenizer_config.json)",
+           "MODEL_DIR");
+  tokenize_command->add_option("--max-length", o.max_length, "cut each example to N tokens, as model.seq_len does")
+      ->check(positive_integer);
+  tokenize_command->footer(tokenize_footer);
 }
 
 // CLI11's messages, made to say which command and what was meant.
@@ -306,7 +326,7 @@ std::string failure_message(const CLI::App* app, const CLI::Error& e) {
 int dispatch(const CLI::App& app, const Options& o, int& argc, char**& argv) {
   const std::string command = app.get_subcommands().front()->get_name();
   // Those that write nothing stop at Ctrl-C at once; run, repair and submit finish what they write.
-  if (command == "validate" || command == "plan" || command == "status" || command == "report")
+  if (command == "validate" || command == "plan" || command == "status" || command == "report" || command == "tokenize")
     trawl::stop_signals_end_at_once();
   if (command == "run") return run(o, argc, argv);
   if (command == "validate") return validate(o);
@@ -316,6 +336,7 @@ int dispatch(const CLI::App& app, const Options& o, int& argc, char**& argv) {
     return 0;
   }
   if (command == "report") return report(o);
+  if (command == "tokenize") return tokenize(o);
   if (command == "repair") return repair(o);
   return submit(o);
 }

@@ -1,0 +1,57 @@
+// lib/text: training examples from JSON lines, one object per line and one
+// format per file, tokenized with a model's own tokenizer as TRL does:
+//   {"text": ...}                      tokens(text) + EOS, every token trained
+//   {"prompt": ..., "completion": ...} tokens(prompt + completion) + EOS; the
+//                                      first len(tokens(prompt)) not trained
+//   {"messages": [...]}                chat data: not yet (exit 2 says so)
+// tokens() adds the tokenizer's special tokens; EOS is tokenizer_config.json's
+// eos_token, not added twice. Rows longer than max_length are cut to it.
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "text/tokenizer.hpp"
+
+namespace trawl {
+
+// The label of a token no loss is taken on (Hugging Face's and PyTorch's).
+constexpr std::int32_t ignored_label_id = -100;
+
+enum class JsonlFormat { unknown, text, prompt_completion };
+
+struct TokenizedExample {
+  std::vector<std::int32_t> input_ids;
+  std::vector<std::int32_t> labels;  // input_ids, or ignored_label_id where not trained
+  bool cut = false;                  // it was longer than max_length
+};
+
+// Reads one file's lines in order: the first line fixes the file's format.
+class JsonlExamples {
+ public:
+  // max_length 0: no cut. Throws InputError when the tokenizer has no EOS.
+  JsonlExamples(const Tokenizer& tokenizer, std::string file, std::int64_t max_length);
+  // Line `line` (1-based) of the file; InputError at file:line:column for
+  // JSON that does not parse, a missing or non-string field, or a format
+  // other than the first line's.
+  TokenizedExample example(const std::string& text, std::int64_t line);
+  JsonlFormat format() const { return format_; }
+
+ private:
+  const Tokenizer& tokenizer_;
+  std::string file_;
+  std::int64_t max_length_;
+  std::int32_t eos_;
+  JsonlFormat format_ = JsonlFormat::unknown;
+};
+
+// `trawl tokenize`: every non-empty line of `in` as the JSON line
+// {"input_ids": [...], "labels": [...]} on `out`. `name` names the input in
+// errors. Returns the number of examples written.
+std::int64_t tokenize_jsonl(const Tokenizer& tokenizer, std::istream& in, std::ostream& out, const std::string& name,
+                            std::int64_t max_length);
+
+}  // namespace trawl

@@ -1,0 +1,54 @@
+// lib/text: a Hugging Face tokenizer.json, run as Hugging Face's tokenizers
+// (the Rust library transformers' fast tokenizers use) runs it: added
+// tokens split out first, then normalizer -> pre-tokenizer -> BPE ->
+// post-processor; and tokenizer_config.json's add_bos_token/add_eos_token
+// the way transformers' Llama-style fast tokenizers apply them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace trawl {
+
+struct TokenizerFiles {
+  std::string tokenizer_json;    // its path
+  std::string tokenizer_config;  // its path; "" when the directory has none
+};
+
+class Tokenizer {
+ public:
+  // Reads DIR/tokenizer.json (and DIR/tokenizer_config.json when there).
+  // Throws InputError naming the file and the JSON path of what it cannot
+  // read or does not implement.
+  static Tokenizer from_dir(const std::string& dir);
+  explicit Tokenizer(const TokenizerFiles& files);
+  Tokenizer(Tokenizer&&) noexcept;
+  Tokenizer& operator=(Tokenizer&&) noexcept;
+  ~Tokenizer();
+
+  // The ids of `text` (valid UTF-8), with the special tokens the
+  // post-processor (or tokenizer_config.json) adds when add_special_tokens.
+  // Thread-safe.
+  std::vector<std::int32_t> encode(std::string_view text, bool add_special_tokens = true) const;
+  std::string decode(const std::vector<std::int32_t>& ids, bool skip_special_tokens = false) const;
+
+  // The id of a token (vocabulary or added); nullopt when there is none.
+  std::optional<std::int32_t> token_id(const std::string& token) const;
+  // tokenizer_config.json's eos_token and bos_token, as ids; nullopt when
+  // it names none.
+  std::optional<std::int32_t> eos_id() const;
+  std::optional<std::int32_t> bos_id() const;
+  // One past the largest id it can produce.
+  std::int64_t id_limit() const;
+  const TokenizerFiles& files() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace trawl
