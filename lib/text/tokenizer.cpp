@@ -74,6 +74,9 @@ void Tokenizer::Impl::read_added(const nlohmann::json& list, const JsonPlace& at
     const nlohmann::json& id = member(list[i], "id", place);
     if (!id.is_number_integer() || id.get<std::int64_t>() < 0) (place / "id").fail("must be a non-negative integer");
     t.id = id.get<std::int32_t>();
+    // As Hugging Face's AddedVocabulary: a token the model has keeps the model's id.
+    if (const auto known = model->vocab().find(string_member(list[i], "content", place)); known != model->vocab().end())
+      t.id = known->second;
     t.content = string_member(list[i], "content", place);
     t.special = bool_member(list[i], "special", place, false);
     t.normalized = bool_member(list[i], "normalized", place, !t.special);
