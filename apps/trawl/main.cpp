@@ -85,6 +85,7 @@ int validate(const Options& o) {
   std::cout << spec.path << ": ok, " << grid.size() << " trials over " << grid.axis_names().size() << " axes and "
             << grid.seeds().size() << " seed(s); data ";
   std::cout << trawl::describe_data(spec, data) << "\n";
+  for (const std::string& detail : data.details) std::cout << "  " << detail << "\n";
   return 0;
 }
 

@@ -66,6 +66,7 @@ const std::vector<TrialField>& trial_fields() {
       field<&T::data, &D::val_y>("data.val_y"),
       field<&T::data, &D::train_file, Stored::path>("data.train_file"),
       field<&T::data, &D::val_file, Stored::path>("data.val_file"),
+      field<&T::data, &D::tokenizer, Stored::path>("data.tokenizer"),
       field<&T::data, &D::task>("data.task"),
       field<&T::data, &D::shuffle>("data.shuffle"),
 

@@ -32,7 +32,8 @@ struct DataSettings {
   std::string kind;
   std::string path;  // hdf5 file, absolute
   std::string train_x, train_y, val_x, val_y;
-  std::string train_file, val_file;  // text or tokens (a path or glob), absolute
+  std::string train_file, val_file;  // text, tokens or JSON lines (a path or glob), absolute
+  std::string tokenizer;             // JSON lines: the tokenizer's folder when not model.path's
   std::string task;
   bool shuffle = true;
 };

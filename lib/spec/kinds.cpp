@@ -23,6 +23,7 @@ const std::vector<DataKind>& data_kinds() {
       {"tokens", Examples::token_ids, "holds token ids", true, nullptr},
       {"sft", Examples::token_ids, "holds token ids", false,
        "the HDF5 file with train/input_ids, train/labels, val/input_ids and val/labels", true},
+      {"jsonl", Examples::token_ids, "holds text for the model's tokenizer", true, nullptr},
   };
   return kinds;
 }

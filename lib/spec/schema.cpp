@@ -78,6 +78,7 @@ std::vector<KeySpec> data_keys() {
       key("data.path", K::string, std::nullopt, false),
       key("data.train_file", K::string, std::nullopt, false),
       key("data.val_file", K::string, std::nullopt, false),
+      added_in("0.3", key("data.tokenizer", K::string, Value(std::string()), false)),
       key("data.train_x", K::string, Value(std::string("train/x")), false),
       key("data.train_y", K::string, Value(std::string("train/y")), false),
       key("data.val_x", K::string, Value(std::string("val/x")), false),

@@ -36,7 +36,8 @@ class JsonlExamples {
   JsonlExamples(const Tokenizer& tokenizer, std::string file, std::int64_t max_length);
   // Line `line` (1-based) of the file; InputError at file:line:column for
   // JSON that does not parse, a missing or non-string field, or a format
-  // other than the first line's.
+  // other than the first line's. The first call fixes the format; later
+  // ones only read it, so they may run on several threads at once.
   TokenizedExample example(const std::string& text, std::int64_t line);
   JsonlFormat format() const { return format_; }
 

@@ -19,11 +19,16 @@ struct DataCounts {
   int classes = 0;           // 0 for regression
   // Token shards (data.kind = "tokens"): windows of seq_len + 1 tokens at the sweep's largest model.seq_len.
   std::int64_t seq_len = 0, train_windows = 0, val_windows = 0;
+  // JSON lines (data.kind = "jsonl"): the tokenized cache's name in
+  // <sweep.dir>/data/, which rank 0 made and every rank maps.
+  char data_cache[40] = {};
 };
 
 struct DataShape : DataCounts {
   // What makes a metric of the sweep undefined on this data, for validate to print.
   std::vector<std::string> warnings;
+  // What validate prints under its data line (per file of JSON lines).
+  std::vector<std::string> details;
 };
 
 // Throws InputError naming the file, the dataset path and the key's position.

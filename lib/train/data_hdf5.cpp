@@ -237,7 +237,7 @@ class Hdf5Source : public DataSource {
            std::to_string(data.features) + " features" +
            (data.classes ? ", " + std::to_string(data.classes) + " classes" : std::string());
   }
-  std::shared_ptr<LoadedData> load(const SweepSpec& spec) const override {
+  std::shared_ptr<LoadedData> load(const SweepSpec& spec, const DataCounts&) const override {
     h5::File file = h5::open_file(spec.resolve_path(spec.string("data.path")), H5F_ACC_RDONLY);
     return std::make_shared<TabularData>(spec, file.get());
   }

@@ -49,7 +49,7 @@ class SftData : public LoadedData {
     for (torch::Tensor* t : {&train_.input_ids, &train_.targets, &val_.input_ids, &val_.targets}) *t = t->to(device);
   }
   std::unique_ptr<DataView> view(std::int64_t seq_len) const override {
-    return std::make_unique<SftView>(train_, val_, seq_len);
+    return make_sft_view(train_, val_, seq_len);
   }
 
  private:
@@ -80,12 +80,16 @@ class SftSource : public DataSource {
   std::string summary(const DataShape& data) const override {
     return std::to_string(data.train_rows) + " train / " + std::to_string(data.val_rows) + " val rows of token ids";
   }
-  std::shared_ptr<LoadedData> load(const SweepSpec& spec) const override {
+  std::shared_ptr<LoadedData> load(const SweepSpec& spec, const DataCounts&) const override {
     return std::make_shared<SftData>(spec.resolve_path(spec.string("data.path")));
   }
 };
 
 }  // namespace
+
+std::unique_ptr<DataView> make_sft_view(const SftSplit& train, const SftSplit& val, std::int64_t seq_len) {
+  return std::make_unique<SftView>(train, val, seq_len);
+}
 
 const DataSource& sft_source() {
   static const SftSource source;

@@ -12,13 +12,22 @@ const DataSource& hdf5_source();    // data_hdf5.cpp
 const DataSource& text_source();    // data_text.cpp
 const DataSource& tokens_source();  // data_tokens.cpp
 const DataSource& sft_source();     // data_sft.cpp
+const DataSource& jsonl_source();   // data_jsonl.cpp
 
 const DataSource& data_source(const std::string& kind) {
   static const std::map<std::string, const DataSource*> sources{
-      {"hdf5", &hdf5_source()}, {"text", &text_source()}, {"tokens", &tokens_source()}, {"sft", &sft_source()}};
+      {"hdf5", &hdf5_source()}, {"text", &text_source()}, {"tokens", &tokens_source()}, {"sft", &sft_source()},
+      {"jsonl", &jsonl_source()}};
   const auto found = sources.find(kind);
   if (found == sources.end()) throw Error("no data source '" + kind + "' is registered (lib/train/data_source.cpp)");
   return *found->second;
+}
+
+std::int64_t largest_seq_len(const SweepSpec& spec) {
+  std::int64_t longest = spec.integer("model.seq_len");
+  if (const Axis* axis = spec.find_axis("model.seq_len"))
+    for (const Value& v : axis->values) longest = std::max(longest, std::get<std::int64_t>(v));
+  return longest;
 }
 
 torch::Tensor example_range(std::int64_t first, std::int64_t last) {
@@ -38,6 +47,8 @@ void check_windows(const DataView& view, const char* what, std::int64_t seq_len)
                    "model.seq_len");
 }
 
-std::shared_ptr<LoadedData> load_data(const SweepSpec& spec) { return data_source(spec.string("data.kind")).load(spec); }
+std::shared_ptr<LoadedData> load_data(const SweepSpec& spec, const DataCounts& counts) {
+  return data_source(spec.string("data.kind")).load(spec, counts);
+}
 
 }  // namespace trawl

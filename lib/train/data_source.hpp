@@ -14,6 +14,8 @@
 namespace trawl {
 
 class LoadedData;  // train/dataset.hpp
+class DataView;    // train/dataset.hpp
+struct SftSplit;   // train/token_data.hpp
 
 class DataSource {
  public:
@@ -23,8 +25,9 @@ class DataSource {
   virtual DataShape inspect(const SweepSpec& spec) const = 0;
   // What inspect found, in a few words: "1000 train / 200 val rows, ...".
   virtual std::string summary(const DataShape& shape) const = 0;
-  // Reads the files for training, once per process.
-  virtual std::shared_ptr<LoadedData> load(const SweepSpec& spec) const = 0;
+  // Reads the files for training, once per process; `counts` are rank 0's
+  // inspection's.
+  virtual std::shared_ptr<LoadedData> load(const SweepSpec& spec, const DataCounts& counts) const = 0;
 };
 
 // The source of data.kind; an unknown kind is an Error (the schema allows
@@ -34,5 +37,12 @@ const DataSource& data_source(const std::string& kind);
 // A causal_lm's config.json, its errors placed at model.path: what token
 // data is checked against.
 CausalLmConfig model_config(const SweepSpec& spec);
+
+// The sweep's longest model.seq_len: the longest examples it needs.
+std::int64_t largest_seq_len(const SweepSpec& spec);
+
+// Rows of token ids and their targets (SFT rows, tokenized JSON lines), as a
+// trial sees them at its model.seq_len.
+std::unique_ptr<DataView> make_sft_view(const SftSplit& train, const SftSplit& val, std::int64_t seq_len);
 
 }  // namespace trawl

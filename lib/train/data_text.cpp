@@ -95,7 +95,7 @@ class TextSource : public DataSource {
   std::string summary(const DataShape& data) const override {
     return std::to_string(data.train_rows) + " train / " + std::to_string(data.val_rows) + " val bytes of text";
   }
-  std::shared_ptr<LoadedData> load(const SweepSpec& spec) const override { return std::make_shared<TextData>(spec); }
+  std::shared_ptr<LoadedData> load(const SweepSpec& spec, const DataCounts&) const override { return std::make_shared<TextData>(spec); }
 };
 
 }  // namespace

@@ -12,14 +12,6 @@ namespace trawl {
 
 namespace {
 
-// The longest model.seq_len of the sweep: the windows it needs are the longest.
-std::int64_t largest_seq_len(const SweepSpec& spec) {
-  std::int64_t longest = spec.integer("model.seq_len");
-  if (const Axis* axis = spec.find_axis("model.seq_len"))
-    for (const Value& v : axis->values) longest = std::max(longest, std::get<std::int64_t>(v));
-  return longest;
-}
-
 // Every shard holds tokens, every id fits the vocabulary, and the split has
 // at least one window of seq_len + 1 tokens (windows do not cross shards).
 void check_token_shards(const std::vector<TokenShard>& shards, const std::string& key, std::int64_t vocab_size,
@@ -98,7 +90,7 @@ class TokenSource : public DataSource {
            std::to_string(data.train_windows) + " / " + std::to_string(data.val_windows) + " windows of " +
            std::to_string(data.seq_len + 1) + " tokens (model.seq_len " + std::to_string(data.seq_len) + ")";
   }
-  std::shared_ptr<LoadedData> load(const SweepSpec& spec) const override { return std::make_shared<TokenData>(spec); }
+  std::shared_ptr<LoadedData> load(const SweepSpec& spec, const DataCounts&) const override { return std::make_shared<TokenData>(spec); }
 };
 
 }  // namespace

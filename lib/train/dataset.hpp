@@ -61,7 +61,9 @@ class LoadedData {
   virtual std::unique_ptr<DataView> view(std::int64_t seq_len) const = 0;
 };
 
-// data.kind's source loads it.
-std::shared_ptr<LoadedData> load_data(const SweepSpec& spec);
+struct DataCounts;  // train/data_check.hpp
+
+// data.kind's source loads it, as rank 0's inspection found it.
+std::shared_ptr<LoadedData> load_data(const SweepSpec& spec, const DataCounts& counts);
 
 }  // namespace trawl

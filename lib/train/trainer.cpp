@@ -180,7 +180,7 @@ Trainer::Trainer(const SweepSpec& spec, const DataShape& shape, const TrainerCon
     const int gpus = static_cast<int>(torch::cuda::device_count());
     i.task.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(context.local_rank % gpus));
   }
-  i.data = load_data(spec);
+  i.data = load_data(spec, shape);
   i.data->to(i.task.device);
   if (i.ranks() > 1) i.reduce = make_reduce(*context.group, i.task.device);
 }

@@ -43,7 +43,7 @@ TEST_CASE("the schema allows exactly the kinds the table has", "[spec]") {
   CHECK(trawl::find_key("data.kind")->choices == trawl::data_kind_names());
   CHECK(trawl::find_key("model.kind")->choices == trawl::model_kind_names());
   CHECK(trawl::find_data_kind("csv") == nullptr);
-  CHECK(trawl::language_model_data_kinds() == "\"text\", \"tokens\" or \"sft\"");
+  CHECK(trawl::language_model_data_kinds() == "\"text\", \"tokens\", \"sft\" or \"jsonl\"");
   CHECK(trawl::model_kinds_reading(*trawl::find_data_kind("tokens")) == "\"causal_lm\"");
 }
 
@@ -55,7 +55,7 @@ TEST_CASE("a data kind names what it needs", "[spec]") {
   CHECK_THAT(parse_error("[data]\npath = \"d.h5\"\n[model]\nkind = \"gpt\"\n"),
              Contains("model.kind = \"gpt\" is a byte-level language model: it needs data.kind = \"text\""));
   CHECK_THAT(parse_error("[data]\npath = \"d.h5\"\ntask = \"lm\"\n"),
-             Contains("data.task = \"lm\" needs data.kind = \"text\", \"tokens\" or \"sft\""));
+             Contains("data.task = \"lm\" needs data.kind = \"text\", \"tokens\", \"sft\" or \"jsonl\""));
   CHECK_THAT(parse_error("[data]\npath = \"d.h5\"\n[model]\nkind = \"torchscript\"\n"),
              Contains("model.kind = \"torchscript\" needs model.path: a module saved with torch.jit.save"));
 }

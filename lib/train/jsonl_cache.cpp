@@ -1,0 +1,192 @@
+#include "train/jsonl_cache.hpp"
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "core/durable_file.hpp"
+#include "core/env.hpp"
+#include "core/error.hpp"
+#include "core/file_glob.hpp"
+#include "core/hash.hpp"
+#include "text/jsonl_file.hpp"
+
+namespace trawl {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* cache_format = "trawl-jsonl-cache-1";
+
+struct Split {
+  const char* name;
+  const char* key;
+  std::vector<std::string> files;
+};
+
+std::vector<Split> splits_of(const SweepSpec& spec) {
+  std::vector<Split> splits{{"train", "data.train_file", {}}, {"val", "data.val_file", {}}};
+  for (Split& split : splits) {
+    try {
+      split.files = expand_glob(spec.resolve_path(spec.string(split.key)));
+    } catch (const InputError& e) {
+      throw InputError(std::string(split.key) + ": " + e.problem(), e.where()).at(spec.pos(split.key));
+    }
+    for (const auto& file : split.files)
+      if (!fs::is_regular_file(file))
+        throw input_error_at(spec.pos(split.key), std::string(split.key) + ": no such file: " + file);
+  }
+  return splits;
+}
+
+std::string cache_name(const std::string& tokenizer, const std::vector<Split>& splits) {
+  StableHash hash;
+  hash.add_field(cache_format);
+  for (const char* name : {"tokenizer.json", "tokenizer_config.json"}) {
+    const fs::path file = fs::path(tokenizer) / name;
+    hash.add_field(name);
+    hash.add_field(fs::exists(file) ? hash_file(file.string()) : "none");
+  }
+  for (const Split& split : splits) {
+    hash.add_field(split.name);
+    for (const auto& file : split.files) hash.add_field(hash_file(file));
+  }
+  return hash.hex();
+}
+
+// A split's rows, written through buffers as they come.
+class SplitWriter {
+ public:
+  SplitWriter(const fs::path& dir, const std::string& split)
+      : ids_((dir / (split + ".input_ids")).string()),
+        labels_((dir / (split + ".labels")).string()),
+        offsets_((dir / (split + ".offsets")).string()) {
+    offset_buffer_.push_back(0);
+  }
+  void add(const TokenizedExample& e) {
+    id_buffer_.insert(id_buffer_.end(), e.input_ids.begin(), e.input_ids.end());
+    label_buffer_.insert(label_buffer_.end(), e.labels.begin(), e.labels.end());
+    end_ += static_cast<std::int64_t>(e.input_ids.size());
+    offset_buffer_.push_back(end_);
+    ++rows_;
+    if (id_buffer_.size() >= (1u << 20)) flush();
+  }
+  std::int64_t rows() const { return rows_; }
+  void commit() {
+    flush();
+    ids_.commit();
+    labels_.commit();
+    offsets_.commit();
+  }
+
+ private:
+  void flush() {
+    ids_.write(id_buffer_.data(), id_buffer_.size() * sizeof(std::int32_t));
+    labels_.write(label_buffer_.data(), label_buffer_.size() * sizeof(std::int32_t));
+    offsets_.write(offset_buffer_.data(), offset_buffer_.size() * sizeof(std::int64_t));
+    id_buffer_.clear();
+    label_buffer_.clear();
+    offset_buffer_.clear();
+  }
+
+  DurableFile ids_, labels_, offsets_;
+  std::vector<std::int32_t> id_buffer_, label_buffer_;
+  std::vector<std::int64_t> offset_buffer_;
+  std::int64_t end_ = 0, rows_ = 0;
+};
+
+nlohmann::json summary_json(const JsonlFileSummary& s) {
+  return {{"split", s.split},        {"file", s.file},       {"first_row", s.first_row}, {"examples", s.examples},
+          {"tokens", s.tokens},      {"trained", s.trained}, {"longest", s.longest}};
+}
+
+// Tokenizes every file into `dir` (which must not exist).
+std::vector<JsonlFileSummary> write_cache(const fs::path& dir, const Tokenizer& tokenizer,
+                                          const std::vector<Split>& splits, std::int64_t vocab_size) {
+  fs::create_directories(dir);
+  std::vector<JsonlFileSummary> summaries;
+  for (const Split& split : splits) {
+    SplitWriter writer(dir, split.name);
+    for (const std::string& file : split.files) {
+      const std::int64_t first_row = writer.rows();
+      const JsonlFileStats stats =
+          tokenize_jsonl_file(tokenizer, file, 0, [&](const TokenizedExample& e, std::int64_t line) {
+            for (std::int32_t id : e.input_ids)
+              if (id >= vocab_size)
+                throw input_error_at(SourcePos{file, static_cast<int>(line), 1},
+                                     "token id " + std::to_string(id) + " is outside the model's vocabulary (vocab_size " +
+                                         std::to_string(vocab_size) + "): the tokenizer does not match the model");
+            writer.add(e);
+          });
+      summaries.push_back({split.name, file, first_row, stats.examples, stats.tokens, stats.trained, stats.longest});
+    }
+    writer.commit();
+  }
+  nlohmann::json files = nlohmann::json::array();
+  for (const auto& s : summaries) files.push_back(summary_json(s));
+  write_file_durably((dir / "stats.json").string(), nlohmann::json{{"format", cache_format}, {"files", files}}.dump(1));
+  return summaries;
+}
+
+std::vector<JsonlFileSummary> read_summaries(const fs::path& dir) {
+  std::ifstream in(dir / "stats.json");
+  const nlohmann::json stats = nlohmann::json::parse(in, nullptr, false);
+  if (stats.is_discarded() || stats.value("format", "") != cache_format)
+    throw Error("the tokenized data in " + dir.string() + " is damaged: remove the folder and run again");
+  std::vector<JsonlFileSummary> out;
+  for (const auto& f : stats["files"])
+    out.push_back({f["split"], f["file"], f["first_row"], f["examples"], f["tokens"], f["trained"], f["longest"]});
+  return out;
+}
+
+}  // namespace
+
+std::string tokenizer_dir(const SweepSpec& spec) {
+  const std::string chosen = spec.string("data.tokenizer");
+  return spec.resolve_path(chosen.empty() ? spec.string("model.path") : chosen);
+}
+
+JsonlCache ensure_jsonl_cache(const SweepSpec& spec, std::int64_t vocab_size) {
+  const std::string tokenizer_key = spec.string("data.tokenizer").empty() ? "model.path" : "data.tokenizer";
+  const std::vector<Split> splits = splits_of(spec);
+  const std::string tokenizer_path = tokenizer_dir(spec);
+  const std::string name = cache_name(tokenizer_path, splits);
+  const fs::path dir = fs::path(spec.results_dir()) / "data" / name;
+  if (fs::exists(dir / "stats.json")) return JsonlCache{name, dir.string(), read_summaries(dir)};
+  auto tokenizer = [&] {
+    try {
+      return Tokenizer::from_dir(tokenizer_path);
+    } catch (const InputError& e) {
+      throw e.at(spec.pos(tokenizer_key));
+    }
+  }();
+  // Made beside its final place and renamed there: a crash leaves no half
+  // cache, and of two makers at once the second's is dropped.
+  const fs::path partial = dir.string() + ".partial-" + host_name() + "-" + std::to_string(::getpid());
+  fs::remove_all(partial);
+  try {
+    write_cache(partial, tokenizer, splits, vocab_size);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(partial, ignored);
+    throw;
+  }
+  std::error_code renamed;
+  fs::rename(partial, dir, renamed);
+  if (renamed) fs::remove_all(partial);  // another rank 0 made it first
+  return JsonlCache{name, dir.string(), read_summaries(dir)};
+}
+
+JsonlCache open_jsonl_cache(const SweepSpec& spec, const std::string& name) {
+  const fs::path dir = fs::path(spec.results_dir()) / "data" / name;
+  if (name.empty() || !fs::exists(dir / "stats.json"))
+    throw Error("the tokenized data " + dir.string() + " is missing (rank 0 makes it before any rank reads it)");
+  return JsonlCache{name, dir.string(), read_summaries(dir)};
+}
+
+}  // namespace trawl
