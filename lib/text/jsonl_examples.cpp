@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "text/utf8.hpp"
 
 namespace trawl {
 
@@ -37,7 +38,7 @@ TokenizedExample JsonlExamples::example(const std::string& text, std::int64_t li
   } catch (const nlohmann::json::parse_error& e) {
     std::string why = e.what();
     if (const auto colon = why.find(": ", why.find("parse error")); colon != std::string::npos) why = why.substr(colon + 2);
-    throw input_error_at(at(column_of(e.byte)), "not a JSON object: " + why);
+    throw input_error_at(at(column_of(e.byte)), "not a JSON object: " + escape_invalid_utf8(why));
   }
   if (!row.is_object()) throw input_error_at(at(1), "each line must be a JSON object");
   if (row.contains("messages"))

@@ -1,5 +1,7 @@
 #include "text/utf8.hpp"
 
+#include <cstdio>
+
 namespace trawl {
 
 char32_t utf8_decode(std::string_view text, std::size_t at, std::size_t* length) {
@@ -50,6 +52,22 @@ bool utf8_valid(std::string_view text, std::size_t* bad_at) {
     i += n;
   }
   return true;
+}
+
+std::string escape_invalid_utf8(std::string_view text) {
+  std::string out;
+  std::size_t i = 0, bad = 0;
+  while (i < text.size()) {
+    if (utf8_valid(text.substr(i), &bad)) bad = text.size() - i;
+    out.append(text.substr(i, bad));
+    i += bad;
+    if (i >= text.size()) break;
+    char escaped[5];
+    std::snprintf(escaped, sizeof escaped, "\\x%02X", static_cast<unsigned char>(text[i]));
+    out += escaped;
+    ++i;
+  }
+  return out;
 }
 
 bool unicode_whitespace(char32_t c) {

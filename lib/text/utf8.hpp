@@ -23,6 +23,9 @@ void utf8_append(std::string& out, char32_t code_point);
 // Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or
 // values past U+10FFFF); `bad_at` gets the offset of the first bad byte.
 bool utf8_valid(std::string_view text, std::size_t* bad_at = nullptr);
+// `text` with each byte that is not part of well-formed UTF-8 written as
+// \xNN, so that a message quoting bad input is itself valid UTF-8.
+std::string escape_invalid_utf8(std::string_view text);
 // Unicode White_Space, as Rust's char::is_whitespace.
 bool unicode_whitespace(char32_t c);
 

@@ -150,6 +150,11 @@ def test_bad_json_lines_are_exit_2_at_file_line_column(trawl, tmp_path):
     code, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)
     assert code == 2
     assert "train.jsonl:27:" in err, err
+    with open(tmp_path / "bad.jsonl", "wb") as f:
+        f.write(b'{"text": "fine"}\n{"text": "caf\xe9"}\n')  # Latin-1, not UTF-8
+    (tmp_path / "s.toml").write_text(SWEEP.format(seq=SEQ, train="bad.jsonl"))
+    code, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)
+    assert code == 2 and "bad.jsonl:2:" in err and "UTF-8" in err, err
     (tmp_path / "empty.jsonl").write_text("\n")
     (tmp_path / "s.toml").write_text(SWEEP.format(seq=SEQ, train="empty.jsonl"))
     code, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)

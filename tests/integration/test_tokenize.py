@@ -80,10 +80,7 @@ def test_tokenize_equals_hugging_face_on_every_line(trawl, name):
         theirs = reference(name, engine, text_lines)
         assert len(theirs) == len(lines)
         wrong = [(lines[i], ours[i], theirs[i]) for i in range(len(lines)) if ours[i] != theirs[i]]
-        if engine == "rust":
-            assert not wrong, f"{len(wrong)} of {len(lines)} lines differ from the Rust tokenizers; first: {wrong[0]}"
-        elif wrong:  # the JS port is a second opinion: where it differs from Rust, Rust is the reference
-            print(f"{name}: the JS port differs from the Rust library on {len(wrong)} lines")
+        assert not wrong, f"{len(wrong)} of {len(lines)} lines differ from the {engine} tokenizers; first: {wrong[0]}"
 
 
 @needs_references

@@ -38,6 +38,7 @@ TEST_CASE("UTF-8 is checked as Unicode defines it", "[text]") {
   CHECK(bad == 2);
   CHECK_FALSE(trawl::utf8_valid("\xED\xA0\x80"));  // a surrogate
   CHECK_FALSE(trawl::utf8_valid("\xE2\x82"));       // cut short
+  CHECK(trawl::escape_invalid_utf8("caf\xE9 \xC3\xA9") == "caf\\xE9 \xC3\xA9");
 }
 
 TEST_CASE("Oniguruma matches as the Rust onig crate iterates them", "[text]") {
