@@ -72,6 +72,13 @@ std::vector<std::pair<std::pair<std::size_t, std::size_t>, bool>> SplitPattern::
   return out;
 }
 
+std::string SplitPattern::replace(const std::string& text, const std::string& content) const {
+  std::string out;
+  for (const auto& [range, matched] : pieces(text))
+    out += matched ? content : text.substr(range.first, range.second - range.first);
+  return out;
+}
+
 namespace {
 
 // GPT-2's bytes_to_unicode: printable bytes stand for themselves, the others

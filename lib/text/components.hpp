@@ -43,6 +43,8 @@ class SplitPattern {
  public:
   SplitPattern(const nlohmann::json& pattern, const JsonPlace& at);
   std::vector<std::pair<std::pair<std::size_t, std::size_t>, bool>> pieces(const std::string& text) const;
+  // `text` with every match replaced by `content` (the Replace normalizer and decoder).
+  std::string replace(const std::string& text, const std::string& content) const;
 
  private:
   std::string literal_;

@@ -53,12 +53,7 @@ class Replace : public Normalizer {
  public:
   Replace(const nlohmann::json& j, const JsonPlace& at)
       : pattern_(member(j, "pattern", at), at / "pattern"), content_(string_member(j, "content", at)) {}
-  void normalize(std::string& text) const override {
-    std::string out;
-    for (const auto& [range, matched] : pattern_.pieces(text))
-      out += matched ? content_ : text.substr(range.first, range.second - range.first);
-    text = std::move(out);
-  }
+  void normalize(std::string& text) const override { text = pattern_.replace(text, content_); }
 
  private:
   SplitPattern pattern_;

@@ -90,12 +90,7 @@ class ReplaceDecoder : public Decoder {
   ReplaceDecoder(const nlohmann::json& j, const JsonPlace& at)
       : pattern_(member(j, "pattern", at), at / "pattern"), content_(string_member(j, "content", at)) {}
   void decode(std::vector<std::string>& tokens) const override {
-    for (std::string& token : tokens) {
-      std::string out;
-      for (const auto& [range, matched] : pattern_.pieces(token))
-        out += matched ? content_ : token.substr(range.first, range.second - range.first);
-      token = std::move(out);
-    }
+    for (std::string& token : tokens) token = pattern_.replace(token, content_);
   }
 
  private:
