@@ -24,7 +24,7 @@
 #include "sweep/repair.hpp"
 #include "sweep/run.hpp"
 #include "sweep/status.hpp"
-#include "text/jsonl_examples.hpp"
+#include "text/jsonl_file.hpp"
 #include "train/data_check.hpp"
 #include "train/model_check.hpp"
 

@@ -9,7 +9,9 @@ namespace trawl {
 
 namespace {
 
-bool word_char(char32_t c) { return c == '_' || (c < 0x80 ? std::isalnum(static_cast<int>(c)) != 0 : c > 0x7F); }
+// A word character for single_word: '_', an ASCII letter or digit, or any
+// non-ASCII character.
+bool word_char(char32_t c) { return c == '_' || c >= 0x80 || std::isalnum(static_cast<int>(c)) != 0; }
 
 char32_t char_before(const std::string& text, std::size_t at) {
   std::size_t start = at - 1;

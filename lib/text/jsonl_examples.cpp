@@ -76,20 +76,4 @@ TokenizedExample JsonlExamples::example(const std::string& text, std::int64_t li
   return out;
 }
 
-std::int64_t tokenize_jsonl(const Tokenizer& tokenizer, std::istream& in, std::ostream& out, const std::string& name,
-                            std::int64_t max_length) {
-  JsonlExamples examples(tokenizer, name, max_length);
-  std::string text;
-  std::int64_t line = 0, written = 0;
-  while (std::getline(in, text)) {
-    ++line;
-    if (!text.empty() && text.back() == '\r') text.pop_back();
-    if (text.find_first_not_of(" \t") == std::string::npos) continue;
-    const TokenizedExample e = examples.example(text, line);
-    out << nlohmann::json{{"input_ids", e.input_ids}, {"labels", e.labels}}.dump() << '\n';
-    ++written;
-  }
-  return written;
-}
-
 }  // namespace trawl

@@ -9,8 +9,6 @@
 #pragma once
 
 #include <cstdint>
-#include <istream>
-#include <ostream>
 #include <string>
 #include <vector>
 
@@ -48,11 +46,5 @@ class JsonlExamples {
   std::int32_t eos_;
   JsonlFormat format_ = JsonlFormat::unknown;
 };
-
-// `trawl tokenize`: every non-empty line of `in` as the JSON line
-// {"input_ids": [...], "labels": [...]} on `out`. `name` names the input in
-// errors. Returns the number of examples written.
-std::int64_t tokenize_jsonl(const Tokenizer& tokenizer, std::istream& in, std::ostream& out, const std::string& name,
-                            std::int64_t max_length);
 
 }  // namespace trawl

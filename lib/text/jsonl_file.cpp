@@ -1,5 +1,7 @@
 #include "text/jsonl_file.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <exception>
 #include <fstream>
@@ -42,13 +44,11 @@ void tokenize_block(JsonlExamples& examples, std::vector<Line>& block, int threa
 
 }  // namespace
 
-JsonlFileStats tokenize_jsonl_file(const Tokenizer& tokenizer, const std::string& path, int threads,
-                                   const ExampleSink& sink) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error_at(SourcePos{path, 0, 0}, "cannot read the file");
+JsonlFileStats tokenize_jsonl_stream(const Tokenizer& tokenizer, std::istream& in, const std::string& name,
+                                     std::int64_t max_length, int threads, const ExampleSink& sink) {
   if (threads <= 0) threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 16u));
-  JsonlExamples examples(tokenizer, path, 0);
-  JsonlFileStats stats{path};
+  JsonlExamples examples(tokenizer, name, max_length);
+  JsonlFileStats stats{name};
   auto take = [&](const Line& line) {
     if (line.error) std::rethrow_exception(line.error);
     const TokenizedExample& e = line.example;
@@ -77,11 +77,26 @@ JsonlFileStats tokenize_jsonl_file(const Tokenizer& tokenizer, const std::string
     for (const Line& line : block) take(line);
     block.clear();
   }
-  if (in.bad()) throw input_error_at(SourcePos{path, 0, 0}, "reading the file failed");
+  if (in.bad()) throw input_error_at(SourcePos{name, 0, 0}, "reading failed");
   tokenize_block(examples, block, threads);
   for (const Line& line : block) take(line);
+  return stats;
+}
+
+JsonlFileStats tokenize_jsonl_file(const Tokenizer& tokenizer, const std::string& path, int threads,
+                                   const ExampleSink& sink) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw input_error_at(SourcePos{path, 0, 0}, "cannot read the file");
+  const JsonlFileStats stats = tokenize_jsonl_stream(tokenizer, in, path, 0, threads, sink);
   if (stats.examples == 0) throw input_error_at(SourcePos{path, 0, 0}, "holds no example (no non-blank line)");
   return stats;
+}
+
+std::int64_t tokenize_jsonl(const Tokenizer& tokenizer, std::istream& in, std::ostream& out, const std::string& name,
+                            std::int64_t max_length) {
+  return tokenize_jsonl_stream(tokenizer, in, name, max_length, 0, [&](const TokenizedExample& e, std::int64_t) {
+           out << nlohmann::json{{"input_ids", e.input_ids}, {"labels", e.labels}}.dump() << '\n';
+         }).examples;
 }
 
 }  // namespace trawl

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <istream>
+#include <ostream>
 #include <string>
 
 #include "text/jsonl_examples.hpp"
@@ -18,10 +20,21 @@ struct JsonlFileStats {
 
 using ExampleSink = std::function<void(const TokenizedExample& example, std::int64_t line)>;
 
-// Every non-blank line of `path` through `sink`, in order; `threads` 0: the
-// machine's cores. Throws InputError at file:line:column for the first bad
-// line, and for a file that holds no example.
+// Every non-blank line of `in` through `sink`, in order, each cut to
+// `max_length` tokens (0: none); `name` names the input in errors; `threads`
+// 0: the machine's cores. Throws InputError at name:line:column for the
+// first bad line.
+JsonlFileStats tokenize_jsonl_stream(const Tokenizer& tokenizer, std::istream& in, const std::string& name,
+                                     std::int64_t max_length, int threads, const ExampleSink& sink);
+// The same for the file `path`, uncut; a file that holds no example is an
+// InputError too.
 JsonlFileStats tokenize_jsonl_file(const Tokenizer& tokenizer, const std::string& path, int threads,
                                    const ExampleSink& sink);
+
+// `trawl tokenize`: every non-blank line of `in` as the JSON line
+// {"input_ids": [...], "labels": [...]} on `out`. Returns the number of
+// examples written.
+std::int64_t tokenize_jsonl(const Tokenizer& tokenizer, std::istream& in, std::ostream& out, const std::string& name,
+                            std::int64_t max_length);
 
 }  // namespace trawl

@@ -145,7 +145,9 @@ class ByteLevel : public PreTokenizer {
 class Metaspace : public PreTokenizer {
  public:
   Metaspace(const nlohmann::json& j, const JsonPlace& at)
-      : replacement_(string_member(j, "replacement", at, "\xE2\x96\x81")), split_(bool_member(j, "split", at, true)) {
+      : replacement_(string_member(j, "replacement", at, "\xE2\x96\x81")),
+        on_replacement_(nlohmann::json{{"String", replacement_}}, at),
+        split_(bool_member(j, "split", at, true)) {
     const bool legacy_prefix = bool_member(j, "add_prefix_space", at, true);
     scheme_ = string_member(j, "prepend_scheme", at, legacy_prefix ? "always" : "never");
     if (scheme_ != "always" && scheme_ != "first" && scheme_ != "never")
@@ -160,13 +162,15 @@ class Metaspace : public PreTokenizer {
       piece.text = std::move(replaced);
     }
     if (!split_) return;
-    const SplitPattern on(nlohmann::json{{"String", replacement_}}, JsonPlace{});
-    split_pieces(pieces, [&](const std::string& text) { return on.pieces(text); }, Behavior::merged_with_next);
+    split_pieces(pieces, [&](const std::string& text) { return on_replacement_.pieces(text); },
+                 Behavior::merged_with_next);
   }
 
  private:
-  std::string replacement_, scheme_;
+  std::string replacement_;
+  SplitPattern on_replacement_;
   bool split_;
+  std::string scheme_;
 };
 
 // A pre-tokenizer that splits on a character class (Digits, Punctuation,

@@ -58,7 +58,6 @@ struct Tokenizer::Impl {
   AddedTokenMatcher raw_added, normalized_added;
   std::unordered_map<std::int32_t, AddedToken> added_by_id;
   std::optional<std::int32_t> bos, eos;
-  std::int64_t id_limit = 0;
 
   void read_added(const nlohmann::json& list, const JsonPlace& at);
   void read_config(const std::string& path);
@@ -84,7 +83,6 @@ void Tokenizer::Impl::read_added(const nlohmann::json& list, const JsonPlace& at
     t.rstrip = bool_member(list[i], "rstrip", place, false);
     t.single_word = bool_member(list[i], "single_word", place, false);
     added_by_id[t.id] = t;
-    id_limit = std::max<std::int64_t>(id_limit, t.id + 1);
     if (t.normalized && normalizer) normalizer->normalize(t.content);
     (t.normalized ? normalized : raw).push_back(t);
   }
@@ -140,7 +138,6 @@ Tokenizer::Tokenizer(const TokenizerFiles& files) : impl_(std::make_unique<Impl>
   if (type != "BPE")
     (at / "model").fail("model type \"" + type + "\" is not implemented (trawl has BPE)");
   t.model = std::make_unique<Bpe>(model, at / "model");
-  for (const auto& [token, id] : t.model->vocab()) t.id_limit = std::max<std::int64_t>(t.id_limit, id + 1);
   t.specials = make_post_processor(j.value("post_processor", nlohmann::json()), at / "post_processor");
   t.decoder = make_decoder(j.value("decoder", nlohmann::json()), at / "decoder");
   t.read_added(j.value("added_tokens", nlohmann::json::array()), at / "added_tokens");
@@ -205,10 +202,7 @@ std::string Tokenizer::decode(const std::vector<std::int32_t>& ids, bool skip_sp
   return text;
 }
 
-std::optional<std::int32_t> Tokenizer::token_id(const std::string& token) const { return impl_->id_of(token); }
 std::optional<std::int32_t> Tokenizer::eos_id() const { return impl_->eos; }
-std::optional<std::int32_t> Tokenizer::bos_id() const { return impl_->bos; }
-std::int64_t Tokenizer::id_limit() const { return impl_->id_limit; }
 const TokenizerFiles& Tokenizer::files() const { return impl_->files; }
 
 }  // namespace trawl

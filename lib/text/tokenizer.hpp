@@ -36,14 +36,8 @@ class Tokenizer {
   std::vector<std::int32_t> encode(std::string_view text, bool add_special_tokens = true) const;
   std::string decode(const std::vector<std::int32_t>& ids, bool skip_special_tokens = false) const;
 
-  // The id of a token (vocabulary or added); nullopt when there is none.
-  std::optional<std::int32_t> token_id(const std::string& token) const;
-  // tokenizer_config.json's eos_token and bos_token, as ids; nullopt when
-  // it names none.
+  // tokenizer_config.json's eos_token, as an id; nullopt when it names none.
   std::optional<std::int32_t> eos_id() const;
-  std::optional<std::int32_t> bos_id() const;
-  // One past the largest id it can produce.
-  std::int64_t id_limit() const;
   const TokenizerFiles& files() const;
 
  private:

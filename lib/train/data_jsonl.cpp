@@ -33,7 +33,7 @@ struct MappedSplit {
 };
 
 // The rows padded to `width` (the longest row, at most the sweep's longest
-// model.seq_len); targets are the labels shifted left by one.
+// model.seq_len), with their next-token targets.
 SftSplit padded_rows(const MappedSplit& split, std::int64_t width) {
   const std::int64_t rows = split.rows();
   torch::Tensor ids = torch::zeros({rows, width}, torch::kLong);
@@ -49,8 +49,7 @@ SftSplit padded_rows(const MappedSplit& split, std::int64_t width) {
       label_rows[r][t] = all_labels[first + t];
     }
   }
-  torch::Tensor targets = torch::cat({labels.narrow(1, 1, width - 1), torch::full({rows, 1}, ignored_label, torch::kLong)}, 1);
-  return SftSplit{ids, targets};
+  return SftSplit{ids, next_token_targets(labels)};
 }
 
 class JsonlData : public LoadedData {

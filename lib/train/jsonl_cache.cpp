@@ -50,11 +50,12 @@ std::string cache_name(const std::string& tokenizer, const std::vector<Split>& s
   for (const char* name : {"tokenizer.json", "tokenizer_config.json"}) {
     const fs::path file = fs::path(tokenizer) / name;
     hash.add_field(name);
-    hash.add_field(fs::exists(file) ? hash_file(file.string()) : "none");
+    hash.add_field(fs::exists(file) ? hash_files(file.string()) : "none");
   }
+  // hash_files: the spec hash reads the same files in this process, once.
   for (const Split& split : splits) {
     hash.add_field(split.name);
-    for (const auto& file : split.files) hash.add_field(hash_file(file));
+    for (const auto& file : split.files) hash.add_field(hash_files(file));
   }
   return hash.hex();
 }

@@ -105,6 +105,12 @@ torch::Tensor read_ids(hid_t file, const std::string& path, const std::string& n
 
 }  // namespace
 
+torch::Tensor next_token_targets(const torch::Tensor& labels) {
+  // Position t predicts label t + 1, as Hugging Face's loss shifts them.
+  return torch::cat({labels.narrow(1, 1, labels.size(1) - 1),
+                     torch::full({labels.size(0), 1}, ignored_label, torch::kLong)}, 1);
+}
+
 SftSplit read_sft_split(const std::string& path, const std::string& split) {
   h5::File file = h5::open_file(path, H5F_ACC_RDONLY);
   torch::Tensor ids = read_ids(file.get(), path, split + "/input_ids");
@@ -113,9 +119,7 @@ SftSplit read_sft_split(const std::string& path, const std::string& split) {
     throw InputError("data.path: " + path + ": '" + split + "/labels' is [" + std::to_string(labels.size(0)) + ", " +
                      std::to_string(labels.size(1)) + "] but '" + split + "/input_ids' is [" +
                      std::to_string(ids.size(0)) + ", " + std::to_string(ids.size(1)) + "]");
-  // Position t predicts label t + 1, as Hugging Face's loss shifts them.
-  torch::Tensor targets = torch::cat({labels.narrow(1, 1, labels.size(1) - 1),
-                                      torch::full({labels.size(0), 1}, ignored_label, torch::kLong)}, 1);
+  torch::Tensor targets = next_token_targets(labels);
   if (targets.ne(ignored_label).sum().item<std::int64_t>() == 0)
     throw InputError("data.path: " + path + ": '" + split + "/labels' has no trained token (all are -100)");
   return SftSplit{ids, targets};

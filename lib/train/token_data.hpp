@@ -59,6 +59,10 @@ struct SftSplit {
   torch::Tensor input_ids, targets;  // int64 [rows, T]; targets are labels shifted left by one
 };
 
+// Labels [rows, T] (Hugging Face's, unshifted) as targets: position t
+// predicts label t + 1; the last position predicts nothing.
+torch::Tensor next_token_targets(const torch::Tensor& labels);
+
 // Reads one split ("train" or "val") of an SFT file; throws InputError
 // naming file, dataset, row and column.
 SftSplit read_sft_split(const std::string& path, const std::string& split);
