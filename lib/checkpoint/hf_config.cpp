@@ -56,16 +56,49 @@ class ConfigReader {
   const Json& json_;
 };
 
-std::string architecture_of(const ConfigReader& r) {
+const std::string causal_lm_suffix = "ForCausalLM", classifier_suffix = "ForSequenceClassification";
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The decoder's architecture; a *ForSequenceClassification one marks the config.
+std::string architecture_of(const ConfigReader& r, CausalLmConfig& c) {
   const Json& j = r.json();
+  std::vector<std::string> names = supported;
+  for (const auto& name : supported) names.push_back(sequence_classifier_architecture(name));
   if (!j.contains("architectures") || !j["architectures"].is_array() || j["architectures"].size() != 1 ||
       !j["architectures"][0].is_string())
-    r.fail("architectures", "must list one architecture (one of " + join(supported, ", ") + ")");
-  const std::string arch = j["architectures"][0].get<std::string>();
-  if (std::find(supported.begin(), supported.end(), arch) == supported.end())
-    r.fail("architectures", "is '" + arch + "', which trawl does not implement (it implements " + join(supported, ", ") +
+    r.fail("architectures", "must list one architecture (one of " + join(names, ", ") + ")");
+  std::string arch = j["architectures"][0].get<std::string>();
+  if (std::find(names.begin(), names.end(), arch) == names.end())
+    r.fail("architectures", "is '" + arch + "', which trawl does not implement (it implements " + join(names, ", ") +
                                 ")");
+  if (ends_with(arch, classifier_suffix)) {
+    c.sequence_classifier = true;
+    arch = arch.substr(0, arch.size() - classifier_suffix.size()) + causal_lm_suffix;
+  }
   return arch;
+}
+
+// A classifier's labels: num_labels, else id2label's size (transformers' rule).
+std::int64_t num_labels_of(const ConfigReader& r) {
+  if (r.has("num_labels")) return r.positive("num_labels");
+  if (r.has("id2label")) {
+    if (!r.json()["id2label"].is_object() || r.json()["id2label"].empty())
+      r.fail("id2label", "must be an object naming each label");
+    return static_cast<std::int64_t>(r.json()["id2label"].size());
+  }
+  return 2;  // PretrainedConfig's default
+}
+
+std::optional<std::int64_t> token_id(const ConfigReader& r, const std::string& key) {
+  if (!r.has(key)) return std::nullopt;
+  const Json& v = r.json()[key];
+  const Json& id = v.is_array() && !v.empty() ? v[0] : v;  // eos_token_id may list several; the first pads
+  if (!id.is_number_integer() || id.get<std::int64_t>() < 0)
+    r.fail(key, "must be a token id (a non-negative integer), not " + v.dump());
+  return id.get<std::int64_t>();
 }
 
 RopeScaling rope_scaling_of(const ConfigReader& r) {
@@ -138,6 +171,11 @@ void read_options(const ConfigReader& r, CausalLmConfig& c) {
   c.torch_dtype = r.text(dtype_key, "float32");
   if (c.torch_dtype != "float32" && c.torch_dtype != "bfloat16" && c.torch_dtype != "float16")
     r.fail(dtype_key, "is '" + c.torch_dtype + "'; trawl reads float32, bfloat16 and float16 weights");
+  c.initializer_range = r.number(r.json(), "initializer_range", 0.02);
+  if (!(c.initializer_range > 0)) r.fail("initializer_range", "must be positive");
+  c.pad_token_id = token_id(r, "pad_token_id");
+  c.eos_token_id = token_id(r, "eos_token_id");
+  if (c.sequence_classifier) c.num_labels = num_labels_of(r);
 }
 
 }  // namespace
@@ -159,15 +197,31 @@ CausalLmConfig read_causal_lm_config(const std::string& dir) {
   }
   if (!json.is_object()) throw InputError(file + ": not a JSON object");
   ConfigReader reader(file, json);
-  c.architecture = architecture_of(reader);
+  c.architecture = architecture_of(reader, c);
   read_sizes(reader, c);
   read_options(reader, c);
   return c;
 }
 
-std::string exported_config_json(const CausalLmConfig& config, const std::string& torch_dtype) {
+std::string sequence_classifier_architecture(const std::string& causal_lm_architecture) {
+  return causal_lm_architecture.substr(0, causal_lm_architecture.size() - causal_lm_suffix.size()) + classifier_suffix;
+}
+
+std::string exported_config_json(const CausalLmConfig& config, const ExportedConfig& exported) {
   Json json = Json::parse(config.text);
-  json["torch_dtype"] = torch_dtype;
+  json["torch_dtype"] = exported.torch_dtype;
+  if (exported.num_labels == 0) return json.dump(2) + "\n";
+  json["architectures"] = Json::array({sequence_classifier_architecture(config.architecture)});
+  json["num_labels"] = exported.num_labels;
+  Json id2label = Json::object(), label2id = Json::object();
+  for (std::int64_t i = 0; i < exported.num_labels; ++i) {
+    id2label[std::to_string(i)] = "LABEL_" + std::to_string(i);
+    label2id["LABEL_" + std::to_string(i)] = i;
+  }
+  json["id2label"] = id2label;
+  json["label2id"] = label2id;
+  json["pad_token_id"] = exported.pad_token_id;
+  json["problem_type"] = exported.regression ? "regression" : "single_label_classification";
   return json.dump(2) + "\n";
 }
 

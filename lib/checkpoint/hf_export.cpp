@@ -8,14 +8,16 @@
 
 namespace trawl {
 
-void write_peft_adapter(const std::string& dir, const LoraAdapterConfig& config, const NamedTensors& lora) {
+void write_peft_adapter(const std::string& dir, const LoraAdapterConfig& config, const NamedTensors& trained) {
   std::filesystem::create_directories(dir);
   NamedTensors prefixed;
-  for (const auto& [name, tensor] : lora) prefixed.emplace_back("base_model.model." + name, tensor);
+  for (const auto& [name, tensor] : trained) prefixed.emplace_back("base_model.model." + name, tensor);
+  const nlohmann::json modules_to_save =
+      config.sequence_classifier ? nlohmann::json::array({"score"}) : nlohmann::json(nullptr);
   write_safetensors((std::filesystem::path(dir) / "adapter_model.safetensors").string(), prefixed);
   const nlohmann::ordered_json json = {
       {"peft_type", "LORA"},
-      {"task_type", "CAUSAL_LM"},
+      {"task_type", config.sequence_classifier ? "SEQ_CLS" : "CAUSAL_LM"},
       {"base_model_name_or_path", config.base_model},
       {"r", config.rank},
       {"lora_alpha", config.alpha},
@@ -25,20 +27,21 @@ void write_peft_adapter(const std::string& dir, const LoraAdapterConfig& config,
       {"fan_in_fan_out", false},
       {"inference_mode", true},
       {"init_lora_weights", true},
-      {"modules_to_save", nullptr},
+      {"modules_to_save", modules_to_save},
       {"use_rslora", false},
       {"use_dora", false},
   };
   write_file_durably((std::filesystem::path(dir) / "adapter_config.json").string(), json.dump(2) + "\n");
 }
 
-void write_hf_model(const std::string& dir, const CausalLmConfig& config, const NamedTensors& weights) {
+void write_hf_model(const std::string& dir, const CausalLmConfig& config, ExportedConfig exported,
+                    const NamedTensors& weights) {
   std::filesystem::create_directories(dir);
-  std::string dtype = "float32";
-  if (!weights.empty() && weights.front().second.scalar_type() == torch::kBFloat16) dtype = "bfloat16";
-  if (!weights.empty() && weights.front().second.scalar_type() == torch::kHalf) dtype = "float16";
+  exported.torch_dtype = "float32";
+  if (!weights.empty() && weights.front().second.scalar_type() == torch::kBFloat16) exported.torch_dtype = "bfloat16";
+  if (!weights.empty() && weights.front().second.scalar_type() == torch::kHalf) exported.torch_dtype = "float16";
   write_safetensors((std::filesystem::path(dir) / "model.safetensors").string(), weights);
-  write_file_durably((std::filesystem::path(dir) / "config.json").string(), exported_config_json(config, dtype));
+  write_file_durably((std::filesystem::path(dir) / "config.json").string(), exported_config_json(config, exported));
 }
 
 }  // namespace trawl

@@ -1,12 +1,20 @@
 #include "spec/kinds.hpp"
 
+#include <algorithm>
+
 namespace trawl {
 
 namespace {
 
 constexpr unsigned bit(Examples e) { return static_cast<unsigned>(e); }
 
-// "a", "b" or "c"
+const std::vector<std::string> language_model{"lm"};
+const std::vector<std::string> rows_of_labels{"classification", "regression"};
+// Token rows train a language model, or (with a label per row) a classifier.
+const std::vector<std::string> any_task{"lm", "classification", "regression"};
+
+}  // namespace
+
 std::string quoted_choice(const std::vector<std::string>& names) {
   std::string out;
   for (std::size_t i = 0; i < names.size(); ++i)
@@ -14,16 +22,19 @@ std::string quoted_choice(const std::vector<std::string>& names) {
   return out;
 }
 
-}  // namespace
+bool DataKind::trains(const std::string& task) const {
+  return std::find(tasks.begin(), tasks.end(), task) != tasks.end();
+}
 
 const std::vector<DataKind>& data_kinds() {
   static const std::vector<DataKind> kinds{
-      {"hdf5", Examples::feature_rows, "holds rows of features", false, "the HDF5 file with the training data"},
-      {"text", Examples::bytes, "holds bytes of text", true, nullptr},
-      {"tokens", Examples::token_ids, "holds token ids", true, nullptr},
+      {"hdf5", Examples::feature_rows, "holds rows of features", false, "the HDF5 file with the training data",
+       rows_of_labels},
+      {"text", Examples::bytes, "holds bytes of text", true, nullptr, language_model},
+      {"tokens", Examples::token_ids, "holds token ids", true, nullptr, language_model},
       {"sft", Examples::token_ids, "holds token ids", false,
-       "the HDF5 file with train/input_ids, train/labels, val/input_ids and val/labels", true},
-      {"jsonl", Examples::token_ids, "holds text for the model's tokenizer", true, nullptr},
+       "the HDF5 file with train/input_ids, train/labels, val/input_ids and val/labels", any_task, true},
+      {"jsonl", Examples::token_ids, "holds text for the model's tokenizer", true, nullptr, any_task},
   };
   return kinds;
 }
@@ -72,10 +83,10 @@ std::string data_kinds_read_by(const ModelKind& model) {
   return quoted_choice(names);
 }
 
-std::string language_model_data_kinds() {
+std::string data_kinds_training(const std::string& task) {
   std::vector<std::string> names;
   for (const DataKind& kind : data_kinds())
-    if (kind.language_model()) names.emplace_back(kind.name);
+    if (kind.trains(task)) names.emplace_back(kind.name);
   return quoted_choice(names);
 }
 

@@ -20,12 +20,14 @@ struct DataKind {
   // data.path (what it must hold, for the error that says it is missing).
   bool split_files;
   const char* path_holds;
+  // The data.task values its files can hold, the first the default.
+  std::vector<std::string> tasks;
   // Rows whose labelled tokens are an answer that generation can be scored
   // against (infer.max_new_tokens).
   bool labelled_answers = false;
 
-  // Bytes and token ids train a language model (data.task = "lm").
-  bool language_model() const { return examples != Examples::feature_rows; }
+  const std::string& default_task() const { return tasks.front(); }
+  bool trains(const std::string& task) const;
 };
 
 struct ModelKind {
@@ -47,8 +49,10 @@ std::vector<std::string> model_kind_names();
 // The data kinds whose examples a model reads, as a sweep file spells them:
 // "\"tokens\", \"sft\" or \"text\"".
 std::string data_kinds_read_by(const ModelKind& model);
-// The data kinds that train a language model, likewise.
-std::string language_model_data_kinds();
+// The data kinds that train data.task `task`, likewise.
+std::string data_kinds_training(const std::string& task);
+// "\"a\", \"b\" or \"c\""
+std::string quoted_choice(const std::vector<std::string>& names);
 // The model kinds that read a data kind's examples, and the same as a sweep
 // file spells them.
 std::vector<const ModelKind*> models_reading(const DataKind& data);

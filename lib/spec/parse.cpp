@@ -256,11 +256,13 @@ void SweepParser::check_data_and_model() {
   auto& s = spec_.settings;
   const DataKind& data = *find_data_kind(spec_.string("data.kind"));
   const std::string kind = "data.kind = \"" + std::string(data.name) + "\"";
-  if (!s.count("data.task"))
-    s["data.task"] = Setting{Value(std::string(data.language_model() ? "lm" : "classification")), {}};
-  if (data.language_model() != (spec_.string("data.task") == "lm"))
-    fail(spec_.pos("data.task"), data.language_model() ? kind + " trains a language model: data.task must be \"lm\""
-                                                       : "data.task = \"lm\" needs data.kind = " + language_model_data_kinds());
+  if (!s.count("data.task")) s["data.task"] = Setting{Value(data.default_task()), {}};
+  const std::string& task = spec_.string("data.task");
+  if (!data.trains(task)) {
+    if (data.tasks.size() == 1 && task != "lm" && data.default_task() == "lm")
+      fail(spec_.pos("data.task"), kind + " trains a language model: data.task must be \"lm\"");
+    fail(spec_.pos("data.task"), "data.task = \"" + task + "\" needs data.kind = " + data_kinds_training(task));
+  }
   if (data.split_files) {
     for (const char* key : {"data.train_file", "data.val_file"})
       if (!s.count(key)) fail(file_start(), std::string(key) + " is required for " + kind);
@@ -319,11 +321,12 @@ void SweepParser::check_generation() const {
     }
     return;
   }
-  if (find_data_kind(spec_.string("data.kind"))->labelled_answers) return;
+  if (find_data_kind(spec_.string("data.kind"))->labelled_answers && spec_.string("data.task") == "lm") return;
   const Axis* axis = spec_.find_axis("infer.max_new_tokens");
   fail(axis ? axis->pos : spec_.pos("infer.max_new_tokens"),
        "infer.max_new_tokens generates answers, which are scored against the labelled answers of SFT data: it "
-       "needs data.kind = \"sft\" (and model.kind = \"causal_lm\"), not \"" + spec_.string("data.kind") + "\"");
+       "needs data.kind = \"sft\" with data.task = \"lm\" (and model.kind = \"causal_lm\"), not data.kind = \"" +
+           spec_.string("data.kind") + "\" with data.task = \"" + spec_.string("data.task") + "\"");
 }
 
 // [prune] needs the dynamic schedule (paused trials must be taken up by

@@ -14,20 +14,37 @@ namespace {
 int column_of(std::size_t byte) { return static_cast<int>(byte == 0 ? 1 : byte); }
 
 const char* format_name(JsonlFormat format) {
-  return format == JsonlFormat::text ? "{\"text\": ...}" : "{\"prompt\": ..., \"completion\": ...}";
+  switch (format) {
+    case JsonlFormat::text: return "{\"text\": ...}";
+    case JsonlFormat::prompt_completion: return "{\"prompt\": ..., \"completion\": ...}";
+    default: return "{\"text\": ..., \"label\": ...}";
+  }
+}
+
+JsonlFormat format_of(const nlohmann::json& row) {
+  if (row.contains("prompt") || row.contains("completion")) return JsonlFormat::prompt_completion;
+  return row.contains("label") ? JsonlFormat::labelled_text : JsonlFormat::text;
+}
+
+// A label is a number: a class id, or a regression target.
+RowLabel label_of(const nlohmann::json& label, const SourcePos& at) {
+  if (!label.is_number())
+    throw input_error_at(at, "\"label\" must be a number (a class id 0, 1, ..., or a regression target), not " +
+                                 escape_invalid_utf8(label.dump()));
+  return RowLabel{label.get<double>(), label.is_number_integer()};
 }
 
 }  // namespace
 
 JsonlExamples::JsonlExamples(const Tokenizer& tokenizer, std::string file, std::int64_t max_length)
-    : tokenizer_(tokenizer), file_(std::move(file)), max_length_(max_length) {
-  const auto eos = tokenizer.eos_id();
-  if (!eos) {
-    const std::string config = tokenizer.files().tokenizer_config;
-    throw input_error_at(SourcePos{config.empty() ? tokenizer.files().tokenizer_json : config, 0, 0},
-                         "names no eos_token, which ends every example (tokenizer_config.json's eos_token)");
-  }
-  eos_ = *eos;
+    : tokenizer_(tokenizer), file_(std::move(file)), max_length_(max_length), eos_(tokenizer.eos_id()) {}
+
+// A language model's rows end with EOS (a classifier's need none).
+std::int32_t JsonlExamples::eos() const {
+  if (eos_) return *eos_;
+  const std::string config = tokenizer_.files().tokenizer_config;
+  throw input_error_at(SourcePos{config.empty() ? tokenizer_.files().tokenizer_json : config, 0, 0},
+                       "names no eos_token, which ends every example (tokenizer_config.json's eos_token)");
 }
 
 TokenizedExample JsonlExamples::example(const std::string& text, std::int64_t line) {
@@ -44,8 +61,7 @@ TokenizedExample JsonlExamples::example(const std::string& text, std::int64_t li
   if (row.contains("messages"))
     throw input_error_at(at(1), "{\"messages\": ...} lines are chat data, which trawl does not read yet: write "
                                 "{\"text\": ...} or {\"prompt\": ..., \"completion\": ...} lines");
-  const JsonlFormat format = row.contains("prompt") || row.contains("completion") ? JsonlFormat::prompt_completion
-                                                                                 : JsonlFormat::text;
+  const JsonlFormat format = format_of(row);
   if (format_ == JsonlFormat::unknown) format_ = format;
   if (format != format_)
     throw input_error_at(at(1), std::string("this line is ") + format_name(format) + " but the file's first line is " +
@@ -58,6 +74,12 @@ TokenizedExample JsonlExamples::example(const std::string& text, std::int64_t li
   };
   TokenizedExample out;
   std::size_t untrained = 0;
+  if (format == JsonlFormat::labelled_text) {
+    out.input_ids = tokenizer_.encode(field("text"));
+    out.label = label_of(row["label"], at(1));
+    cut_to(out);
+    return out;
+  }
   if (format == JsonlFormat::text) {
     out.input_ids = tokenizer_.encode(field("text"));
   } else {
@@ -65,15 +87,19 @@ TokenizedExample JsonlExamples::example(const std::string& text, std::int64_t li
     out.input_ids = tokenizer_.encode(prompt + field("completion"));
     untrained = tokenizer_.encode(prompt).size();
   }
-  if (out.input_ids.empty() || out.input_ids.back() != eos_) out.input_ids.push_back(eos_);
+  if (out.input_ids.empty() || out.input_ids.back() != eos()) out.input_ids.push_back(eos());
   out.labels = out.input_ids;
   for (std::size_t i = 0; i < untrained && i < out.labels.size(); ++i) out.labels[i] = ignored_label_id;
-  if (max_length_ > 0 && out.input_ids.size() > static_cast<std::size_t>(max_length_)) {
-    out.input_ids.resize(static_cast<std::size_t>(max_length_));
-    out.labels.resize(static_cast<std::size_t>(max_length_));
-    out.cut = true;
-  }
+  cut_to(out);
   return out;
+}
+
+void JsonlExamples::cut_to(TokenizedExample& example) const {
+  const auto longest = static_cast<std::size_t>(max_length_);
+  if (max_length_ <= 0 || example.input_ids.size() <= longest) return;
+  example.input_ids.resize(longest);
+  if (!example.labels.empty()) example.labels.resize(longest);
+  example.cut = true;
 }
 
 }  // namespace trawl

@@ -3,12 +3,15 @@
 //   {"text": ...}                      tokens(text) + EOS, every token trained
 //   {"prompt": ..., "completion": ...} tokens(prompt + completion) + EOS; the
 //                                      first len(tokens(prompt)) not trained
+//   {"text": ..., "label": ...}        a sequence classifier's row: tokens(text),
+//                                      no EOS, and its label (a number)
 //   {"messages": [...]}                chat data: not yet (exit 2 says so)
 // tokens() adds the tokenizer's special tokens; EOS is tokenizer_config.json's
 // eos_token, not added twice. Rows longer than max_length are cut to it.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,18 +22,26 @@ namespace trawl {
 // The label of a token no loss is taken on (Hugging Face's and PyTorch's).
 constexpr std::int32_t ignored_label_id = -100;
 
-enum class JsonlFormat { unknown, text, prompt_completion };
+enum class JsonlFormat { unknown, text, prompt_completion, labelled_text };
+
+// A row's label as the line wrote it.
+struct RowLabel {
+  double value = 0;
+  bool integer = false;  // written as a JSON integer
+};
 
 struct TokenizedExample {
   std::vector<std::int32_t> input_ids;
-  std::vector<std::int32_t> labels;  // input_ids, or ignored_label_id where not trained
+  std::vector<std::int32_t> labels;  // input_ids, or ignored_label_id where not trained; none for labelled text
+  std::optional<RowLabel> label;     // labelled text's
   bool cut = false;                  // it was longer than max_length
 };
 
 // Reads one file's lines in order: the first line fixes the file's format.
 class JsonlExamples {
  public:
-  // max_length 0: no cut. Throws InputError when the tokenizer has no EOS.
+  // max_length 0: no cut. Rows of a language model throw InputError when
+  // the tokenizer has no EOS.
   JsonlExamples(const Tokenizer& tokenizer, std::string file, std::int64_t max_length);
   // Line `line` (1-based) of the file; InputError at file:line:column for
   // JSON that does not parse, a missing or non-string field, or a format
@@ -40,10 +51,12 @@ class JsonlExamples {
   JsonlFormat format() const { return format_; }
 
  private:
+  void cut_to(TokenizedExample& example) const;  // to max_length
+  std::int32_t eos() const;
   const Tokenizer& tokenizer_;
   std::string file_;
   std::int64_t max_length_;
-  std::int32_t eos_;
+  std::optional<std::int32_t> eos_;
   JsonlFormat format_ = JsonlFormat::unknown;
 };
 

@@ -95,7 +95,14 @@ JsonlFileStats tokenize_jsonl_file(const Tokenizer& tokenizer, const std::string
 std::int64_t tokenize_jsonl(const Tokenizer& tokenizer, std::istream& in, std::ostream& out, const std::string& name,
                             std::int64_t max_length) {
   return tokenize_jsonl_stream(tokenizer, in, name, max_length, 0, [&](const TokenizedExample& e, std::int64_t) {
-           out << nlohmann::json{{"input_ids", e.input_ids}, {"labels", e.labels}}.dump() << '\n';
+           nlohmann::json row{{"input_ids", e.input_ids}};
+           if (!e.label)
+             row["labels"] = e.labels;
+           else if (e.label->integer)
+             row["label"] = static_cast<std::int64_t>(e.label->value);
+           else
+             row["label"] = e.label->value;
+           out << row.dump() << '\n';
          }).examples;
 }
 

@@ -57,7 +57,7 @@ struct Tokenizer::Impl {
   SpecialIds specials;
   AddedTokenMatcher raw_added, normalized_added;
   std::unordered_map<std::int32_t, AddedToken> added_by_id;
-  std::optional<std::int32_t> bos, eos;
+  std::optional<std::int32_t> bos, eos, pad;
 
   void read_added(const nlohmann::json& list, const JsonPlace& at);
   void read_config(const std::string& path);
@@ -101,7 +101,9 @@ std::optional<std::int32_t> Tokenizer::Impl::id_of(const std::string& token) con
 void Tokenizer::Impl::read_config(const std::string& path) {
   const nlohmann::json config = read_json(path);
   const JsonPlace at{path, ""};
-  for (auto [key, slot] : {std::pair<const char*, std::optional<std::int32_t>*>{"bos_token", &bos}, {"eos_token", &eos}}) {
+  for (auto [key, slot] : {std::pair<const char*, std::optional<std::int32_t>*>{"bos_token", &bos},
+                           {"eos_token", &eos},
+                           {"pad_token", &pad}}) {
     const std::string token = config_token(config, key);
     if (token.empty()) continue;
     *slot = id_of(token);
@@ -203,6 +205,7 @@ std::string Tokenizer::decode(const std::vector<std::int32_t>& ids, bool skip_sp
 }
 
 std::optional<std::int32_t> Tokenizer::eos_id() const { return impl_->eos; }
+std::optional<std::int32_t> Tokenizer::pad_id() const { return impl_->pad; }
 const TokenizerFiles& Tokenizer::files() const { return impl_->files; }
 
 }  // namespace trawl

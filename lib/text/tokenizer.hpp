@@ -38,6 +38,8 @@ class Tokenizer {
 
   // tokenizer_config.json's eos_token, as an id; nullopt when it names none.
   std::optional<std::int32_t> eos_id() const;
+  // tokenizer_config.json's pad_token, likewise.
+  std::optional<std::int32_t> pad_id() const;
   const TokenizerFiles& files() const;
 
  private:

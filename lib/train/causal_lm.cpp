@@ -73,8 +73,13 @@ class CausalLm : public Model {
  public:
   CausalLm(std::shared_ptr<const CausalLmBase> base, CausalLmOptions options);
 
-  torch::Tensor forward(const torch::Tensor& ids) override { return run(ids, nullptr); }
-  torch::Tensor forward_cached(const torch::Tensor& ids, KvCache& cache) override { return run(ids, &cache); }
+  torch::Tensor forward(const torch::Tensor& ids) override { return head_->forward(body(ids, nullptr), {}); }
+  torch::Tensor forward_padded(const torch::Tensor& ids, const torch::Tensor& lengths) override {
+    return head_->forward(body(ids, nullptr), lengths);
+  }
+  torch::Tensor forward_cached(const torch::Tensor& ids, KvCache& cache) override {
+    return head_->forward(body(ids, &cache), {});
+  }
   NamedTensors named_parameters() override { return params_; }
   NamedTensors named_buffers() override { return {}; }
   void train(bool on) override { training_ = on; }
@@ -96,8 +101,6 @@ class CausalLm : public Model {
   // A causal LM is a body (embedding, blocks, final norm) and its task's
   // head on the last hidden states (train/causal_lm_head.hpp).
   torch::Tensor body(const torch::Tensor& ids, KvCache* cache);
-  torch::Tensor run(const torch::Tensor& ids, KvCache* cache) { return head_->forward(body(ids, cache)); }
-  void add_head();
 
   std::shared_ptr<const CausalLmBase> base_;
   const CausalLmConfig& config_;
@@ -109,15 +112,24 @@ class CausalLm : public Model {
   bool training_ = true;
 };
 
+// The head first (a new one draws its weights from the trial's seed), then
+// the body's trained weights: a full fine-tune's copy of the checkpoint's
+// (less what the head replaces), or LoRA adapters.
 CausalLm::CausalLm(std::shared_ptr<const CausalLmBase> base, CausalLmOptions options)
     : base_(std::move(base)), config_(base_->config), options_(std::move(options)) {
   torch::NoGradGuard no_grad;
+  head_ = make_causal_lm_head(options_.task, HeadInputs{config_, base_->weights,
+                                                        [this](const std::string& name) -> const torch::Tensor& {
+                                                          return weight(name);
+                                                        },
+                                                        options_.num_labels, base_->device});
   if (options_.lora_rank == 0) {
     for (const auto& [name, w] : base_->weights) {
+      if (head_->replaces(name)) continue;
       own_[name] = w.to(torch::kFloat, false, true);
       params_.emplace_back(name, own_[name]);
     }
-    add_head();
+    for (auto& named : head_->own_parameters()) params_.push_back(named);
     return;
   }
   std::vector<bool> used(options_.lora_targets.size(), false);
@@ -129,15 +141,6 @@ CausalLm::CausalLm(std::shared_ptr<const CausalLmBase> base, CausalLmOptions opt
       throw InputError("model.lora.targets: '" + options_.lora_targets[t] +
                        "' names no linear module; they are q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, "
                        "down_proj (or a dotted path ending in one)", "model.lora.targets");
-  add_head();
-}
-
-// After the body's weights: the head reads them (the LM head ties to the
-// embedding or reads lm_head) and trains its own beside them.
-void CausalLm::add_head() {
-  head_ = make_causal_lm_head(options_.task, config_, [this](const std::string& name) -> const torch::Tensor& {
-    return weight(name);
-  });
   for (auto& named : head_->own_parameters()) params_.push_back(named);
 }
 
@@ -282,15 +285,18 @@ std::unique_ptr<Model> make_causal_lm(std::shared_ptr<const CausalLmBase> base, 
 std::string CausalLm::save_final(const std::string& path) {
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
   const CausalLmOptions& o = options_;
+  const bool classifier = head_->num_labels() > 0;
   if (o.lora_rank == 0) {
     const std::string out = (dir / "model").string();
-    write_hf_model(out, base_->config, named_parameters());
+    write_hf_model(out, base_->config, ExportedConfig{"", head_->num_labels(), o.pad_token_id, head_->regression()},
+                   named_parameters());
     return out;
   }
   const std::string out = (dir / "adapter").string();
   std::vector<std::string> modules;
   for (const auto& target : o.lora_targets) modules.push_back(target);
-  write_peft_adapter(out, LoraAdapterConfig{base_->dir, o.lora_rank, o.lora_alpha, o.lora_dropout, modules},
+  write_peft_adapter(out,
+                     LoraAdapterConfig{base_->dir, o.lora_rank, o.lora_alpha, o.lora_dropout, modules, classifier},
                      named_parameters());
   return out;
 }

@@ -46,6 +46,8 @@ struct CausalLmOptions {
   std::vector<std::string> lora_targets;
   bool activation_checkpointing = false;
   std::string task = "lm";  // data.task: which head (train/causal_lm_head.hpp)
+  std::int64_t num_labels = 0;    // a sequence classifier's (the data's classes; 1 for regression)
+  std::int64_t pad_token_id = 0;  // what its rows are padded with, written to its export's config
 };
 
 // Throws InputError naming the key when the options do not fit the model.
@@ -53,7 +55,9 @@ std::unique_ptr<Model> make_causal_lm(std::shared_ptr<const CausalLmBase> base, 
 
 // Its save_final writes what the Hugging Face ecosystem loads, in the final
 // weights' folder: with LoRA, a PEFT adapter in adapter/
-// (adapter_model.safetensors and adapter_config.json); without, the whole
-// model in model/ (config.json and model.safetensors).
+// (adapter_model.safetensors and adapter_config.json; a sequence
+// classifier's is task_type SEQ_CLS with its score head in modules_to_save);
+// without, the whole model in model/ (config.json and model.safetensors, a
+// *ForSequenceClassification for a classifier).
 
 }  // namespace trawl

@@ -35,7 +35,11 @@ Shapes expected_tensors(const CausalLmConfig& c) {
     add_linear(out, p + "mlp.down_proj", h, c.intermediate_size, c.mlp_bias);
   }
   out.emplace_back("model.norm.weight", std::vector<std::int64_t>{h});
-  if (!c.tie_word_embeddings) out.emplace_back("lm_head.weight", std::vector<std::int64_t>{c.vocab_size, h});
+  // A *ForSequenceClassification checkpoint has its score head instead of lm_head.
+  if (c.sequence_classifier)
+    out.emplace_back("score.weight", std::vector<std::int64_t>{c.num_labels, h});
+  else if (!c.tie_word_embeddings)
+    out.emplace_back("lm_head.weight", std::vector<std::int64_t>{c.vocab_size, h});
   return out;
 }
 
@@ -54,7 +58,7 @@ void check_no_strays(const SafetensorsWeights& file, const Shapes& expected, con
   for (const auto& name : file.names()) {
     const bool rotary_cache =
         name.size() > rotary.size() && name.compare(name.size() - rotary.size(), rotary.size(), rotary) == 0;
-    const bool tied_head = name == "lm_head.weight" && c.tie_word_embeddings;
+    const bool tied_head = name == "lm_head.weight" && c.tie_word_embeddings && !c.sequence_classifier;
     if (!known.count(name) && !rotary_cache && !tied_head)
       throw InputError("model.path '" + dir + "': the weights hold tensor '" + name + "', which " +
                        with_article(c.architecture) + " with this config.json does not have",
@@ -62,7 +66,7 @@ void check_no_strays(const SafetensorsWeights& file, const Shapes& expected, con
   }
   // Tied, transformers uses the embedding as the head and drops a saved head:
   // one that differs means the config and the weights disagree.
-  if (c.tie_word_embeddings && file.contains("lm_head.weight") &&
+  if (c.tie_word_embeddings && !c.sequence_classifier && file.contains("lm_head.weight") &&
       !file.same_tensor("lm_head.weight", "model.embed_tokens.weight"))
     throw InputError("model.path '" + dir + "': config.json says tie_word_embeddings = true, but the weights hold an "
                      "lm_head.weight that differs from model.embed_tokens.weight (transformers would ignore it "

@@ -11,16 +11,61 @@ namespace {
 // when the config ties them (Hugging Face's tie_word_embeddings).
 class LmHead : public CausalLmHead {
  public:
-  LmHead(const CausalLmConfig& config, WeightLookup weight)
-      : name_(config.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight"), weight_(std::move(weight)) {}
-  torch::Tensor forward(const torch::Tensor& hidden) const override { return torch::linear(hidden, weight_(name_)); }
+  explicit LmHead(const HeadInputs& in)
+      : name_(in.config.tie_word_embeddings ? "model.embed_tokens.weight" : "lm_head.weight"), weight_(in.weight) {
+    if (in.config.sequence_classifier)
+      throw InputError(in.config.file + ": architectures names a sequence classifier, which has no lm_head: it "
+                       "trains data.task = \"classification\" or \"regression\", not \"lm\"", "model.path");
+  }
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor&) const override {
+    return torch::linear(hidden, weight_(name_));
+  }
 
  private:
   std::string name_;
   WeightLookup weight_;
 };
 
-using HeadMaker = std::unique_ptr<CausalLmHead> (*)(const CausalLmConfig&, WeightLookup);
+// Hugging Face's *ForSequenceClassification: `score`, a bias-free Linear
+// [num_labels, hidden], on each row's last real token. Its position comes
+// from the row's length, not from searching for pad tokens, so a pad id that
+// also occurs in the text cannot move it. A checkpoint's score.weight is the
+// start; else normal(0, initializer_range), as transformers' _init_weights.
+class SequenceClassifierHead : public CausalLmHead {
+ public:
+  SequenceClassifierHead(const HeadInputs& in, bool regression) : regression_(regression) {
+    const CausalLmConfig& c = in.config;
+    torch::NoGradGuard no_grad;
+    if (c.sequence_classifier) {
+      if (c.num_labels != in.num_labels)
+        throw InputError(c.file + ": the checkpoint's score head has " + std::to_string(c.num_labels) +
+                         " labels (num_labels) but the data has " + std::to_string(in.num_labels), "model.path");
+      score_ = in.base.at("score.weight").to(torch::kFloat, false, true);
+    } else {
+      score_ = torch::empty({in.num_labels, c.hidden_size}, torch::TensorOptions().dtype(torch::kFloat).device(
+                                                                in.device.is_meta() ? in.device : torch::kCPU));
+      if (!in.device.is_meta()) score_.normal_(0, c.initializer_range);  // drawn on the CPU: the same on every device
+      score_ = score_.to(in.device);
+    }
+  }
+  torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& lengths) const override {
+    const std::int64_t rows = hidden.size(0);
+    torch::Tensor last = lengths.defined()
+                             ? hidden.index({torch::arange(rows, lengths.options()), lengths.to(hidden.device()) - 1})
+                             : hidden.select(1, -1);
+    return torch::linear(last, score_);
+  }
+  NamedTensors own_parameters() const override { return {{"score.weight", score_}}; }
+  bool replaces(const std::string& name) const override { return name == "lm_head.weight" || name == "score.weight"; }
+  std::int64_t num_labels() const override { return score_.size(0); }
+  bool regression() const override { return regression_; }
+
+ private:
+  torch::Tensor score_;
+  bool regression_;
+};
+
+using HeadMaker = std::unique_ptr<CausalLmHead> (*)(const HeadInputs&);
 
 struct HeadRow {
   const char* task;
@@ -29,8 +74,15 @@ struct HeadRow {
 
 const std::vector<HeadRow>& heads() {
   static const std::vector<HeadRow> rows{
-      {"lm", [](const CausalLmConfig& c, WeightLookup w) -> std::unique_ptr<CausalLmHead> {
-         return std::make_unique<LmHead>(c, std::move(w));
+      {"lm", [](const HeadInputs& in) -> std::unique_ptr<CausalLmHead> { return std::make_unique<LmHead>(in); }},
+      {"classification",
+       [](const HeadInputs& in) -> std::unique_ptr<CausalLmHead> {
+         return std::make_unique<SequenceClassifierHead>(in, false);
+       }},
+      // Hugging Face's regression: num_labels 1, MSE on the one output.
+      {"regression",
+       [](const HeadInputs& in) -> std::unique_ptr<CausalLmHead> {
+         return std::make_unique<SequenceClassifierHead>(in, true);
        }},
   };
   return rows;
@@ -44,10 +96,9 @@ std::vector<std::string> causal_lm_head_tasks() {
   return tasks;
 }
 
-std::unique_ptr<CausalLmHead> make_causal_lm_head(const std::string& task, const CausalLmConfig& config,
-                                                  WeightLookup weight) {
+std::unique_ptr<CausalLmHead> make_causal_lm_head(const std::string& task, const HeadInputs& inputs) {
   for (const HeadRow& row : heads())
-    if (task == row.task) return row.make(config, std::move(weight));
+    if (task == row.task) return row.make(inputs);
   throw InputError("a causal_lm has no head for data.task = \"" + task + "\" (it has: " +
                        join(causal_lm_head_tasks(), ", ") + ")",
                    "data.task");

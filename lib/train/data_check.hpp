@@ -22,6 +22,9 @@ struct DataCounts {
   // JSON lines (data.kind = "jsonl"): the tokenized cache's name in
   // <sweep.dir>/data/, which rank 0 made and every rank maps.
   char data_cache[40] = {};
+  // A sequence classifier's rows of token ids: what pads them (and its
+  // export's config.json's pad_token_id).
+  std::int64_t pad_id = 0;
 };
 
 struct DataShape : DataCounts {

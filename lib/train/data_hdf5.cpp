@@ -112,25 +112,6 @@ int check_labels(const DataFile& data) {
   return static_cast<int>(*hi + 1);
 }
 
-// The metrics a task reports for two classes but not for this many (val.auc,
-// val.precision, val.recall) cannot be ranked by or bounded.
-void check_two_class_metrics(const SweepSpec& spec, int classes) {
-  const std::vector<std::string> two = metric_names("classification", 2);
-  const std::vector<std::string> these = metric_names("classification", classes);
-  const auto two_class_only = [&](const std::string& metric) {
-    return std::find(two.begin(), two.end(), metric) != two.end() &&
-           std::find(these.begin(), these.end(), metric) == these.end();
-  };
-  const std::string& metric = spec.string("sweep.metric");
-  if (two_class_only(metric))
-    throw input_error_at(spec.pos("sweep.metric"),
-                         "sweep.metric " + metric + " needs two classes; the data has " + std::to_string(classes));
-  for (const Constraint& c : spec.constraints)
-    if (two_class_only(c.metric))
-      throw input_error_at(c.pos, "sweep.constraints: " + c.metric + " needs two classes; the data has " +
-                                      std::to_string(classes));
-}
-
 // val.auc ranks the validation rows of one class against the other's: with
 // one class there, it is NaN for every trial, and no trial can be ranked.
 void warn_single_class_validation(const SweepSpec& spec, const DataFile& data, DataShape& shape) {

@@ -1,15 +1,19 @@
 // data.kind = "jsonl": JSON lines (text/jsonl_examples.hpp gives the formats
 // and rules) tokenized by the model's tokenizer into the sweep's cache
 // (train/jsonl_cache.hpp), then trained as SFT rows are: each row cut to
-// model.seq_len, the untrained tokens (prompt, padding) labelled -100.
+// model.seq_len, the untrained tokens (prompt, padding) labelled -100. With
+// data.task "classification" or "regression", {"text", "label"} lines are a
+// sequence classifier's labelled rows (train/labelled_rows.hpp).
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
 
 #include "core/mapped_file.hpp"
+#include "core/text.hpp"
 #include "train/data_source.hpp"
 #include "train/dataset.hpp"
 #include "train/jsonl_cache.hpp"
+#include "train/labelled_rows.hpp"
 #include "train/token_data.hpp"
 
 namespace trawl {
@@ -52,6 +56,28 @@ SftSplit padded_rows(const MappedSplit& split, std::int64_t width) {
   return SftSplit{ids, next_token_targets(labels)};
 }
 
+// The rows padded with `pad_id` to the longest (at most `seq_len`), with
+// their lengths and labels.
+LabelledRows labelled_rows(const MappedSplit& split, const std::string& dir, const std::string& name,
+                           std::int64_t seq_len, std::int64_t pad_id, bool classes) {
+  const std::int64_t rows = split.rows();
+  std::int64_t width = 1;
+  for (std::int64_t r = 0; r < rows; ++r) width = std::max(width, std::min(split.length(r), seq_len));
+  torch::Tensor ids = torch::full({rows, width}, pad_id, torch::kLong);
+  torch::Tensor lengths = torch::empty({rows}, torch::kLong);
+  const auto* all_ids = reinterpret_cast<const std::int32_t*>(split.ids.data());
+  auto id_rows = ids.accessor<std::int64_t, 2>();
+  auto length_of = lengths.accessor<std::int64_t, 1>();
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const std::int64_t first = split.offset(r), n = std::min(split.length(r), width);
+    for (std::int64_t t = 0; t < n; ++t) id_rows[r][t] = all_ids[first + t];
+    length_of[r] = std::max<std::int64_t>(n, 1);  // an empty text: the pad token stands for it
+  }
+  const MappedFile labels(dir + "/" + name + ".row_labels", "tokenized data");
+  torch::Tensor values = torch::from_blob(const_cast<std::uint8_t*>(labels.data()), {rows}, torch::kDouble).clone();
+  return LabelledRows{ids, lengths, classes ? values.to(torch::kLong) : values.to(torch::kFloat)};
+}
+
 class JsonlData : public LoadedData {
  public:
   JsonlData(const JsonlCache& cache, std::int64_t seq_len) {
@@ -71,10 +97,13 @@ class JsonlData : public LoadedData {
 };
 
 // "data/train.jsonl (train): 1000 examples, 52311 tokens (40000 trained), 3 cut to 512, longest 800"
-std::string file_line(const JsonlFileSummary& f, std::int64_t cut, std::int64_t seq_len) {
+// (a classifier's rows: "..., 52311 tokens, largest label 1, ...")
+std::string file_line(const JsonlFileSummary& f, std::int64_t cut, std::int64_t seq_len, bool labelled) {
+  const std::string what = labelled ? ", largest label " + format_double(f.largest_label)
+                                    : " (" + std::to_string(f.trained) + " trained)";
   return f.file + " (" + f.split + "): " + std::to_string(f.examples) + " examples, " + std::to_string(f.tokens) +
-         " tokens (" + std::to_string(f.trained) + " trained), " + std::to_string(cut) + " cut to model.seq_len " +
-         std::to_string(seq_len) + ", longest " + std::to_string(f.longest);
+         " tokens" + what + ", " + std::to_string(cut) + " cut to model.seq_len " + std::to_string(seq_len) +
+         ", longest " + std::to_string(f.longest);
 }
 
 class JsonlSource : public DataSource {
@@ -93,13 +122,20 @@ class JsonlSource : public DataSource {
         if (f.split != split) continue;
         std::int64_t cut = 0;
         for (std::int64_t r = f.first_row; r < f.first_row + f.examples; ++r) cut += mapped.length(r) > shape.seq_len;
-        shape.details.push_back(file_line(f, cut, shape.seq_len));
+        shape.details.push_back(file_line(f, cut, shape.seq_len, rows_are_labelled(spec)));
         (f.split == "train" ? shape.train_rows : shape.val_rows) += f.examples;
         if (f.split == "train") trained_train += f.trained;
       }
     }
-    if (trained_train == 0)
+    if (rows_are_labelled(spec)) {
+      double largest = 0;
+      for (const auto& f : cache.files)
+        if (f.split == "train") largest = std::max(largest, f.largest_label);
+      set_label_shape(spec, shape, static_cast<std::int64_t>(largest), "data.train_file");
+      shape.pad_id = classifier_pad_id(spec);
+    } else if (trained_train == 0) {
       throw input_error_at(spec.pos("data.train_file"), "data.train_file: no token is trained (every row is prompt)");
+    }
     return shape;
   }
   std::string summary(const DataShape& data) const override {
@@ -107,7 +143,13 @@ class JsonlSource : public DataSource {
            " val examples of JSON lines, tokenized in data/" + std::string(data.data_cache);
   }
   std::shared_ptr<LoadedData> load(const SweepSpec& spec, const DataCounts& counts) const override {
-    return std::make_shared<JsonlData>(open_jsonl_cache(spec, counts.data_cache), largest_seq_len(spec));
+    const JsonlCache cache = open_jsonl_cache(spec, counts.data_cache);
+    if (!rows_are_labelled(spec)) return std::make_shared<JsonlData>(cache, largest_seq_len(spec));
+    auto split = [&](const char* name) {
+      return labelled_rows(MappedSplit(cache.dir, name), cache.dir, name, largest_seq_len(spec), counts.pad_id,
+                           labels_are_classes(spec));
+    };
+    return std::make_shared<LabelledRowsData>(split("train"), split("val"));
   }
 };
 

@@ -1,12 +1,16 @@
 // data.kind = "sft": one example per row of an HDF5 file's input_ids, the
 // targets its labels shifted by one (-100: not trained on); rows longer than
-// model.seq_len are cut to it (train/token_data.hpp).
+// model.seq_len are cut to it (train/token_data.hpp). With data.task
+// "classification" or "regression" the file holds a sequence classifier's
+// rows instead: input_ids, lengths and one label per row
+// (train/labelled_rows.hpp).
 #include <algorithm>
 #include <filesystem>
 
 #include "h5/io.hpp"
 #include "train/data_source.hpp"
 #include "train/dataset.hpp"
+#include "train/labelled_rows.hpp"
 #include "train/token_data.hpp"
 
 namespace trawl {
@@ -61,11 +65,12 @@ class SftSource : public DataSource {
  public:
   DataShape inspect(const SweepSpec& spec) const override {
     const CausalLmConfig config = model_config(spec);
-    DataShape shape;
-    shape.outputs = config.vocab_size;
     const std::string path = spec.resolve_path(spec.string("data.path"));
     if (!std::filesystem::is_regular_file(path) || H5Fis_hdf5(path.c_str()) <= 0)
       throw input_error_at(spec.pos("data.path"), "data.path: not an HDF5 file: " + path);
+    if (rows_are_labelled(spec)) return inspect_labelled(spec, config, path);
+    DataShape shape;
+    shape.outputs = config.vocab_size;
     for (const char* split : {"train", "val"}) {
       try {
         const SftSplit data = read_sft_split(path, split);
@@ -78,10 +83,37 @@ class SftSource : public DataSource {
     return shape;
   }
   std::string summary(const DataShape& data) const override {
-    return std::to_string(data.train_rows) + " train / " + std::to_string(data.val_rows) + " val rows of token ids";
+    return std::to_string(data.train_rows) + " train / " + std::to_string(data.val_rows) + " val rows of token ids" +
+           (data.classes ? ", " + std::to_string(data.classes) + " classes" : "");
   }
-  std::shared_ptr<LoadedData> load(const SweepSpec& spec, const DataCounts&) const override {
-    return std::make_shared<SftData>(spec.resolve_path(spec.string("data.path")));
+  std::shared_ptr<LoadedData> load(const SweepSpec& spec, const DataCounts& counts) const override {
+    const std::string path = spec.resolve_path(spec.string("data.path"));
+    if (!rows_are_labelled(spec)) return std::make_shared<SftData>(path);
+    auto split = [&](const char* name) {
+      return labelled_rows_for_training(read_labelled_rows_h5(path, name), counts.pad_id, labels_are_classes(spec));
+    };
+    return std::make_shared<LabelledRowsData>(split("train"), split("val"));
+  }
+
+ private:
+  // A classifier's rows: validation labels must be classes the training
+  // labels hold (as for JSON lines).
+  static DataShape inspect_labelled(const SweepSpec& spec, const CausalLmConfig& config, const std::string& path) {
+    DataShape shape;
+    const bool classes = labels_are_classes(spec);
+    try {
+      const RawLabelledRows train = read_labelled_rows_h5(path, "train");
+      const double largest = check_labelled_rows(train, path, "train", config.vocab_size, classes, 0);
+      set_label_shape(spec, shape, static_cast<std::int64_t>(largest), "data.path");
+      const RawLabelledRows val = read_labelled_rows_h5(path, "val");
+      check_labelled_rows(val, path, "val", config.vocab_size, classes, shape.classes);
+      shape.train_rows = train.rows.input_ids.size(0);
+      shape.val_rows = val.rows.input_ids.size(0);
+    } catch (const InputError& e) {
+      throw e.at(spec.pos("data.path"));
+    }
+    shape.pad_id = classifier_pad_id(spec);
+    return shape;
   }
 };
 

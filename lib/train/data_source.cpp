@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/error.hpp"
+#include "spec/metrics.hpp"
 #include "train/dataset.hpp"
 
 namespace trawl {
@@ -21,6 +22,25 @@ const DataSource& data_source(const std::string& kind) {
   const auto found = sources.find(kind);
   if (found == sources.end()) throw Error("no data source '" + kind + "' is registered (lib/train/data_source.cpp)");
   return *found->second;
+}
+
+// The metrics a task reports for two classes but not for this many (val.auc,
+// val.precision, val.recall) cannot be ranked by or bounded.
+void check_two_class_metrics(const SweepSpec& spec, int classes) {
+  const std::vector<std::string> two = metric_names("classification", 2);
+  const std::vector<std::string> these = metric_names("classification", classes);
+  const auto two_class_only = [&](const std::string& metric) {
+    return std::find(two.begin(), two.end(), metric) != two.end() &&
+           std::find(these.begin(), these.end(), metric) == these.end();
+  };
+  const std::string& metric = spec.string("sweep.metric");
+  if (two_class_only(metric))
+    throw input_error_at(spec.pos("sweep.metric"),
+                         "sweep.metric " + metric + " needs two classes; the data has " + std::to_string(classes));
+  for (const Constraint& c : spec.constraints)
+    if (two_class_only(c.metric))
+      throw input_error_at(c.pos, "sweep.constraints: " + c.metric + " needs two classes; the data has " +
+                                      std::to_string(classes));
 }
 
 std::int64_t largest_seq_len(const SweepSpec& spec) {

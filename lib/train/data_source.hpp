@@ -38,6 +38,11 @@ const DataSource& data_source(const std::string& kind);
 // data is checked against.
 CausalLmConfig model_config(const SweepSpec& spec);
 
+// The metrics a task reports for two classes but not for this many (val.auc,
+// val.precision, val.recall) cannot be ranked by or bounded: InputError at
+// sweep.metric or the constraint.
+void check_two_class_metrics(const SweepSpec& spec, int classes);
+
 // The sweep's longest model.seq_len: the longest examples it needs.
 std::int64_t largest_seq_len(const SweepSpec& spec);
 

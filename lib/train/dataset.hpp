@@ -15,6 +15,9 @@ namespace trawl {
 
 struct Batch {
   torch::Tensor x, y;
+  // Rows of token ids padded on the right: each row's length (int64
+  // [batch]); undefined when every row is whole.
+  torch::Tensor lengths = {};
 };
 
 // int64 [first, last): example indices.

@@ -18,7 +18,7 @@ std::map<std::string, double> evaluate(const EvalTask& task, Model& model, const
   std::unique_ptr<ShardMetrics> sums = task.metrics->shard(task.classes);
   for (std::int64_t first = begin; first < end; first += batch) {
     Batch b = view.val(first, std::min(end, first + batch));
-    sums->add(model.forward(b.x.to(task.device)).to(torch::kFloat), b.y.to(task.device));
+    sums->add(forward_batch(model, b, task.device).to(torch::kFloat), b.y.to(task.device));
   }
   model.train(true);
   return sums->reduce(task.group);

@@ -15,14 +15,23 @@ namespace trawl {
 
 namespace {
 
-// The first `rows` validation inputs, from the start again when there are fewer.
-torch::Tensor first_inputs(const DataView& view, std::int64_t rows, torch::Device device) {
+// The first `rows` validation inputs (as training pads them), from the start
+// again when there are fewer.
+Batch first_inputs(const DataView& view, std::int64_t rows) {
   const std::int64_t n = view.val_examples();
   if (n < 1) throw Error("inference timing needs validation examples; the validation split is empty");
-  std::vector<torch::Tensor> parts;
+  std::vector<Batch> parts;
   for (std::int64_t have = 0; have < rows; have += std::min(n, rows - have))
-    parts.push_back(view.val(0, std::min(n, rows - have)).x);
-  return torch::cat(parts).to(device);
+    parts.push_back(view.val(0, std::min(n, rows - have)));
+  if (parts.size() == 1) return parts.front();
+  std::vector<torch::Tensor> x, lengths;
+  std::int64_t width = 0;
+  for (const Batch& b : parts) width = std::max(width, b.x.size(1));
+  for (const Batch& b : parts) {
+    x.push_back(torch::constant_pad_nd(b.x, {0, width - b.x.size(1)}));
+    if (b.lengths.defined()) lengths.push_back(b.lengths);
+  }
+  return Batch{torch::cat(x), {}, lengths.empty() ? torch::Tensor() : torch::cat(lengths)};
 }
 
 // A CUDA forward returns before its kernels finish: wait for them.
@@ -30,14 +39,14 @@ void synchronize(torch::Device device) {
   if (device.is_cuda()) torch::cuda::synchronize(device.index());
 }
 
-std::vector<double> forward_milliseconds(Model& model, const torch::Tensor& inputs, const InferSettings& settings,
+std::vector<double> forward_milliseconds(Model& model, const Batch& inputs, const InferSettings& settings,
                                          torch::Device device) {
-  for (std::int64_t i = 0; i < settings.warmup; ++i) model.forward(inputs);
+  for (std::int64_t i = 0; i < settings.warmup; ++i) forward_batch(model, inputs, device);
   synchronize(device);
   std::vector<double> times;
   for (std::int64_t i = 0; i < settings.iterations; ++i) {
     const auto start = std::chrono::steady_clock::now();
-    model.forward(inputs);
+    forward_batch(model, inputs, device);
     synchronize(device);
     times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
@@ -56,7 +65,7 @@ std::map<std::string, double> time_inference(Model& model, const DataView& view,
   if (settings.batch_size > 0) timed.emplace_back(settings.batch_size, "");
   std::map<std::string, double> metrics;
   for (const auto& [b, suffix] : timed) {
-    const std::vector<double> ms = forward_milliseconds(model, first_inputs(view, b, device), settings, device);
+    const std::vector<double> ms = forward_milliseconds(model, first_inputs(view, b), settings, device);
     const double total_seconds = std::accumulate(ms.begin(), ms.end(), 0.0) / 1000;
     const double items = static_cast<double>(b * view.tokens_per_example()) * static_cast<double>(ms.size());
     metrics["infer.latency_ms" + suffix] = quantile(ms, 0.5);

@@ -14,6 +14,7 @@
 #include "core/file_glob.hpp"
 #include "core/hash.hpp"
 #include "text/jsonl_file.hpp"
+#include "train/labelled_rows.hpp"
 
 namespace trawl {
 
@@ -21,7 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* cache_format = "trawl-jsonl-cache-1";
+constexpr const char* cache_format = "trawl-jsonl-cache-2";
 
 struct Split {
   const char* name;
@@ -44,9 +45,11 @@ std::vector<Split> splits_of(const SweepSpec& spec) {
   return splits;
 }
 
-std::string cache_name(const std::string& tokenizer, const std::vector<Split>& splits) {
+// data.task is part of the name: the lines were checked against its rules.
+std::string cache_name(const std::string& tokenizer, const std::vector<Split>& splits, const std::string& task) {
   StableHash hash;
   hash.add_field(cache_format);
+  hash.add_field(task);
   for (const char* name : {"tokenizer.json", "tokenizer_config.json"}) {
     const fs::path file = fs::path(tokenizer) / name;
     hash.add_field(name);
@@ -66,12 +69,14 @@ class SplitWriter {
   SplitWriter(const fs::path& dir, const std::string& split)
       : ids_((dir / (split + ".input_ids")).string()),
         labels_((dir / (split + ".labels")).string()),
-        offsets_((dir / (split + ".offsets")).string()) {
+        offsets_((dir / (split + ".offsets")).string()),
+        row_labels_((dir / (split + ".row_labels")).string()) {
     offset_buffer_.push_back(0);
   }
   void add(const TokenizedExample& e) {
     id_buffer_.insert(id_buffer_.end(), e.input_ids.begin(), e.input_ids.end());
     label_buffer_.insert(label_buffer_.end(), e.labels.begin(), e.labels.end());
+    if (e.label) row_label_buffer_.push_back(e.label->value);
     end_ += static_cast<std::int64_t>(e.input_ids.size());
     offset_buffer_.push_back(end_);
     ++rows_;
@@ -83,6 +88,7 @@ class SplitWriter {
     ids_.commit();
     labels_.commit();
     offsets_.commit();
+    row_labels_.commit();
   }
 
  private:
@@ -90,43 +96,88 @@ class SplitWriter {
     ids_.write(id_buffer_.data(), id_buffer_.size() * sizeof(std::int32_t));
     labels_.write(label_buffer_.data(), label_buffer_.size() * sizeof(std::int32_t));
     offsets_.write(offset_buffer_.data(), offset_buffer_.size() * sizeof(std::int64_t));
+    row_labels_.write(row_label_buffer_.data(), row_label_buffer_.size() * sizeof(double));
     id_buffer_.clear();
     label_buffer_.clear();
     offset_buffer_.clear();
+    row_label_buffer_.clear();
   }
 
-  DurableFile ids_, labels_, offsets_;
+  DurableFile ids_, labels_, offsets_, row_labels_;
   std::vector<std::int32_t> id_buffer_, label_buffer_;
   std::vector<std::int64_t> offset_buffer_;
+  std::vector<double> row_label_buffer_;
   std::int64_t end_ = 0, rows_ = 0;
 };
 
 nlohmann::json summary_json(const JsonlFileSummary& s) {
-  return {{"split", s.split},        {"file", s.file},       {"first_row", s.first_row}, {"examples", s.examples},
-          {"tokens", s.tokens},      {"trained", s.trained}, {"longest", s.longest}};
+  return {{"split", s.split},     {"file", s.file},       {"first_row", s.first_row},
+          {"examples", s.examples}, {"tokens", s.tokens},   {"trained", s.trained},
+          {"longest", s.longest},   {"largest_label", s.largest_label}};
 }
+
+// What each line must be: token ids inside the model's vocabulary; labelled
+// rows for a classifier, unlabelled ones for a language model; class ids
+// that the training labels have (validation is read after training).
+class RowRules {
+ public:
+  RowRules(const SweepSpec& spec, std::int64_t vocab_size)
+      : task_(spec.string("data.task")),
+        language_model_(!rows_are_labelled(spec)),
+        classes_task_(labels_are_classes(spec)),
+        vocab_size_(vocab_size) {}
+  void check(const TokenizedExample& e, const std::string& file, std::int64_t line) {
+    const auto fail = [&](const std::string& why) {
+      throw input_error_at(SourcePos{file, static_cast<int>(line), 1}, why);
+    };
+    for (std::int32_t id : e.input_ids)
+      if (id >= vocab_size_)
+        fail("token id " + std::to_string(id) + " is outside the model's vocabulary (vocab_size " +
+             std::to_string(vocab_size_) + "): the tokenizer does not match the model");
+    if (language_model_ && e.label)
+      fail("a {\"text\": ..., \"label\": ...} line is a classifier's row: set data.task = \"classification\" (or "
+           "\"regression\") to train on it");
+    if (!language_model_ && !e.label)
+      fail("data.task = \"" + task_ + "\" reads {\"text\": ..., \"label\": ...} lines; this line has no \"label\"");
+    if (!e.label) return;
+    const std::string problem = label_problem(e.label->value, e.label->integer, classes_task_, classes_);
+    if (!problem.empty()) fail(problem);
+    largest_ = std::max(largest_, e.label->value);
+  }
+  // Training is read: validation labels must be its classes.
+  void end_of_training() {
+    if (classes_task_) classes_ = static_cast<std::int64_t>(largest_) + 1;
+  }
+  double largest() const { return largest_; }
+
+ private:
+  std::string task_;
+  bool language_model_, classes_task_;
+  std::int64_t vocab_size_, classes_ = 0;
+  double largest_ = 0;
+};
 
 // Tokenizes every file into `dir` (which must not exist).
 std::vector<JsonlFileSummary> write_cache(const fs::path& dir, const Tokenizer& tokenizer,
-                                          const std::vector<Split>& splits, std::int64_t vocab_size) {
+                                          const std::vector<Split>& splits, RowRules rules) {
   fs::create_directories(dir);
   std::vector<JsonlFileSummary> summaries;
   for (const Split& split : splits) {
     SplitWriter writer(dir, split.name);
     for (const std::string& file : split.files) {
       const std::int64_t first_row = writer.rows();
+      RowRules file_rules = rules;  // the file's own largest label, with the split's rules
       const JsonlFileStats stats =
           tokenize_jsonl_file(tokenizer, file, 0, [&](const TokenizedExample& e, std::int64_t line) {
-            for (std::int32_t id : e.input_ids)
-              if (id >= vocab_size)
-                throw input_error_at(SourcePos{file, static_cast<int>(line), 1},
-                                     "token id " + std::to_string(id) + " is outside the model's vocabulary (vocab_size " +
-                                         std::to_string(vocab_size) + "): the tokenizer does not match the model");
+            file_rules.check(e, file, line);
             writer.add(e);
           });
-      summaries.push_back({split.name, file, first_row, stats.examples, stats.tokens, stats.trained, stats.longest});
+      summaries.push_back({split.name, file, first_row, stats.examples, stats.tokens, stats.trained, stats.longest,
+                           file_rules.largest()});
+      if (file_rules.largest() > rules.largest()) rules = file_rules;
     }
     writer.commit();
+    rules.end_of_training();
   }
   nlohmann::json files = nlohmann::json::array();
   for (const auto& s : summaries) files.push_back(summary_json(s));
@@ -141,7 +192,8 @@ std::vector<JsonlFileSummary> read_summaries(const fs::path& dir) {
     throw Error("the tokenized data in " + dir.string() + " is damaged: remove the folder and run again");
   std::vector<JsonlFileSummary> out;
   for (const auto& f : stats["files"])
-    out.push_back({f["split"], f["file"], f["first_row"], f["examples"], f["tokens"], f["trained"], f["longest"]});
+    out.push_back({f["split"], f["file"], f["first_row"], f["examples"], f["tokens"], f["trained"], f["longest"],
+                   f["largest_label"]});
   return out;
 }
 
@@ -156,7 +208,7 @@ JsonlCache ensure_jsonl_cache(const SweepSpec& spec, std::int64_t vocab_size) {
   const std::string tokenizer_key = spec.string("data.tokenizer").empty() ? "model.path" : "data.tokenizer";
   const std::vector<Split> splits = splits_of(spec);
   const std::string tokenizer_path = tokenizer_dir(spec);
-  const std::string name = cache_name(tokenizer_path, splits);
+  const std::string name = cache_name(tokenizer_path, splits, spec.string("data.task"));
   const fs::path dir = fs::path(spec.results_dir()) / "data" / name;
   if (fs::exists(dir / "stats.json")) return JsonlCache{name, dir.string(), read_summaries(dir)};
   auto tokenizer = [&] {
@@ -171,7 +223,7 @@ JsonlCache ensure_jsonl_cache(const SweepSpec& spec, std::int64_t vocab_size) {
   const fs::path partial = dir.string() + ".partial-" + host_name() + "-" + std::to_string(::getpid());
   fs::remove_all(partial);
   try {
-    write_cache(partial, tokenizer, splits, vocab_size);
+    write_cache(partial, tokenizer, splits, RowRules(spec, vocab_size));
   } catch (...) {
     std::error_code ignored;
     fs::remove_all(partial, ignored);

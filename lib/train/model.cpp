@@ -32,6 +32,13 @@ torch::Tensor Model::forward_cached(const torch::Tensor&, KvCache&) {
   throw InputError("only a language model (model.kind = \"gpt\" or \"causal_lm\") reads token by token");
 }
 
+torch::Tensor Model::forward_padded(const torch::Tensor& ids, const torch::Tensor&) { return forward(ids); }
+
+torch::Tensor forward_batch(Model& model, const Batch& batch, torch::Device device) {
+  if (!batch.lengths.defined()) return model.forward(batch.x.to(device));
+  return model.forward_padded(batch.x.to(device), batch.lengths.to(device));
+}
+
 std::unique_ptr<Model> make_model(const TrialSettings& t, const DataShape& shape, const BuildContext& build) {
   std::unique_ptr<Model> model = model_builder(t.model.kind).build(t, shape, build);
   if (!build.device.is_meta()) model->to(build.device);

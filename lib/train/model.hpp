@@ -13,6 +13,7 @@
 #include "checkpoint/train_state.hpp"
 #include "grid/trial_settings.hpp"
 #include "train/data_check.hpp"
+#include "train/dataset.hpp"
 
 namespace trawl {
 
@@ -39,6 +40,10 @@ class Model {
  public:
   virtual ~Model() = default;
   virtual torch::Tensor forward(const torch::Tensor& input) = 0;
+  // Rows of token ids padded on the right, each `lengths` (int64 [batch])
+  // long: what a sequence classifier reads at each row's last real token.
+  // Other models read every position, as forward.
+  virtual torch::Tensor forward_padded(const torch::Tensor& ids, const torch::Tensor& lengths);
   // A language model's logits for `ids` [batch, new tokens] read after the
   // cache's tokens, which the cache then holds too (cache.length grows).
   // Other models throw InputError.
@@ -52,6 +57,10 @@ class Model {
   // adapter or a Hugging Face model beside it. Returns what it wrote.
   virtual std::string save_final(const std::string& path);
 };
+
+// The model's outputs for a batch's inputs on `device` (its rows' lengths
+// too, when the data has them).
+torch::Tensor forward_batch(Model& model, const Batch& batch, torch::Device device);
 
 class CausalLmBases;
 

@@ -95,11 +95,12 @@ class CausalLmBuilder : public ModelBuilder {
  public:
   bool checked_before_run() const override { return true; }
   std::int64_t vocab_size(const SweepSpec& spec) const override { return model_config(spec).vocab_size; }
-  std::unique_ptr<Model> build(const TrialSettings& t, const DataShape&, const BuildContext& b) const override {
+  std::unique_ptr<Model> build(const TrialSettings& t, const DataShape& shape, const BuildContext& b) const override {
     const ModelSettings& m = t.model;
     auto base = b.bases ? b.bases->get(m.path, b.device) : load_causal_lm_base(m.path, b.device);
     return make_causal_lm(base, CausalLmOptions{m.seq_len, m.lora_rank, m.lora_alpha, m.lora_dropout, m.lora_targets,
-                                                t.train.activation_checkpointing, t.data.task});
+                                                t.train.activation_checkpointing, t.data.task, shape.outputs,
+                                                shape.pad_id});
   }
 };
 

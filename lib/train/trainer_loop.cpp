@@ -43,7 +43,7 @@ bool Trainer::Impl::step(TrialRun& run) const {
     torch::Tensor loss;
     {
       AutocastGuard autocast(run.bf16);
-      loss = task.metrics->loss_sum(run.model->forward(b.x.to(task.device)).to(torch::kFloat), b.y.to(task.device),
+      loss = task.metrics->loss_sum(forward_batch(*run.model, b, task.device).to(torch::kFloat), b.y.to(task.device),
                                     t.label_smoothing);
     }
     (loss * scale).backward();

@@ -70,7 +70,7 @@ QWEN2 = {
 def expected_shapes(c):
     h, d = c["hidden_size"], c.get("head_dim") or c["hidden_size"] // c["num_attention_heads"]
     q, kv, i = c["num_attention_heads"] * d, c["num_key_value_heads"] * d, c["intermediate_size"]
-    qwen = c["architectures"][0] == "Qwen2ForCausalLM"
+    qwen = c["architectures"][0].startswith("Qwen2")
     shapes = {"model.embed_tokens.weight": (c["vocab_size"], h)}
     for layer in range(c["num_hidden_layers"]):
         p = f"model.layers.{layer}."
@@ -83,9 +83,22 @@ def expected_shapes(c):
         for name, o, n in [("gate_proj", i, h), ("up_proj", i, h), ("down_proj", h, i)]:
             shapes[p + f"mlp.{name}.weight"] = (o, n)
     shapes["model.norm.weight"] = (h,)
-    if not c.get("tie_word_embeddings"):
+    if c["architectures"][0].endswith("ForSequenceClassification"):
+        shapes["score.weight"] = (c["num_labels"], h)
+    elif not c.get("tie_word_embeddings"):
         shapes["lm_head.weight"] = (c["vocab_size"], h)
     return shapes
+
+
+def classifier_config(config, num_labels=2, pad_token_id=0):
+    """A *ForSequenceClassification config.json of the same decoder."""
+    arch = config["architectures"][0].replace("ForCausalLM", "ForSequenceClassification")
+    out = {**config, "architectures": [arch], "num_labels": num_labels,
+           "id2label": {str(i): f"LABEL_{i}" for i in range(num_labels)},
+           "label2id": {f"LABEL_{i}": i for i in range(num_labels)}}
+    if pad_token_id is not None:
+        out["pad_token_id"] = pad_token_id
+    return out
 
 
 def make_model_dir(path, config, seed=0, shards=1):
@@ -134,8 +147,28 @@ def write_sft(path, rows_train, rows_val, seq, vocab, seed=0):
             f[f"{split}/input_ids"], f[f"{split}/labels"] = ids, labels
 
 
+def write_labelled_rows(path, rows_train, rows_val, seq, vocab, pad, classes=2, seed=0):
+    """A classifier's HDF5 rows: uneven lengths, pad after them, a label per
+    row that depends on the first token (so there is something to learn)."""
+    rng = np.random.RandomState(seed)
+    out = {}
+    with h5py.File(path, "w") as f:
+        for split, n in [("train", rows_train), ("val", rows_val)]:
+            ids = rng.randint(1, vocab, size=(n, seq)).astype(np.int32)
+            lengths = rng.randint(2, seq + 1, size=n).astype(np.int32)
+            for r in range(n):
+                ids[r, lengths[r]:] = pad
+            labels = (ids[:, 0] % classes) if classes else (ids[:, 0] / vocab).astype(np.float32)
+            f[f"{split}/input_ids"], f[f"{split}/lengths"], f[f"{split}/labels"] = ids, lengths, labels
+            out[split] = (torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(lengths.astype(np.int64)),
+                          torch.from_numpy(labels))
+    return out
+
+
 class Reference:
-    """HF Llama/Qwen2 forward (eager attention) with optional PEFT LoRA."""
+    """HF Llama/Qwen2 forward (eager attention) with optional PEFT LoRA; a
+    *ForSequenceClassification checkpoint (score.weight) also classifies,
+    its score trained beside LoRA as PEFT's modules_to_save is."""
 
     def __init__(self, config, weights, lora_rank=0, lora_alpha=16.0, targets=None):
         self.c, self.w = config, {k: v.clone().float() for k, v in weights.items()}
@@ -158,7 +191,8 @@ class Reference:
 
     def parameters(self):
         if self.rank:
-            return [t for pair in self.lora.values() for t in pair]
+            score = [self.w["score.weight"].requires_grad_()] if "score.weight" in self.w else []
+            return [t for pair in self.lora.values() for t in pair] + score
         return list(self.w.values())
 
     def linear(self, x, name):
@@ -187,6 +221,25 @@ class Reference:
         return torch.where(medium, smoothed, llama)
 
     def forward(self, ids):
+        x = self.hidden(ids)
+        head = self.w["model.embed_tokens.weight"] if self.c.get("tie_word_embeddings") else self.w["lm_head.weight"]
+        return x @ head.t()
+
+    def classify(self, ids, lengths):
+        """LlamaForSequenceClassification / Qwen2ForSequenceClassification:
+        score applied to the final hidden state at each row's last real
+        token (HF finds it as the last non-pad token; rows here hold no pad
+        before their length, so both rules pick the same position)."""
+        x = self.hidden(ids)
+        return x[torch.arange(ids.shape[0]), lengths - 1] @ self.w["score.weight"].t()
+
+    def classifier_loss_sum(self, ids, lengths, labels):
+        logits = self.classify(ids, lengths)
+        if labels.dtype.is_floating_point:  # regression: num_labels 1, MSE
+            return torch.nn.functional.mse_loss(logits.squeeze(-1), labels.float(), reduction="sum")
+        return torch.nn.functional.cross_entropy(logits, labels.long(), reduction="sum")
+
+    def hidden(self, ids):
         c, d = self.c, self.d
         b, t = ids.shape
         h_, kv = c["num_attention_heads"], c["num_key_value_heads"]
@@ -214,9 +267,7 @@ class Reference:
             m = p + "mlp."
             x = x + self.linear(torch.nn.functional.silu(self.linear(n, m + "gate_proj")) * self.linear(n, m + "up_proj"),
                                 m + "down_proj")
-        x = self.rms(x, "model.norm.weight")
-        head = self.w["model.embed_tokens.weight"] if c.get("tie_word_embeddings") else self.w["lm_head.weight"]
-        return x @ head.t()
+        return self.rms(x, "model.norm.weight")
 
     def loss_sum(self, x, y):
         logits = self.forward(x)

@@ -1,7 +1,8 @@
 """Never lose work: a trial stopped by a signal (or killed outright) and run
 again resumes from its checkpoint and gives the same curve, bit for bit, as
-one never interrupted; for the MLP, the GPT and a LoRA fine-tune of a Hugging
-Face checkpoint, on 1 and 2 ranks per trial."""
+one never interrupted; for the MLP, the GPT, a LoRA fine-tune of a Hugging
+Face checkpoint and a sequence classifier on one (its new score head drawn
+after the seed), on 1 and 2 ranks per trial."""
 import os
 import resource
 import signal
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from conftest import mpirun, repair_if_cut_short, run, write_blobs
-from hf_fixtures import LLAMA, make_model_dir, write_token_shard
+from hf_fixtures import LLAMA, QWEN2, make_model_dir, write_labelled_rows, write_token_shard
 from test_data_parallel import text_data
 
 MLP = """
@@ -115,6 +116,31 @@ eval_at_start = true
 every_steps = 13
 """
 
+CLASSIFIER = """
+[sweep]
+dir = "out"
+ranks_per_trial = {ranks}
+metric = "val.auc"
+[model]
+kind = "causal_lm"
+path = "base"
+seq_len = 12
+lora = {{ rank = 4, dropout = 0.1 }}
+[data]
+kind = "sft"
+path = "rows.h5"
+task = "classification"
+[train]
+steps = 160
+batch_size = 8
+eval_every = 20
+eval_batch_size = 16
+lr = 3e-3
+eval_at_start = true
+[checkpoint]
+every_steps = 13
+"""
+
 
 def make_sweep(d, template, ranks):
     d.mkdir()
@@ -125,6 +151,9 @@ def make_sweep(d, template, ranks):
         rng = np.random.RandomState(0)
         write_token_shard(d / "train.bin", rng.randint(0, LLAMA["vocab_size"], 4000))
         write_token_shard(d / "val.bin", rng.randint(0, LLAMA["vocab_size"], 500))
+    elif template is CLASSIFIER:
+        make_model_dir(d / "base", dict(QWEN2, pad_token_id=0), seed=2)
+        write_labelled_rows(d / "rows.h5", 200, 40, 12, QWEN2["vocab_size"], 0, seed=1)
     else:
         text_data(d)
     (d / "s.toml").write_text(template.format(ranks=ranks))
@@ -138,6 +167,7 @@ def make_sweep(d, template, ranks):
     (GPT, 2, signal.SIGUSR2),
     (LORA, 1, signal.SIGUSR1),
     (LORA, 2, "kill"),
+    (CLASSIFIER, 2, "kill"),
 ])
 def test_stopped_and_resumed_equals_uninterrupted(trawl, tmp_path, template, ranks, how):
     clean, stopped = tmp_path / "clean", tmp_path / "stopped"
@@ -164,7 +194,7 @@ def test_stopped_and_resumed_equals_uninterrupted(trawl, tmp_path, template, ran
     assert "resumed" in kinds
     for metric in want:
         assert np.array_equal(got[metric], want[metric], equal_nan=True), metric
-    if template is LORA:  # a LoRA checkpoint holds the adapters, not the frozen base
+    if template in (LORA, CLASSIFIER):  # a LoRA checkpoint holds the adapters, not the frozen base
         saved = [c.read_bytes() for c in (stopped / "out" / "trials").glob("*/checkpoints/step-*.ckpt")]
         assert saved and all(b"q_proj.lora_A.weight" in b and b"embed_tokens" not in b for b in saved)
 

@@ -29,7 +29,7 @@ TEST_CASE("every data kind and model kind pair is accepted exactly when the mode
       INFO(data.name << " with " << model.name);
       if (model.reads & static_cast<unsigned>(data.examples)) {
         const trawl::SweepSpec spec = parse(sweep_of(data, model));
-        CHECK(spec.string("data.task") == (data.language_model() ? "lm" : "classification"));
+        CHECK(spec.string("data.task") == data.default_task());
         continue;
       }
       const std::string error = parse_error(sweep_of(data, model));
@@ -43,7 +43,8 @@ TEST_CASE("the schema allows exactly the kinds the table has", "[spec]") {
   CHECK(trawl::find_key("data.kind")->choices == trawl::data_kind_names());
   CHECK(trawl::find_key("model.kind")->choices == trawl::model_kind_names());
   CHECK(trawl::find_data_kind("csv") == nullptr);
-  CHECK(trawl::language_model_data_kinds() == "\"text\", \"tokens\", \"sft\" or \"jsonl\"");
+  CHECK(trawl::data_kinds_training("lm") == "\"text\", \"tokens\", \"sft\" or \"jsonl\"");
+  CHECK(trawl::data_kinds_training("classification") == "\"hdf5\", \"sft\" or \"jsonl\"");
   CHECK(trawl::model_kinds_reading(*trawl::find_data_kind("tokens")) == "\"causal_lm\"");
 }
 

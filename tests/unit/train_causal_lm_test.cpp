@@ -106,7 +106,7 @@ TEST_CASE("a causal LM reading token by token with a KV cache gives the logits o
 TEST_CASE("a causal LM carries its task's head from the head registry", "[train]") {
   const std::string dir = tiny_llama("tiny-llama-head");
   auto base = trawl::load_causal_lm_base(dir, torch::kCPU);
-  CHECK(trawl::causal_lm_head_tasks() == std::vector<std::string>{"lm"});
+  CHECK(trawl::causal_lm_head_tasks() == std::vector<std::string>{"lm", "classification", "regression"});
   auto lm = trawl::make_causal_lm(base, {4, 0, 1.0, 0.0, {}, false, "lm"});
   const torch::Tensor ids = torch::tensor({{1, 5, 7, 2}});
   CHECK(lm->forward(ids).sizes() == std::vector<std::int64_t>{1, 4, 16});
@@ -118,10 +118,34 @@ TEST_CASE("a causal LM carries its task's head from the head registry", "[train]
   }
   CHECK(torch::equal(lm->forward(ids), torch::zeros({1, 4, 16})));
   try {
-    trawl::make_causal_lm(base, {4, 0, 1.0, 0.0, {}, false, "classification"});
+    trawl::make_causal_lm(base, {4, 0, 1.0, 0.0, {}, false, "ranking"});
     FAIL("a task without a head was built");
   } catch (const trawl::InputError& e) {
     CHECK(e.key() == "data.task");
-    CHECK_THAT(e.what(), trawl::test::Contains("a causal_lm has no head for data.task = \"classification\""));
+    CHECK_THAT(e.what(), trawl::test::Contains("a causal_lm has no head for data.task = \"ranking\""));
   }
+}
+
+TEST_CASE("a sequence classifier reads each row at its last real token", "[train]") {
+  const std::string dir = tiny_llama("tiny-llama-classifier");
+  auto base = trawl::load_causal_lm_base(dir, torch::kCPU);
+  torch::manual_seed(0);
+  auto classifier = trawl::make_causal_lm(base, {6, 0, 1.0, 0.0, {}, false, "classification", 3, 0});
+  // Row 0 has 2 real tokens, then padding that repeats its own tokens: the
+  // length, not the pad id, says where the row ends.
+  const torch::Tensor ids = torch::tensor({{1, 5, 1, 5}, {3, 4, 9, 2}});
+  const torch::Tensor lengths = torch::tensor({2, 4});
+  const torch::Tensor logits = classifier->forward_padded(ids, lengths);
+  REQUIRE(logits.sizes() == std::vector<std::int64_t>{2, 3});
+  CHECK(torch::allclose(logits[0], classifier->forward_padded(ids.narrow(1, 0, 2).narrow(0, 0, 1), lengths.narrow(0, 0, 1))[0],
+                        1e-5, 1e-6));
+  CHECK(!torch::allclose(logits[0], classifier->forward_padded(ids.narrow(0, 0, 1), torch::tensor({4}))[0]));
+  // A new head: normal(0, initializer_range 0.02), its only weights beside the body's.
+  torch::Tensor score;
+  for (auto& [name, p] : classifier->named_parameters())
+    if (name == "score.weight") score = p;
+  REQUIRE(score.defined());
+  CHECK(score.sizes() == std::vector<std::int64_t>{3, 8});
+  CHECK(score.std().item<double>() < 0.05);
+  for (auto& [name, p] : classifier->named_parameters()) CHECK(name != "lm_head.weight");
 }

