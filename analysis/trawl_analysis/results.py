@@ -87,7 +87,9 @@ class Results:
             rows = []
             for metric in self.metrics:
                 values = f["curves"][metric][:]
-                trial, point = np.nonzero(steps >= 0)
+                # A curve's columns grow as it is written: one measured once
+                # (infer.*) has none, one written at early points only fewer.
+                trial, point = np.nonzero(steps[:, :values.shape[1]] >= 0)
                 frame = pd.DataFrame({"trial": trial, "step": steps[trial, point],
                                       "metric": metric, "value": values[trial, point]})
                 rows.append(frame[np.isfinite(frame["value"])])

@@ -145,6 +145,8 @@ def main():
     p.add_argument("--budget-ms", type=float, default=80.0, help="the latency budget: infer.p99_ms.b1 <= this")
     p.add_argument("--quick", action="store_true", help="a few steps only (the test suite runs this)")
     args = p.parse_args()
+    if os.sep in args.trawl:  # a path: it must hold from the example's folder too
+        args.trawl = os.path.abspath(args.trawl)
     out = pathlib.Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     write_data(out, args.quick)

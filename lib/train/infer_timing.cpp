@@ -15,14 +15,17 @@ namespace trawl {
 
 namespace {
 
-// The first `rows` validation inputs (as training pads them), from the start
-// again when there are fewer.
-Batch first_inputs(const DataView& view, std::int64_t rows) {
+// `rows` validation inputs from row `first` on (as evaluation pads them),
+// from the start again at the end of the split.
+Batch inputs_from(const DataView& view, std::int64_t first, std::int64_t rows) {
   const std::int64_t n = view.val_examples();
   if (n < 1) throw Error("inference timing needs validation examples; the validation split is empty");
   std::vector<Batch> parts;
-  for (std::int64_t have = 0; have < rows; have += std::min(n, rows - have))
-    parts.push_back(view.val(0, std::min(n, rows - have)));
+  for (std::int64_t have = 0, at = first % n; have < rows; at = 0) {
+    const std::int64_t take = std::min(n - at, rows - have);
+    parts.push_back(view.val(at, at + take));
+    have += take;
+  }
   if (parts.size() == 1) return parts.front();
   std::vector<torch::Tensor> x, lengths;
   std::int64_t width = 0;
@@ -39,12 +42,16 @@ void synchronize(torch::Device device) {
   if (device.is_cuda()) torch::cuda::synchronize(device.index());
 }
 
-std::vector<double> forward_milliseconds(Model& model, const Batch& inputs, const InferSettings& settings,
-                                         torch::Device device) {
-  for (std::int64_t i = 0; i < settings.warmup; ++i) forward_batch(model, inputs, device);
+// Pass i runs the i-th b rows of the validation split, read before the
+// clock starts: where rows differ in length (a sequence classifier's), the
+// times are those of the data's own mix of lengths.
+std::vector<double> forward_milliseconds(Model& model, const DataView& view, std::int64_t b,
+                                         const InferSettings& settings, torch::Device device) {
+  for (std::int64_t i = 0; i < settings.warmup; ++i) forward_batch(model, inputs_from(view, i * b, b), device);
   synchronize(device);
   std::vector<double> times;
   for (std::int64_t i = 0; i < settings.iterations; ++i) {
+    const Batch inputs = inputs_from(view, i * b, b);
     const auto start = std::chrono::steady_clock::now();
     forward_batch(model, inputs, device);
     synchronize(device);
@@ -65,7 +72,7 @@ std::map<std::string, double> time_inference(Model& model, const DataView& view,
   if (settings.batch_size > 0) timed.emplace_back(settings.batch_size, "");
   std::map<std::string, double> metrics;
   for (const auto& [b, suffix] : timed) {
-    const std::vector<double> ms = forward_milliseconds(model, first_inputs(view, b), settings, device);
+    const std::vector<double> ms = forward_milliseconds(model, view, b, settings, device);
     const double total_seconds = std::accumulate(ms.begin(), ms.end(), 0.0) / 1000;
     const double items = static_cast<double>(b * view.tokens_per_example()) * static_cast<double>(ms.size());
     metrics["infer.latency_ms" + suffix] = quantile(ms, 0.5);

@@ -19,21 +19,29 @@ class LabelledRowsView : public DataView {
       : train_(train), val_(val), seq_len_(checked_seq_len(seq_len)) {
     train_examples_ = train.input_ids.size(0);
     val_examples_ = val.input_ids.size(0);
+    train_width_ = std::min(seq_len_, train.lengths.max().item<std::int64_t>());
   }
-  Batch train(const torch::Tensor& examples) const override { return rows(train_, examples); }
-  Batch val(std::int64_t first, std::int64_t last) const override { return rows(val_, example_range(first, last)); }
+  // Training batches are all as wide as the longest training row: each rank
+  // of a group then draws as many dropout numbers per step as the others, so
+  // the CPU generator state the checkpoint keeps (the first rank's) is every
+  // rank's, and a resumed trial goes on bit for bit.
+  Batch train(const torch::Tensor& examples) const override { return rows(train_, examples, train_width_); }
+  // Evaluation draws nothing: each batch is as wide as its longest row.
+  Batch val(std::int64_t first, std::int64_t last) const override {
+    return rows(val_, example_range(first, last), 0);
+  }
 
  private:
-  // Cut to model.seq_len, as wide as the longest of these rows: padding
-  // after a row's last token changes nothing a causal model computes there.
-  Batch rows(const LabelledRows& split, const torch::Tensor& examples) const {
+  // Cut to model.seq_len; padding after a row's last token changes nothing a
+  // causal model computes there. width 0: the longest of these rows.
+  Batch rows(const LabelledRows& split, const torch::Tensor& examples, std::int64_t width) const {
     const torch::Tensor r = examples.to(split.input_ids.device());
     torch::Tensor lengths = split.lengths.index_select(0, r).clamp_max(seq_len_);
-    const std::int64_t width = r.numel() ? lengths.max().item<std::int64_t>() : 1;
+    if (width == 0) width = r.numel() ? lengths.max().item<std::int64_t>() : 1;
     return Batch{split.input_ids.index_select(0, r).narrow(1, 0, width), split.labels.index_select(0, r), lengths};
   }
   const LabelledRows &train_, &val_;
-  std::int64_t seq_len_;
+  std::int64_t seq_len_, train_width_ = 1;
 };
 
 }  // namespace

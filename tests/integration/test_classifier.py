@@ -274,9 +274,9 @@ def test_jsonl_text_and_label_rows_train_what_tokenize_prints(trawl, tmp_path):
 def test_bad_labels_in_json_lines_are_exit_2_at_file_line(trawl, tmp_path):
     jsonl_sweep(tmp_path)
     cases = [
-        ('{"text": "a", "label": 1.5}\n', "classification", "train.jsonl:25:1: data.task = \"classification\" needs class ids"),
-        ('{"text": "a"}\n', "classification", "train.jsonl:25:1: data.task = \"classification\" reads"),
-        ('{"text": "a", "label": "yes"}\n', "classification", "train.jsonl:25:"),
+        ('{"text": "a", "label": 1.5}\n', "classification", "bad.jsonl:25:1: data.task = \"classification\" needs class ids"),
+        ('{"text": "a"}\n', "classification", "bad.jsonl:25:1: this line is {\"text\": ...} but the file's first line"),
+        ('{"text": "a", "label": "yes"}\n', "classification", "bad.jsonl:25:"),
     ]
     original = (tmp_path / "train.jsonl").read_text()
     for line, task, message in cases:
@@ -284,7 +284,11 @@ def test_bad_labels_in_json_lines_are_exit_2_at_file_line(trawl, tmp_path):
         (tmp_path / "s.toml").write_text(JSONL_SWEEP.format(task=task, train="bad.jsonl"))
         code, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)
         assert code == 2 and message in err, (line, err)
-    (tmp_path / "s.toml").write_text(JSONL_SWEEP.format(task="lm", train="train.jsonl"))
+    (tmp_path / "bad.jsonl").write_text('{"text": "no label"}\n')
+    code, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)
+    assert code == 2 and "bad.jsonl:1:1: data.task = \"classification\" reads {\"text\": ..., \"label\": ...}" in err, err
+    lm = JSONL_SWEEP.format(task="lm", train="train.jsonl").replace('"val.auc"', '"val.loss"')
+    (tmp_path / "s.toml").write_text(lm)
     code, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)
     assert code == 2 and "train.jsonl:1:1: a {\"text\": ..., \"label\": ...} line is a classifier's row" in err, err
     with open(tmp_path / "val.jsonl", "a") as f:

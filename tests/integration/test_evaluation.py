@@ -56,6 +56,12 @@ def test_inference_is_timed_on_the_final_weights_for_each_batch_size(trawl, tmp_
     _, out, _ = run([trawl, "report", "out", "--format", "json"], cwd=tmp_path)
     top = json.loads(out)["top"]
     assert "infer.latency_ms.b1" not in top[0]  # no constraint names it: the top table stays narrow
+    # The analysis package reads the timings as trial columns, with no curve.
+    from trawl_analysis import open_results, write_html_report
+    r = open_results(tmp_path / "out")
+    np.testing.assert_array_equal(r.trials["final/infer.p99_ms.b1"], final["infer.p99_ms.b1"])
+    assert not r.curves["metric"].str.startswith("infer.").any() and (r.curves["metric"] == "val.loss").any()
+    assert write_html_report(r, tmp_path / "report.html").stat().st_size > 0
 
 
 GPT = """

@@ -197,6 +197,7 @@ def test_stopped_and_resumed_equals_uninterrupted(trawl, tmp_path, template, ran
     if template in (LORA, CLASSIFIER):  # a LoRA checkpoint holds the adapters, not the frozen base
         saved = [c.read_bytes() for c in (stopped / "out" / "trials").glob("*/checkpoints/step-*.ckpt")]
         assert saved and all(b"q_proj.lora_A.weight" in b and b"embed_tokens" not in b for b in saved)
+        assert template is LORA or all(b"score.weight" in b for b in saved)  # and the trained head
 
 
 def test_a_torn_checkpoint_is_skipped_for_the_previous_one(trawl, tmp_path):
