@@ -34,15 +34,12 @@ import json
 import os
 import pathlib
 import re
-import shutil
 import subprocess
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-REFERENCES = os.environ.get("TRAWL_NPM_REFERENCES", "/var/cache/trawl/npm-references")
-LLAMA2 = pathlib.Path(REFERENCES) / "node_modules" / "@lenml" / "tokenizer-llama2" / "models"
+sys.path.insert(0, str(HERE.parent))
+from tokenized_model import LLAMA2, ROOT, TRAWL, trawl_cmd, trawl_path, write_model  # noqa: E402
 
 SWEEP = """# A causal LM as a sequence classifier (examples/classifier/run.py wrote this file).
 [sweep]
@@ -114,43 +111,19 @@ def write_data(out, quick):
         validation.writelines(json.dumps(row) + "\n" for row in held_out[:60 if quick else None])
 
 
-def write_model(out, tokenizer_dir):
-    from hf_fixtures import make_model_dir
-    for name in ["tokenizer.json", "tokenizer_config.json"]:
-        if not (tokenizer_dir / name).exists():
-            sys.exit(f"run.py: no {name} in {tokenizer_dir}; run scripts/npm-references.sh or give --tokenizer DIR")
-    tokenizer = json.loads((tokenizer_dir / "tokenizer.json").read_text())
-    ids = list(tokenizer["model"]["vocab"].values()) + [t["id"] for t in tokenizer["added_tokens"]]
-    vocab = (max(ids) + 1 + 63) // 64 * 64  # as checkpoints pad their embeddings
-    config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64,
-              "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
-              "vocab_size": vocab, "max_position_embeddings": 512, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
-              "hidden_act": "silu", "tie_word_embeddings": True, "torch_dtype": "float32",
-              "initializer_range": 0.02}
-    make_model_dir(out / "model", config, seed=0)
-    for name in ["tokenizer.json", "tokenizer_config.json"]:
-        shutil.copy(tokenizer_dir / name, out / "model" / name)
-
-
-def trawl_cmd(trawl, *args, cwd, **kw):
-    print("$ trawl " + " ".join(args), flush=True)
-    return subprocess.run([trawl, *args], cwd=cwd, check=True, text=True, **kw)
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="classifier-example")
-    p.add_argument("--trawl", default=str(ROOT / "build" / "apps" / "trawl" / "trawl"))
+    p.add_argument("--trawl", default=TRAWL)
     p.add_argument("--tokenizer", default=str(LLAMA2), help="a folder with tokenizer.json and tokenizer_config.json")
     p.add_argument("--budget-ms", type=float, default=80.0, help="the latency budget: infer.p99_ms.b1 <= this")
     p.add_argument("--quick", action="store_true", help="a few steps only (the test suite runs this)")
     args = p.parse_args()
-    if os.sep in args.trawl:  # a path: it must hold from the example's folder too
-        args.trawl = os.path.abspath(args.trawl)
+    args.trawl = trawl_path(args.trawl)
     out = pathlib.Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     write_data(out, args.quick)
-    write_model(out, pathlib.Path(args.tokenizer))
+    write_model(out, pathlib.Path(args.tokenizer), initializer_range=0.02)
     (out / "sweep.toml").write_text(SWEEP.format(
         budget=f"{args.budget_ms:g}", steps=4 if args.quick else 300, eval_every=2 if args.quick else 50,
         warmup=0 if args.quick else 30, iterations=3 if args.quick else 20,

@@ -49,11 +49,9 @@ class SequenceClassifierHead : public CausalLmHead {
     }
   }
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& lengths) const override {
-    const std::int64_t rows = hidden.size(0);
-    torch::Tensor last = lengths.defined()
-                             ? hidden.index({torch::arange(rows, lengths.options()), lengths.to(hidden.device()) - 1})
-                             : hidden.select(1, -1);
-    return torch::linear(last, score_);
+    if (!lengths.defined()) return torch::linear(hidden.select(1, -1), score_);
+    const torch::Tensor at = lengths.to(hidden.device(), torch::kLong);
+    return torch::linear(hidden.index({torch::arange(hidden.size(0), at.options()), at - 1}), score_);
   }
   NamedTensors own_parameters() const override { return {{"score.weight", score_}}; }
   bool replaces(const std::string& name) const override { return name == "lm_head.weight" || name == "score.weight"; }

