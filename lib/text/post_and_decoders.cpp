@@ -9,10 +9,13 @@ namespace {
 
 std::vector<std::int32_t> special_ids(const nlohmann::json& specials, const std::string& name, const JsonPlace& at) {
   const nlohmann::json& token = member(specials, name.c_str(), at);
-  const nlohmann::json& ids = member(token, "ids", at / name);
+  // A named place: GCC 14 takes a reference returned beside a temporary
+  // argument for one into it (-Wdangling-reference).
+  const JsonPlace token_at = at / name;
+  const nlohmann::json& ids = member(token, "ids", token_at);
   std::vector<std::int32_t> out;
   for (const auto& id : ids) {
-    if (!id.is_number_integer()) (at / name / "ids").fail("must be a list of integers");
+    if (!id.is_number_integer()) (token_at / "ids").fail("must be a list of integers");
     out.push_back(id.get<std::int32_t>());
   }
   return out;
