@@ -57,6 +57,7 @@ const std::vector<TrialField>& trial_fields() {
       field<&T::model, &M::lora_rank>("model.lora.rank"),
       field<&T::model, &M::lora_alpha>("model.lora.alpha"),
       field<&T::model, &M::lora_dropout>("model.lora.dropout"),
+      field<&T::model, &M::num_labels>("model.num_labels"),
 
       field<&T::data, &D::kind>("data.kind"),
       field<&T::data, &D::path, Stored::path>("data.path"),

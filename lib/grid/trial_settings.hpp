@@ -26,6 +26,7 @@ struct ModelSettings {
   std::int64_t lora_rank = 0;
   double lora_alpha = 0, lora_dropout = 0;
   std::vector<std::string> lora_targets;
+  std::int64_t num_labels = 0;  // causal_lm as a classifier: its score head's outputs; 0: from the data
 };
 
 struct DataSettings {

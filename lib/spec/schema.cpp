@@ -69,6 +69,7 @@ std::vector<KeySpec> model_keys() {
       added_in("0.3", key("model.lora.alpha", K::real, Value(16.0), true, {}, positive)),
       added_in("0.3", key("model.lora.dropout", K::real, Value(0.0), true, {}, unit_open)),
       key("model.lora.targets", K::string_list, std::nullopt, false),
+      added_in("0.3", key("model.num_labels", K::integer, Value(I{0}), false, {}, at_least_0)),
   };
 }
 

@@ -39,7 +39,9 @@ class SequenceClassifierHead : public CausalLmHead {
     if (c.sequence_classifier) {
       if (c.num_labels != in.num_labels)
         throw InputError(c.file + ": the checkpoint's score head has " + std::to_string(c.num_labels) +
-                         " labels (num_labels) but the data has " + std::to_string(in.num_labels), "model.path");
+                         " labels (num_labels) but this classifier has " + std::to_string(in.num_labels) +
+                         " classes (the training labels', or model.num_labels)",
+                         "model.path");
       score_ = in.base.at("score.weight").to(torch::kFloat, false, true);
     } else {
       score_ = torch::empty({in.num_labels, c.hidden_size}, torch::TensorOptions().dtype(torch::kFloat).device(

@@ -96,8 +96,8 @@ class SftSource : public DataSource {
   }
 
  private:
-  // A classifier's rows: validation labels must be classes the training
-  // labels hold (as for JSON lines).
+  // A classifier's rows: validation labels must be among its classes
+  // (label_classes), as for JSON lines.
   static DataShape inspect_labelled(const SweepSpec& spec, const CausalLmConfig& config, const std::string& path) {
     DataShape shape;
     const bool classes = labels_are_classes(spec);

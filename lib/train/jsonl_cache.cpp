@@ -45,11 +45,13 @@ std::vector<Split> splits_of(const SweepSpec& spec) {
   return splits;
 }
 
-// data.task is part of the name: the lines were checked against its rules.
-std::string cache_name(const std::string& tokenizer, const std::vector<Split>& splits, const std::string& task) {
+// The rules the lines were checked against (data.task, model.num_labels)
+// are part of the name.
+std::string cache_name(const std::string& tokenizer, const std::vector<Split>& splits, const SweepSpec& spec) {
   StableHash hash;
   hash.add_field(cache_format);
-  hash.add_field(task);
+  hash.add_field(spec.string("data.task"));
+  if (spec.integer("model.num_labels") > 0) hash.add_field(std::to_string(spec.integer("model.num_labels")));
   for (const char* name : {"tokenizer.json", "tokenizer_config.json"}) {
     const fs::path file = fs::path(tokenizer) / name;
     hash.add_field(name);
@@ -125,7 +127,8 @@ class RowRules {
       : task_(spec.string("data.task")),
         language_model_(!rows_are_labelled(spec)),
         classes_task_(labels_are_classes(spec)),
-        vocab_size_(vocab_size) {}
+        vocab_size_(vocab_size),
+        num_labels_(spec.integer("model.num_labels")) {}
   void check(const TokenizedExample& e, const std::string& file, std::int64_t line) {
     const auto fail = [&](const std::string& why) {
       throw input_error_at(SourcePos{file, static_cast<int>(line), 1}, why);
@@ -146,14 +149,14 @@ class RowRules {
   }
   // Training is read: validation labels must be its classes.
   void end_of_training() {
-    if (classes_task_) classes_ = static_cast<std::int64_t>(largest_) + 1;
+    if (classes_task_) classes_ = std::max(num_labels_, static_cast<std::int64_t>(largest_) + 1);  // label_classes
   }
   double largest() const { return largest_; }
 
  private:
   std::string task_;
   bool language_model_, classes_task_;
-  std::int64_t vocab_size_, classes_ = 0;
+  std::int64_t vocab_size_, num_labels_, classes_ = 0;
   double largest_ = 0;
 };
 
@@ -208,7 +211,7 @@ JsonlCache ensure_jsonl_cache(const SweepSpec& spec, std::int64_t vocab_size) {
   const std::string tokenizer_key = spec.string("data.tokenizer").empty() ? "model.path" : "data.tokenizer";
   const std::vector<Split> splits = splits_of(spec);
   const std::string tokenizer_path = tokenizer_dir(spec);
-  const std::string name = cache_name(tokenizer_path, splits, spec.string("data.task"));
+  const std::string name = cache_name(tokenizer_path, splits, spec);
   const fs::path dir = fs::path(spec.results_dir()) / "data" / name;
   if (fs::exists(dir / "stats.json")) return JsonlCache{name, dir.string(), read_summaries(dir)};
   auto tokenizer = [&] {

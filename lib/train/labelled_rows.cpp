@@ -79,6 +79,10 @@ std::int64_t classifier_pad_id(const SweepSpec& spec) {
 
 bool rows_are_labelled(const SweepSpec& spec) { return spec.string("data.task") != "lm"; }
 
+std::int64_t label_classes(const SweepSpec& spec, std::int64_t largest_train_label) {
+  return std::max(spec.integer("model.num_labels"), largest_train_label + 1);
+}
+
 bool labels_are_classes(const SweepSpec& spec) { return spec.string("data.task") == "classification"; }
 
 std::string label_problem(double value, bool integer, bool classes_task, std::int64_t classes) {
@@ -87,20 +91,29 @@ std::string label_problem(double value, bool integer, bool classes_task, std::in
   if (!integer || value < 0)
     return "data.task = \"classification\" needs class ids (integers 0, 1, ...) as labels, not " + format_double(value);
   if (classes > 0 && value >= static_cast<double>(classes))
-    return "label " + format_double(value) + " is not a class of the training data (its labels are 0.." +
-           std::to_string(classes - 1) + ")";
+    return "label " + format_double(value) + " is not a class of this classifier (its classes are 0.." +
+           std::to_string(classes - 1) + ": the training labels', or model.num_labels)";
   return "";
 }
 
 void set_label_shape(const SweepSpec& spec, DataShape& shape, std::int64_t largest_train_label, const char* train_key) {
+  const std::int64_t num_labels = spec.integer("model.num_labels");  // 0: from the data
   if (!labels_are_classes(spec)) {
+    if (num_labels > 1)
+      throw input_error_at(spec.pos("model.num_labels"),
+                           "model.num_labels: data.task = \"regression\" has one output (num_labels 1)");
     shape.outputs = 1;  // Hugging Face's regression: num_labels 1
     return;
   }
-  if (largest_train_label < 1)
+  if (num_labels > 0 && largest_train_label >= num_labels)
+    throw input_error_at(spec.pos(train_key), std::string(train_key) + ": a training label is " +
+                                                  std::to_string(largest_train_label) + ", past model.num_labels = " +
+                                                  std::to_string(num_labels) + " (classes 0.." +
+                                                  std::to_string(num_labels - 1) + ")");
+  shape.classes = static_cast<int>(label_classes(spec, largest_train_label));
+  if (shape.classes < 2)
     throw input_error_at(spec.pos(train_key), std::string(train_key) +
                                                   ": every training label is 0; a classifier needs two classes or more");
-  shape.classes = static_cast<int>(largest_train_label + 1);
   shape.outputs = shape.classes;
   check_two_class_metrics(spec, shape.classes);
 }

@@ -68,9 +68,14 @@ std::int64_t classifier_pad_id(const SweepSpec& spec);
 // Whether data.task's labels are class ids (classification) or targets.
 bool labels_are_classes(const SweepSpec& spec);
 
+// The classes of a classifier: model.num_labels, or when it is 0 (or
+// smaller) the training labels' (the largest + 1). Validation labels must be
+// among them.
+std::int64_t label_classes(const SweepSpec& spec, std::int64_t largest_train_label);
+
 // What is wrong with `value` as a row's label for data.task ("" when
 // nothing): a class id is an integer >= 0 and, in validation, one of the
-// `classes` of the training labels (0: not known yet).
+// `classes` (label_classes; 0: not known yet).
 std::string label_problem(double value, bool integer, bool classes_task, std::int64_t classes);
 
 // The shape of a classifier's data once its labels are read: outputs,

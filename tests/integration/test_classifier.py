@@ -195,7 +195,7 @@ def test_bad_rows_are_exit_2_naming_dataset_and_row(trawl, tmp_path):
         assert code == 2 and message in err, err
     write_rows(tmp_path / "rows.h5", train=good, val=(ids, good[1], np.array([0, 2, 0, 1])))
     code, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)
-    assert code == 2 and "'val/labels' row 1: label 2 is not a class of the training data" in err, err
+    assert code == 2 and "'val/labels' row 1: label 2 is not a class of this classifier" in err, err
     bad_ids = ids.copy()
     bad_ids[2, 3] = LLAMA["vocab_size"]
     write_rows(tmp_path / "rows.h5", train=(bad_ids, good[1], good[2]), val=good)
@@ -295,4 +295,43 @@ def test_bad_labels_in_json_lines_are_exit_2_at_file_line(trawl, tmp_path):
         f.write('{"text": "three", "label": 2}\n')
     (tmp_path / "s.toml").write_text(JSONL_SWEEP.format(task="classification", train="train.jsonl"))
     code, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)
-    assert code == 2 and "val.jsonl:17:1: label 2 is not a class of the training data (its labels are 0..1)" in err, err
+    assert code == 2 and "val.jsonl:17:1: label 2 is not a class of this classifier (its classes are 0..1" in err, err
+    # model.num_labels = 3 admits it (the lines are checked, and cached, anew
+    # under that rule); then the checkpoint's 2-label head does not fit.
+    three = JSONL_SWEEP.format(task="classification", train="train.jsonl").replace('"val.auc"', '"val.accuracy"')
+    (tmp_path / "s.toml").write_text(three.replace("lora.rank = 4", "lora.rank = 4\nnum_labels = 3"))
+    code, out, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)
+    assert code == 2 and "config.json: the checkpoint's score head has 2 labels (num_labels) but this" in err, err
+
+
+def test_model_num_labels_gives_the_head_classes_the_training_data_lacks(trawl, tmp_path):
+    weights = classifier_dir(tmp_path, LLAMA, num_labels=3)  # a 3-class checkpoint
+    rows = write_labelled_rows(tmp_path / "rows.h5", 16, 7, SEQ, LLAMA["vocab_size"], PAD, seed=6)
+    ids, lengths, labels = rows["val"]
+    labels = labels.clone()
+    labels[0] = 2  # a class no training row has
+    with h5py.File(tmp_path / "rows.h5", "a") as f:
+        f["val/labels"][...] = labels.numpy()
+    s = sweep(tmp_path, extra="").read_text().replace('"val.auc"', '"val.accuracy"')
+    (tmp_path / "s.toml").write_text(s)
+    code, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)
+    assert code == 2 and "'val/labels' row 0: label 2 is not a class of this classifier (its classes are 0..1" in err
+    (tmp_path / "s.toml").write_text(s.replace("lora.alpha = 8.0", "lora.alpha = 8.0\nnum_labels = 3"))
+    run([trawl, "run", "--save-final", "s.toml"], cwd=tmp_path)
+    got = curves(tmp_path)
+    ref = Reference(classifier_config(LLAMA, 3), weights)
+    with torch.no_grad():
+        want = ref.classifier_loss_sum(ids, lengths, labels).item() / len(labels)
+    assert got["val.loss"][0, 0] == pytest.approx(want, rel=1e-5)
+    assert "val.auc" not in got  # three classes: no AUC
+    config = json.loads((tmp_path / "out" / "trials" / "0" / "adapter" / "adapter_config.json").read_text())
+    assert config["task_type"] == "SEQ_CLS"
+    tensors, _ = read_safetensors(tmp_path / "out" / "trials" / "0" / "adapter" / "adapter_model.safetensors")
+    assert tensors["base_model.model.score.weight"].shape == (3, LLAMA["hidden_size"])
+    (tmp_path / "s.toml").write_text(s.replace("lora.alpha = 8.0", "lora.alpha = 8.0\nnum_labels = 1"))
+    code, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)
+    assert code == 2 and "data.path: a training label is 1, past model.num_labels = 1" in err, err
+    regression = sweep(tmp_path, task="regression").read_text().replace("lora.alpha = 8.0", "lora.alpha = 8.0\nnum_labels = 2")
+    (tmp_path / "s.toml").write_text(regression)
+    code, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)
+    assert code == 2 and "model.num_labels: data.task = \"regression\" has one output" in err, err
