@@ -1,6 +1,7 @@
 """What the examples on a real Hugging Face tokenizer share: a small random
 Llama-architecture model in Hugging Face layout beside that tokenizer, and
 running trawl with each command shown."""
+import hashlib
 import json
 import os
 import pathlib
@@ -34,6 +35,18 @@ def write_model(out, tokenizer_dir, **config_extra):
     make_model_dir(out / "model", config, seed=0)
     for name in ["tokenizer.json", "tokenizer_config.json"]:
         shutil.copy(tokenizer_dir / name, out / "model" / name)
+
+
+def write_splits(out, rows, val_rows):
+    """train.jsonl and val.jsonl from (package, line) pairs: a package is
+    held out by a hash of its name (about 1 in 5), the first `val_rows` of
+    those (None: all) kept, so --quick evaluates quickly too."""
+    val = lambda package: hashlib.sha256(package.encode()).digest()[0] < 52
+    with open(out / "train.jsonl", "w") as train:
+        train.writelines(json.dumps(row) + "\n" for package, row in rows if not val(package))
+    held_out = [row for package, row in rows if val(package)]
+    with open(out / "val.jsonl", "w") as validation:
+        validation.writelines(json.dumps(row) + "\n" for row in held_out[:val_rows])
 
 
 def trawl_path(given):

@@ -29,8 +29,6 @@ best validation AUC chosen under an inference-latency budget.
 docs/classification.md walks through it.
 """
 import argparse
-import hashlib
-import json
 import os
 import pathlib
 import re
@@ -39,7 +37,7 @@ import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from tokenized_model import LLAMA2, ROOT, TRAWL, trawl_cmd, trawl_path, write_model  # noqa: E402
+from tokenized_model import LLAMA2, ROOT, TRAWL, trawl_cmd, trawl_path, write_model, write_splits  # noqa: E402
 
 SWEEP = """# A causal LM as a sequence classifier (examples/classifier/run.py wrote this file).
 [sweep]
@@ -102,13 +100,8 @@ def write_data(out, quick):
     labels = [int(section == "libs") for _, section, _ in packages]
     if len(packages) < 100 or not 0 < sum(labels) < len(labels):
         sys.exit("run.py: /var/lib/dpkg/status holds too few packages, or none (or only) of section libs")
-    val = lambda package: hashlib.sha256(package.encode()).digest()[0] < 52  # about 1 in 5
     rows = [(p, {"text": text, "label": label}) for (p, _, text), label in zip(packages, labels)]
-    with open(out / "train.jsonl", "w") as train:
-        train.writelines(json.dumps(row) + "\n" for p, row in rows if not val(p))
-    held_out = [row for p, row in rows if val(p)]
-    with open(out / "val.jsonl", "w") as validation:  # --quick: fewer rows, so evaluations are quick too
-        validation.writelines(json.dumps(row) + "\n" for row in held_out[:60 if quick else None])
+    write_splits(out, rows, 60 if quick else None)
 
 
 def main():

@@ -27,14 +27,12 @@ docs/llm.md ("JSON lines") explains the formats, the rules and the cache.
 """
 import argparse
 import glob
-import hashlib
-import json
 import pathlib
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from tokenized_model import LLAMA2, TRAWL, trawl_cmd, trawl_path, write_model  # noqa: E402
+from tokenized_model import LLAMA2, TRAWL, trawl_cmd, trawl_path, write_model, write_splits  # noqa: E402
 
 SWEEP = """# A full fine-tune on JSON lines (examples/jsonl/run.py wrote this file).
 [sweep]
@@ -90,12 +88,7 @@ def write_data(out, quick):
     rows = license_rows()
     if len(rows) < 50:
         sys.exit("run.py: found too few machine-readable copyright files in /usr/share/doc")
-    val = lambda package: hashlib.sha256(package.encode()).digest()[0] < 52  # about 1 in 5
-    held_out = [row for package, row in rows if val(package)]
-    with open(out / "train.jsonl", "w") as train:
-        train.writelines(json.dumps(row) + "\n" for package, row in rows if not val(package))
-    with open(out / "val.jsonl", "w") as validation:  # --quick: fewer rows, so evaluations are quick too
-        validation.writelines(json.dumps(row) + "\n" for row in held_out[:40 if quick else None])
+    write_splits(out, rows, 40 if quick else None)
 
 
 def main():
