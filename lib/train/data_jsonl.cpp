@@ -56,14 +56,14 @@ SftSplit padded_rows(const MappedSplit& split, std::int64_t width) {
   return SftSplit{ids, next_token_targets(labels)};
 }
 
-// The rows padded with `pad_id` to the longest (at most `seq_len`), with
-// their lengths and labels.
+// The rows as wide as the longest (at most `seq_len`), with their lengths
+// and labels, padded and typed for training as HDF5 rows are.
 LabelledRows labelled_rows(const MappedSplit& split, const std::string& dir, const std::string& name,
                            std::int64_t seq_len, std::int64_t pad_id, bool classes) {
   const std::int64_t rows = split.rows();
   std::int64_t width = 1;
   for (std::int64_t r = 0; r < rows; ++r) width = std::max(width, std::min(split.length(r), seq_len));
-  torch::Tensor ids = torch::full({rows, width}, pad_id, torch::kLong);
+  torch::Tensor ids = torch::full({rows, width}, pad_id, torch::kLong);  // an empty text keeps one pad
   torch::Tensor lengths = torch::empty({rows}, torch::kLong);
   const auto* all_ids = reinterpret_cast<const std::int32_t*>(split.ids.data());
   auto id_rows = ids.accessor<std::int64_t, 2>();
@@ -75,7 +75,7 @@ LabelledRows labelled_rows(const MappedSplit& split, const std::string& dir, con
   }
   const MappedFile labels(dir + "/" + name + ".row_labels", "tokenized data");
   torch::Tensor values = torch::from_blob(const_cast<std::uint8_t*>(labels.data()), {rows}, torch::kDouble).clone();
-  return LabelledRows{ids, lengths, classes ? values.to(torch::kLong) : values.to(torch::kFloat)};
+  return labelled_rows_for_training(RawLabelledRows{LabelledRows{ids, lengths, values}, classes}, pad_id, classes);
 }
 
 class JsonlData : public LoadedData {

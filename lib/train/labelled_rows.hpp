@@ -43,8 +43,8 @@ RawLabelledRows read_labelled_rows_h5(const std::string& path, const std::string
 // or label label_problem refuses.
 double check_labelled_rows(const RawLabelledRows& raw, const std::string& path, const std::string& split,
                            std::int64_t vocab, bool classes_task, std::int64_t classes);
-// Rows ready to train on: pad_id after each row's length, labels int64
-// class ids or float32 targets.
+// Rows ready to train on, from HDF5 or the JSON-lines cache alike: pad_id
+// after each row's length, labels int64 class ids or float32 targets.
 LabelledRows labelled_rows_for_training(RawLabelledRows raw, std::int64_t pad_id, bool classes_task);
 
 // Both splits, held once per process; each trial's view cuts rows to its
