@@ -110,13 +110,15 @@ double claims_per_second(std::int64_t trials, int workers, double seconds, const
 }
 
 void bench_claims(double seconds, std::vector<std::int64_t> grids, std::vector<int> worker_counts) {
-  const trawl::TrialBoard::Pick cursor = [](const trawl::BoardRows& rows, double now) {
-    return trawl::claim_from_cursor(rows, now);
+  // Each forked worker judges leases with its own copy of the watch.
+  const auto leases = std::make_shared<trawl::LeaseWatch>(300.0);
+  const trawl::TrialBoard::Pick cursor = [leases](const trawl::BoardRows& rows, double) {
+    return trawl::claim_from_cursor(rows, *leases);
   };
   // What a claim did before the cursor: read every status and lease.
-  const trawl::TrialBoard::Pick full_scan = [](const trawl::BoardRows& rows, double now) {
+  const trawl::TrialBoard::Pick full_scan = [leases](const trawl::BoardRows& rows, double) {
     for (trawl::TrialId t = 0; t < rows.size(); t += 4096) rows.status(t);
-    return trawl::first_claimable(rows, now, false);
+    return trawl::first_claimable(rows, *leases, false);
   };
   std::printf("%9s %8s %14s %14s %7s\n", "trials", "workers", "cursor/s", "full scan/s", "ratio");
   for (std::int64_t trials : grids)
@@ -145,8 +147,9 @@ void bench_records(double seconds, std::vector<int> worker_counts) {
   for (int workers : worker_counts) {
     trawl::SweepSpec spec;
     trawl::ResultStore store = fresh_store("records", 100'000, spec);
-    const trawl::TrialBoard::Pick cursor = [](const trawl::BoardRows& rows, double now) {
-      return trawl::claim_from_cursor(rows, now);
+    const auto leases = std::make_shared<trawl::LeaseWatch>(300.0);
+    const trawl::TrialBoard::Pick cursor = [leases](const trawl::BoardRows& rows, double) {
+      return trawl::claim_from_cursor(rows, *leases);
     };
     const auto start = Clock::now();
     const std::int64_t records = in_processes(workers, seconds, [&](int w, Clock::time_point deadline) {

@@ -14,6 +14,7 @@ esac
 
 packages=(
   build-essential cmake pkg-config ccache procps
+  faketime iproute2 util-linux
   libopenmpi-dev openmpi-bin
   libtorch-dev
   libhdf5-dev hdf5-tools

@@ -1,22 +1,18 @@
 #include "schedule/schedule.hpp"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
+#include <cmath>
 
-#include "core/env.hpp"
 #include "core/error.hpp"
-#include "core/text.hpp"
 
 namespace trawl {
 
 namespace {
 
-// A claim's wait is until the soonest lease of the trials it waits for ends.
-void wait_for_lease(Claim& claim, const BoardRows& rows, TrialId trial, double now) {
-  const double left = rows.lease(trial) - now;
+// A claim's wait is until the soonest lease of the trials it waits for ends
+// (never 0, which would say that no trial will be free).
+void wait_for_lease(Claim& claim, const BoardRows& rows, TrialId trial, LeaseWatch& leases) {
+  const double left = std::max(leases.left(trial, rows.lease(trial)), 1e-3);
   claim.wait = claim.wait == 0 ? left : std::min(claim.wait, left);
 }
 
@@ -45,11 +41,12 @@ class LeaseKeeper {
 class StaticSchedule : public Schedule {
  public:
   StaticSchedule(const ScheduleOptions& options, TrialBoard& board, std::int64_t trials, WorkerId worker)
-      : options_(options), board_(board), trials_(trials), mine_(trials, worker) {}
+      : options_(options), board_(board), trials_(trials), mine_(trials, worker),
+        leases_(options.lease_seconds, options.monotonic_clock) {}
 
   Assignment next() override {
     Assignment a;
-    static_cast<Claim&>(a) = board_.claim([this](const BoardRows& rows, double now) { return pick(rows, now); },
+    static_cast<Claim&>(a) = board_.claim([this](const BoardRows& rows, double) { return pick(rows); },
                                           options_.owner, options_.lease_seconds);
     if (a.trial) {
       a.position = taken_position_;
@@ -69,16 +66,16 @@ class StaticSchedule : public Schedule {
  private:
   // Under the board's lock: trials held by a live worker wait their turn
   // (their positions are kept); recorded ones are passed over for good.
-  Claim pick(const BoardRows& rows, double now) {
+  Claim pick(const BoardRows& rows) {
     Claim claim;
     auto decide = [&](std::int64_t k) {
-      const Take take = can_take(rows, mine_[k], now, options_.retry_failed);
+      const Take take = can_take(rows, mine_[k], leases_, options_.retry_failed);
       if (take == Take::no) ++skipped_;
       if (take == Take::yes) {
         claim.trial = mine_[k];
         taken_position_ = k + 1;
       }
-      if (take == Take::wait) wait_for_lease(claim, rows, mine_[k], now);
+      if (take == Take::wait) wait_for_lease(claim, rows, mine_[k], leases_);
       return take;
     };
     for (auto it = waiting_.begin(); it != waiting_.end();) {
@@ -108,15 +105,17 @@ class StaticSchedule : public Schedule {
   std::int64_t cursor_ = 0, skipped_ = 0, taken_position_ = 0;
   std::vector<std::int64_t> waiting_;  // positions held by live workers when last seen
   LeaseKeeper lease_;
+  LeaseWatch leases_;
 };
 
 class DynamicSchedule : public Schedule {
  public:
-  DynamicSchedule(const ScheduleOptions& options, TrialBoard& board) : options_(options), board_(board) {}
+  DynamicSchedule(const ScheduleOptions& options, TrialBoard& board)
+      : options_(options), board_(board), leases_(options.lease_seconds, options.monotonic_clock) {}
 
   Assignment next() override {
     Assignment a;
-    static_cast<Claim&>(a) = board_.claim([this](const BoardRows& rows, double now) { return pick(rows, now); },
+    static_cast<Claim&>(a) = board_.claim([this](const BoardRows& rows, double) { return pick(rows); },
                                           options_.owner, options_.lease_seconds, options_.halving != nullptr);
     if (a.trial) {
       a.position = ++claimed_;
@@ -136,12 +135,12 @@ class DynamicSchedule : public Schedule {
   // Without pruning, a claim starts at the cursor: its cost does not grow
   // with the grid. Retrying failed trials and deciding rungs look at every
   // trial, as both must.
-  Claim pick(const BoardRows& rows, double now) const {
-    if (!options_.halving && !options_.retry_failed) return claim_from_cursor(rows, now);
-    if (!options_.halving) return first_claimable(rows, now, options_.retry_failed);
+  Claim pick(const BoardRows& rows) {
+    if (!options_.halving && !options_.retry_failed) return claim_from_cursor(rows, leases_);
+    if (!options_.halving) return first_claimable(rows, leases_, options_.retry_failed);
     BoardRows decided = rows;
     std::vector<RungDecision> decisions = options_.halving->decide(decided);
-    Claim claim = first_claimable(decided, now, options_.retry_failed);
+    Claim claim = first_claimable(decided, leases_, options_.retry_failed);
     if (claim.trial) claim.rung = decided.rung[static_cast<std::size_t>(*claim.trial)];
     claim.decisions = std::move(decisions);
     return claim;
@@ -151,28 +150,17 @@ class DynamicSchedule : public Schedule {
   TrialBoard& board_;
   std::int64_t claimed_ = 0;
   LeaseKeeper lease_;
+  LeaseWatch leases_;
 };
 
 }  // namespace
 
-std::string owner_of_this_process(const std::string& label, const std::string& suffix) {
-  return label + "@" + host_name() + ":" + std::to_string(::getpid()) + (suffix.empty() ? "" : " " + suffix);
-}
-
-bool holder_known_dead(const std::string& owner) {
-  const auto at = owner.find('@'), colon = owner.find(':', at == std::string::npos ? 0 : at);
-  if (at == std::string::npos || colon == std::string::npos) return false;
-  const std::string host = owner.substr(at + 1, colon - at - 1);
-  const auto pid = parse_int64(owner.substr(colon + 1, owner.find(' ', colon) - colon - 1));
-  if (!pid || *pid <= 0 || host != host_name()) return false;
-  return ::kill(static_cast<pid_t>(*pid), 0) != 0 && errno == ESRCH;
-}
-
-Take can_take(const BoardRows& rows, TrialId trial, double now, bool retry_failed) {
+Take can_take(const BoardRows& rows, TrialId trial, LeaseWatch& leases, bool retry_failed) {
   switch (rows.status(trial)) {
     case TrialStatus::pending: return Take::yes;
     case TrialStatus::running:
-      if (!(rows.lease(trial) > now)) return Take::yes;  // expired, or never leased (trawl 0.1)
+      if (std::isnan(rows.lease(trial))) return Take::yes;  // never leased (trawl 0.1)
+      if (leases.left(trial, rows.lease(trial)) <= 0) return Take::yes;
       return rows.owner && holder_known_dead(rows.owner(trial)) ? Take::yes : Take::wait;
     case TrialStatus::failed:
     case TrialStatus::diverged: return retry_failed ? Take::yes : Take::no;
@@ -180,27 +168,27 @@ Take can_take(const BoardRows& rows, TrialId trial, double now, bool retry_faile
   }
 }
 
-Claim first_claimable(const BoardRows& rows, double now, bool retry_failed) {
+Claim first_claimable(const BoardRows& rows, LeaseWatch& leases, bool retry_failed) {
   Claim claim;
   for (TrialId t = 0; t < rows.size(); ++t) {
-    const Take take = can_take(rows, t, now, retry_failed);
+    const Take take = can_take(rows, t, leases, retry_failed);
     if (take == Take::yes) {
       claim.trial = t;
       return claim;
     }
-    if (take == Take::wait) wait_for_lease(claim, rows, t, now);
+    if (take == Take::wait) wait_for_lease(claim, rows, t, leases);
   }
   return claim;
 }
 
-Claim claim_from_cursor(const BoardRows& rows, double now) {
+Claim claim_from_cursor(const BoardRows& rows, LeaseWatch& leases) {
   Claim claim;
   ClaimCursor next{rows.cursor.next, {}};
   auto look = [&](TrialId t) {
-    const Take take = can_take(rows, t, now, false);
+    const Take take = can_take(rows, t, leases, false);
     if (rows.status(t) == TrialStatus::running || take == Take::yes) next.held.push_back(t);
     if (take == Take::yes && !claim.trial) claim.trial = t;
-    if (take == Take::wait) wait_for_lease(claim, rows, t, now);
+    if (take == Take::wait) wait_for_lease(claim, rows, t, leases);
   };
   // Held trials that ended are let go; one whose lease lapsed is taken first.
   for (TrialId t : rows.cursor.held)
@@ -211,7 +199,7 @@ Claim claim_from_cursor(const BoardRows& rows, double now) {
   // Nothing left past the cursor: one look over every trial before saying
   // so, which finds a trial made pending below the cursor by any path.
   if (!claim.trial && claim.wait == 0 && rows.cursor.next > 0) {
-    Claim all = first_claimable(rows, now, false);
+    Claim all = first_claimable(rows, leases, false);
     if (all.trial) next.held.insert(std::upper_bound(next.held.begin(), next.held.end(), *all.trial), *all.trial);
     claim.trial = all.trial;
     claim.wait = all.wait;

@@ -13,10 +13,13 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "schedule/halving.hpp"
+#include "schedule/lease_watch.hpp"
+#include "schedule/owner.hpp"
 #include "schedule/static_partition.hpp"
 #include "schedule/trial_board.hpp"
 
@@ -48,33 +51,28 @@ struct ScheduleOptions {
   double lease_seconds = 0;
   bool retry_failed = false;  // failed and diverged trials run again
   std::shared_ptr<const Halving> halving;  // prune.rule = "halving" (dynamic only)
+  std::function<double()> monotonic_clock;  // judges other workers' leases (none: steady_clock)
 };
 
 std::unique_ptr<Schedule> make_schedule(const ScheduleOptions& options, TrialBoard& board, std::int64_t trials,
                                         WorkerId worker);
 
 // Whether a worker may take a trial now: `yes` when it is pending, running
-// under an expired lease or held by a process known dead (on this host, gone:
-// a run killed and started again), or, with retry_failed, failed or diverged;
+// under a lease that lapsed (as `leases` judges it, on this process's clock)
+// or held by a process known dead (holder_known_dead: a run killed and
+// started again on this host), or, with retry_failed, failed or diverged;
 // `wait` while another live worker holds it; `no` once it is recorded.
 enum class Take { yes, wait, no };
-Take can_take(const BoardRows& rows, TrialId trial, double now, bool retry_failed);
+Take can_take(const BoardRows& rows, TrialId trial, LeaseWatch& leases, bool retry_failed);
 
 // The dynamic schedule's choice: the first trial it can take; else the wait
-// until the first running trial's lease expires (0: none is running).
-Claim first_claimable(const BoardRows& rows, double now, bool retry_failed);
+// until the first running trial's lease lapses (0: none is running).
+Claim first_claimable(const BoardRows& rows, LeaseWatch& leases, bool retry_failed);
 
 // The dynamic schedule's choice without pruning, starting at rows.cursor:
 // a held trial whose lease lapsed, else the first takeable trial past the
 // cursor; claim.cursor is the new place. Amortised O(1) per claim; only a
 // worker about to finish looks at every trial once.
-Claim claim_from_cursor(const BoardRows& rows, double now);
-
-// How this process records itself as the owner of the trials it takes:
-// "<label>@<host>:<pid>", then " <suffix>" when one is given (a Slurm job).
-std::string owner_of_this_process(const std::string& label, const std::string& suffix);
-// Whether `owner` (as owner_of_this_process wrote it) is a process on this
-// host that no longer exists.
-bool holder_known_dead(const std::string& owner);
+Claim claim_from_cursor(const BoardRows& rows, LeaseWatch& leases);
 
 }  // namespace trawl

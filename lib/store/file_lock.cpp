@@ -11,10 +11,12 @@
 #include <ctime>
 #include <thread>
 #include <cstring>
+#include <filesystem>
 #include <utility>
 
 #include "core/error.hpp"
 #include "core/env.hpp"
+#include "store/lock_check.hpp"
 
 namespace trawl {
 
@@ -58,6 +60,7 @@ bool FileLock::acquire(const std::string& path, Mode mode, bool wait) {
     directory_ = take_directory_lock(path, wait);
     return !directory_.empty();
   }
+  check_locks_exclude(std::filesystem::path(path).parent_path().string());
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0664);
   if (fd_ < 0) throw Error("cannot open lock file '" + path + "': " + std::strerror(errno));
   struct flock request {};
@@ -70,7 +73,7 @@ bool FileLock::acquire(const std::string& path, Mode mode, bool wait) {
     fd_ = -1;
     if (!wait && (error == EACCES || error == EAGAIN)) return false;  // another process holds it
     throw Error("cannot lock '" + path + "' with fcntl: " + std::strerror(error) +
-                (error == ENOLCK || error == EOPNOTSUPP
+                (error == ENOLCK || error == EOPNOTSUPP || error == ENOSYS
                      ? " (this file system has no POSIX locks: put sweep.dir on one that has, or set "
                        "TRAWL_LOCK=mkdir for trawl's directory locks; see docs/fault-tolerance.md)"
                      : ""));

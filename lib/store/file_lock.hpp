@@ -1,6 +1,8 @@
 // lib/store: a POSIX advisory record lock (fcntl) on a whole file. fcntl locks
-// work across the nodes of NFS and Lustre mounts, unlike flock. They belong to
-// the process, so one process must hold at most one FileLock per file.
+// work across the nodes of NFS and Lustre mounts, unlike flock, unless a mount
+// keeps them node-local: the first lock in a folder checks that
+// (check_locks_exclude) and refuses such a folder. They belong to the
+// process, so one process must hold at most one FileLock per file.
 //
 // Fallback, for file systems without POSIX locks: with TRAWL_LOCK=mkdir in
 // the environment every lock is exclusive and is the directory <file>.d,

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/env.hpp"
+#include "core/process_identity.hpp"
 #include "core/text.hpp"
 #include "slurm/environment.hpp"
 #include "slurm/stop_signal.hpp"
@@ -111,11 +112,11 @@ void Worker::start() {
   if (!groups_.leader()) return;
   // Everything this worker records goes to its own journal first (for repair).
   store_->attach_journal(std::make_shared<Journal>(journal_dir(spec_.results_dir()),
-                                                   label + "-" + host_name() + "-" + std::to_string(::getpid())),
+                                                   label + "-" + this_process_tag()),
                          SweepRecord{spec_hash_, settings_hash_});
   store_->write_as(owner_);
   ScheduleOptions schedule{spec_.string("sweep.schedule"), owner_, spec_.real("sweep.lease_seconds"),
-                           options_.retry_failed, nullptr};
+                           options_.retry_failed, nullptr, {}};
   if (spec_.string("prune.rule") == "halving") schedule.halving = std::make_shared<Halving>(spec_, grid_);
   schedule_ = make_schedule(schedule, *store_, grid_.size(), worker);
   std::cout << prefix_ << " worker " << worker.index << "/" << worker.count << ": " << schedule_->describe() << ", "

@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "core/durable_file.hpp"
-#include "core/env.hpp"
+#include "core/process_identity.hpp"
 #include "core/error.hpp"
 #include "core/file_glob.hpp"
 #include "core/hash.hpp"
@@ -223,7 +223,7 @@ JsonlCache ensure_jsonl_cache(const SweepSpec& spec, std::int64_t vocab_size) {
   }();
   // Made beside its final place and renamed there: a crash leaves no half
   // cache, and of two makers at once the second's is dropped.
-  const fs::path partial = dir.string() + ".partial-" + host_name() + "-" + std::to_string(::getpid());
+  const fs::path partial = dir.string() + ".partial-" + this_process_tag();
   fs::remove_all(partial);
   try {
     write_cache(partial, tokenizer, splits, RowRules(spec, vocab_size));

@@ -149,7 +149,9 @@ TEST_CASE("claims take the first claimable trial under the lock; leases renew on
   trawl::SweepSpec spec = store_spec(dir);
   trawl::Grid grid(spec);
   trawl::ResultStore store = trawl::ResultStore::open_or_create(spec, grid, metrics, "h");
-  auto first = [](const trawl::BoardRows& rows, double now) { return trawl::first_claimable(rows, now, false); };
+  double clock = 0;  // the readers' monotonic clock
+  trawl::LeaseWatch leases(60, [&] { return clock; });
+  auto first = [&](const trawl::BoardRows& rows, double) { return trawl::first_claimable(rows, leases, false); };
   const trawl::Claim a = store.claim(first, "worker-a", 60);
   const trawl::Claim b = store.claim(first, "worker-b", 60);
   REQUIRE(a.trial);
@@ -158,9 +160,15 @@ TEST_CASE("claims take the first claimable trial under the lock; leases renew on
   CHECK(*b.trial == 1);  // trial 0 is leased to worker-a
   CHECK(store.renew(0, "worker-a", 60));
   CHECK_FALSE(store.renew(0, "worker-b", 60));
-  const trawl::Claim expired = store.claim(first, "worker-c", -1);  // a lease that is over at once
+  const trawl::Claim expired = store.claim(first, "worker-c", 60);
   REQUIRE(expired.trial);
-  CHECK(store.claim(first, "worker-d", 60).trial == *expired.trial);  // an expired lease is claimed again
+  CHECK(store.claim(first, "worker-d", 60).trial != *expired.trial);  // leased: first seen now
+  clock += 30;
+  CHECK(store.renew(0, "worker-a", 60));  // workers a and b renew, c does not
+  CHECK(store.renew(1, "worker-b", 60));
+  CHECK(store.claim(first, "worker-d", 60).trial != *expired.trial);
+  clock += 30;
+  CHECK(store.claim(first, "worker-d", 60).trial == *expired.trial);  // a lapsed lease is claimed again
   const trawl::TrialTable table = store.read_trials();
   CHECK(table.owner[static_cast<std::size_t>(*expired.trial)] == "worker-d");
   CHECK(table.attempts[static_cast<std::size_t>(*expired.trial)] == 2);
@@ -172,7 +180,8 @@ TEST_CASE("the claim cursor is kept in the file; an interrupted trial below it i
   trawl::SweepSpec spec = store_spec(dir);
   trawl::Grid grid(spec);
   trawl::ResultStore store = trawl::ResultStore::open_or_create(spec, grid, metrics, "h");
-  auto from_cursor = [](const trawl::BoardRows& rows, double now) { return trawl::claim_from_cursor(rows, now); };
+  trawl::LeaseWatch leases(60);
+  auto from_cursor = [&](const trawl::BoardRows& rows, double) { return trawl::claim_from_cursor(rows, leases); };
   for (trawl::TrialId expected = 0; expected < 3; ++expected) {
     const trawl::Claim c = store.claim(from_cursor, "worker-a", 60);
     CHECK(c.trial == expected);
