@@ -22,13 +22,13 @@ lease_seconds = {LEASE}
 [data]
 path = "blobs.h5"
 [model]
-hidden = 32
+hidden = 128
 [train]
-steps = 400
-batch_size = 16
-eval_every = 50
+steps = 3000
+batch_size = 32
+eval_every = 250
 [checkpoint]
-every_steps = 20
+every_steps = 100
 [grid]
 train.lr = [0.01, 0.003]
 train.optimizer = ["adamw", "sgd"]
@@ -64,7 +64,7 @@ def until_training(worker):
     lines = []
     for line in worker.stdout:
         lines.append(line)
-        if " step 100 " in line:
+        if " step 500 " in line:
             return lines
     raise AssertionError("the worker ended before training:\n" + "".join(lines))
 
