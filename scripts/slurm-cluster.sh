@@ -1,28 +1,52 @@
 #!/usr/bin/env bash
-# A one-node Slurm cluster on this machine, for trawl's Slurm tests (as root).
+# Slurm clusters on this machine, for trawl's Slurm tests (as root).
 #   scripts/slurm-cluster.sh up     install munge, slurmctld, slurmd; write
 #                                   /etc/slurm/slurm.conf for this machine; start
 #                                   the daemons; wait until the node is idle
-#   scripts/slurm-cluster.sh down   stop the daemons
-#   scripts/slurm-cluster.sh status exit 0 when the node answers and is usable
+#   scripts/slurm-cluster.sh up --nodes N [--cpus-per-node C]
+#                                   a second cluster of N nodes, each a slurmd in
+#                                   its own network and UTS namespace (tn1..tnN)
+#                                   on a bridge of its own; clients use
+#                                   SLURM_CONF=/etc/slurm-trawl-nodes/slurm.conf
+#   scripts/slurm-cluster.sh kill-node tnK   SIGKILL every process of node tnK
+#   scripts/slurm-cluster.sh down [--nodes N]  stop both clusters (with --nodes,
+#                                   the many-node one only); remove the namespaces,
+#                                   links and bridge the many-node one made
+#   scripts/slurm-cluster.sh status [--nodes N]  exit 0 when the (N-node) cluster is usable
 set -euo pipefail
 
 conf=/etc/slurm/slurm.conf
+. "$(dirname "${BASH_SOURCE[0]}")/slurm-nodes.sh"
 
 usable() {
   command -v sinfo >/dev/null 2>&1 && sinfo -h -N -o '%t' 2>/dev/null | grep -qE '^(idle|mix|alloc)'
 }
 
-up() {
+install_slurm() {
   [ "$(id -u)" -eq 0 ] || { echo "slurm-cluster: run as root" >&2; exit 1; }
   local missing=()
-  for p in munge slurmctld slurmd slurm-client; do
+  for p in munge slurmctld slurmd slurm-client iproute2; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
+}
+
+start_munge() {
+  if [ ! -s /etc/munge/munge.key ]; then
+    mkdir -p /etc/munge
+    dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none
+  fi
+  mkdir -p /run/munge /var/lib/munge /var/log/munge
+  chown -R munge:munge /etc/munge /run/munge /var/lib/munge /var/log/munge 2>/dev/null || true
+  chmod 0400 /etc/munge/munge.key
+  pgrep -x munged >/dev/null || runuser -u munge -- /usr/sbin/munged --force
+}
+
+up() {
+  install_slurm
   if usable; then echo "slurm-cluster: already up"; return 0; fi
   local host cpus memory
   host=$(hostname)
@@ -71,15 +95,9 @@ CONF
   else
     rm -f /etc/slurm/cgroup.conf
   fi
-  if [ ! -s /etc/munge/munge.key ]; then
-    mkdir -p /etc/munge
-    dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none
-  fi
-  chown -R munge:munge /etc/munge /run/munge /var/lib/munge /var/log/munge 2>/dev/null || true
-  chmod 0400 /etc/munge/munge.key
-  pgrep -x munged >/dev/null || runuser -u munge -- /usr/sbin/munged --force
-  pgrep -x slurmctld >/dev/null || /usr/sbin/slurmctld -c
-  pgrep -x slurmd >/dev/null || /usr/sbin/slurmd -c
+  start_munge
+  [ -f /run/slurmctld.pid ] && kill -0 "$(cat /run/slurmctld.pid)" 2>/dev/null || /usr/sbin/slurmctld -c
+  [ -f /run/slurmd.pid ] && kill -0 "$(cat /run/slurmd.pid)" 2>/dev/null || /usr/sbin/slurmd -c
   for _ in $(seq 1 60); do
     if usable; then
       scontrol update nodename="$host" state=resume >/dev/null 2>&1 || true
@@ -95,6 +113,7 @@ CONF
 }
 
 down() {
+  nodes_down
   pkill -x slurmd 2>/dev/null || true
   pkill -x slurmctld 2>/dev/null || true
   pkill -x munged 2>/dev/null || true
@@ -107,9 +126,23 @@ down() {
   echo "slurm-cluster: down"
 }
 
-case "${1:-}" in
-  up) up ;;
-  down) down ;;
-  status) usable ;;
-  *) sed -n '2,7p' "$0"; exit 2 ;;
+usage() { sed -n '2,14p' "$0"; exit 2; }
+
+command=${1:-}
+[ $# -gt 0 ] && shift
+nodes=0
+cpus_per_node=8
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --nodes) nodes=${2:?--nodes needs a count}; shift 2 ;;
+    --cpus-per-node) cpus_per_node=${2:?--cpus-per-node needs a count}; shift 2 ;;
+    *) [ "$command" = kill-node ] && [ -z "${node:-}" ] && { node=$1; shift; continue; }; usage ;;
+  esac
+done
+case "$command" in
+  up) if [ "$nodes" -gt 0 ]; then install_slurm && start_munge && nodes_up "$nodes" "$cpus_per_node"; else up; fi ;;
+  down) if [ "$nodes" -gt 0 ]; then nodes_down; echo "slurm-cluster: the $nodes-node cluster is down"; else down; fi ;;
+  status) if [ "$nodes" -gt 0 ]; then nodes_usable "$nodes"; else usable; fi ;;
+  kill-node) nodes_kill "${node:?kill-node needs a node name (tn1, tn2, ...)}" ;;
+  *) usage ;;
 esac

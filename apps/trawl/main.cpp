@@ -267,6 +267,8 @@ void add_submit(CLI::App& app, Options& o) {
   c->add_option("--throttle", s.throttle, "at most N tasks running at once (sbatch --array=...%N)")
       ->check(positive_integer);
   c->add_option("--ranks", s.ranks, "MPI ranks per task (default: sweep.ranks_per_trial)")->check(positive_integer);
+  c->add_option("--nodes", s.nodes, "nodes per task, the ranks spread evenly over them (default 1)")
+      ->check(positive_integer);
   c->add_option("--cpus-per-rank", s.cpus_per_rank, "--cpus-per-task (default 1)")->check(positive_integer);
   c->add_option("--gpus-per-rank", s.gpus_per_rank, "--gpus-per-task, one rank per GPU (default: none)");
   c->add_option("--grace", s.grace_seconds, "seconds of warning before the time limit (default 120)");

@@ -1,6 +1,8 @@
-// lib/comm: ranks split into groups of ranks_per_trial. Ranks of one node
-// form groups together (split by shared memory first, then by W), so a
-// group never spans nodes.
+// lib/comm: ranks split into groups of ranks_per_trial (W). Where every
+// node's rank count is a multiple of W, ranks of one node form groups
+// together (split by shared memory first, then by W), so a group never spans
+// nodes; otherwise (a task of one rank on each of two nodes, W = 2)
+// consecutive world ranks form a group across nodes.
 #pragma once
 
 #include "comm/mpi.hpp"
@@ -15,7 +17,8 @@ struct RankGroups {
   bool leader() const { return group.rank() == 0; }
 };
 
-// Throws InputError when a node's rank count is not a multiple of W.
+// Throws InputError when W divides neither every node's rank count nor the
+// world's.
 RankGroups make_rank_groups(const Communicator& world, int ranks_per_trial);
 
 }  // namespace trawl

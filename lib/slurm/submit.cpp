@@ -60,8 +60,9 @@ std::string job_script(const SweepSpec& spec, const SubmitOptions& o, std::int64
     << "# Written by `trawl submit` for sweep " << spec.string("sweep.name") << ": submit it with the sbatch\n"
     << "# line(s) `trawl submit --dry-run` prints; each array part sets TRAWL_ARRAY_OFFSET.\n"
     << "#SBATCH --job-name=" << shell_quote("trawl-" + spec.string("sweep.name")) << "\n"
-    << "#SBATCH --ntasks=" << ranks << "\n"
-    << "#SBATCH --ntasks-per-node=" << ranks << "\n"
+    << "#SBATCH --ntasks=" << ranks << "\n";
+  if (o.nodes > 1) s << "#SBATCH --nodes=" << o.nodes << "\n";
+  s << "#SBATCH --ntasks-per-node=" << ranks / o.nodes << "\n"
     << "#SBATCH --cpus-per-task=" << o.cpus_per_rank << "\n";
   if (o.gpus_per_rank > 0) s << "#SBATCH --gpus-per-task=" << o.gpus_per_rank << "\n";
   s << "#SBATCH --output=" << shell_quote(dir + "/logs/%A_%a.log") << "\n"
@@ -135,6 +136,7 @@ void check_counts(const SubmitOptions& o, const Grid& grid) {
                      " array tasks can have work");
   if (o.throttle != 0) at_least("--throttle", o.throttle, 1);
   if (o.ranks != 0) at_least("--ranks", o.ranks, 1);
+  at_least("--nodes", o.nodes, 1);
   at_least("--cpus-per-rank", o.cpus_per_rank, 1);
   at_least("--gpus-per-rank", o.gpus_per_rank, 0);
   at_least("--grace", o.grace_seconds, 0);
@@ -149,6 +151,9 @@ SubmitPlan submit_sweep(const SweepSpec& spec, const Grid& grid, const SubmitOpt
   if (ranks % ranks_per_trial != 0)
     throw InputError("--ranks " + std::to_string(ranks) + " must be a multiple of sweep.ranks_per_trial (" +
                      std::to_string(ranks_per_trial) + ")");
+  if (ranks % options.nodes != 0)
+    throw InputError("--nodes " + std::to_string(options.nodes) + " must divide the task's " + std::to_string(ranks) +
+                     " ranks (every node runs as many)");
   const std::int64_t count = options.array_count > 0 ? options.array_count : std::min<std::int64_t>(grid.size(), 64);
   if (options.trawl_binary.empty()) throw Error("internal: no trawl binary for the job script");
   check_script_safe("sweep.dir (" + spec.results_dir() + ")", spec.results_dir());

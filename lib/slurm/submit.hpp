@@ -18,6 +18,7 @@ struct SubmitOptions {
   std::int64_t array_count = 0;  // 0: one task per trial, at most 64
   std::int64_t throttle = 0;     // %N: array tasks running at once (0: no limit)
   std::int64_t ranks = 0;        // MPI ranks per array task (0: sweep.ranks_per_trial)
+  std::int64_t nodes = 1;         // nodes per array task, the ranks spread evenly over them
   std::int64_t cpus_per_rank = 1;
   std::int64_t gpus_per_rank = 0;  // >0: one GPU per rank (--gpus-per-task)
   std::int64_t grace_seconds = 120;  // --signal=B:USR2@grace

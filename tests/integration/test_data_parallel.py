@@ -110,12 +110,12 @@ def test_gpt_on_two_ranks_matches_one(trawl, tmp_path):
     np.testing.assert_allclose(one["val.perplexity"], np.exp(one["val.loss"]), rtol=1e-9)
 
 
-def test_a_group_must_fit_the_node(trawl, tmp_path):
+def test_ranks_that_no_group_size_divides_are_refused(trawl, tmp_path):
     write_blobs(tmp_path / "data.h5")
     (tmp_path / "s.toml").write_text(MLP.format(ranks=2, accum=1, bucket_mb=1).replace('metric = "val.auc"', ""))
     code, out, err = run(mpirun(3, trawl, "run", "s.toml"), cwd=tmp_path, check=False)
     assert code != 0
-    assert "ranks_per_trial = 2 does not divide the 3 ranks" in err
+    assert "ranks_per_trial = 2 divides neither the 3 ranks in all nor the 3 ranks on the node" in err
 
 
 def test_two_groups_of_two_share_the_grid(trawl, tmp_path):
