@@ -38,7 +38,10 @@ nodes_network_up() {
   fi
   for i in $(seq 1 "$n"); do
     name=$(node_name "$i")
-    [ -e "/run/netns/$name" ] && continue
+    if [ -e "/run/netns/$name" ]; then
+      ip link set "$name-h" up  # back from kill-node
+      continue
+    fi
     ip netns add "$name"
     ip link add "$name-h" type veth peer name eth0 netns "$name"
     ip link set "$name-h" master "$nodes_bridge" up
@@ -140,13 +143,13 @@ nodes_up() {
 }
 
 # SIGKILLs every process of a node (its slurmd and all its job steps), as a
-# node that loses power: its link goes down first, so no peer hears a goodbye.
+# node that loses power: its link goes down first and stays down, so no peer
+# hears a goodbye (no FIN, no RST) until `up --nodes N` brings it back.
 nodes_kill() {
   local name=$1
   [ -e "/run/netns/$name" ] || { echo "slurm-cluster: no node $name" >&2; return 2; }
   ip link set "$name-h" down
   for _ in 1 2 3; do ip netns pids "$name" | xargs -r kill -9 2>/dev/null; sleep 0.2; done
-  ip link set "$name-h" up
 }
 
 nodes_down() {

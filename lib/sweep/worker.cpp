@@ -107,6 +107,7 @@ void Worker::start() {
   const std::string label = "a" + std::to_string(array.index) + ".g" + std::to_string(groups_.group_index);
   owner_ = owner_of_this_process(label, slurm_job_label().empty() ? "" : "job " + slurm_job_label());
   prefix_ = "[trawl " + label + " r" + std::to_string(world_.rank()) + "]";
+  watchdog_ = std::make_unique<StallWatchdog>(spec_.real("sweep.lease_seconds"), prefix_);
   // mpirun gives ranks a terminal too, but their redrawn lines would mix.
   live_ = isatty(STDOUT_FILENO) == 1 && world_.size() == 1;
   if (!groups_.leader()) return;
@@ -246,10 +247,11 @@ std::string Worker::trial_identity(TrialId id) const {
 
 TrialOutcome Worker::train(TrialId id, std::int64_t rung, TrialLog& log) {
   NoOutput quiet;
+  const StallWatchdog::Watch watch(*watchdog_, id);
+  Heartbeat observer(groups_.leader() ? static_cast<TrainingObserver&>(log) : quiet, *watchdog_);
   try {
     const TrialSettings settings = trial_settings(spec_, grid_.trial(id));
-    if (shares_training_)
-      return run_shared(id, settings, groups_.leader() ? static_cast<TrainingObserver&>(log) : quiet, log);
+    if (shares_training_) return run_shared(id, settings, observer, log);
     // Successive halving: train to the next rung the trial has not passed.
     const std::size_t next_rung = static_cast<std::size_t>(rung);
     const std::int64_t pause_at = next_rung < settings.train.rungs.size() ? settings.train.rungs[next_rung] : 0;
@@ -259,8 +261,8 @@ TrialOutcome Worker::train(TrialId id, std::int64_t rung, TrialLog& log) {
                             [&](const std::string& kind, const std::string& message) {
                               note(id, kind, message, &log);
                             }};
-    return trainer_->train(settings, groups_.leader() ? static_cast<TrainingObserver&>(log) : quiet,
-                           options_.save_final ? final_weights_path(spec_, id) : "", policy, pause_at);
+    return trainer_->train(settings, observer, options_.save_final ? final_weights_path(spec_, id) : "", policy,
+                           pause_at);
   } catch (const StoreWriteError&) {
     throw;  // nothing can be recorded: stop the worker (exit 1), the file as it was
   } catch (const InputError& e) {

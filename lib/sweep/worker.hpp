@@ -15,6 +15,7 @@
 #include "schedule/schedule.hpp"
 #include "store/result_store.hpp"
 #include "sweep/run.hpp"
+#include "sweep/stall_watchdog.hpp"
 #include "train/data_check.hpp"
 #include "train/trainer.hpp"
 
@@ -62,6 +63,7 @@ class Worker {
   std::unique_ptr<Schedule> schedule_;  // the leader's; other ranks follow it
   std::unique_ptr<Trainer> trainer_;
   std::string owner_, prefix_, spec_hash_, settings_hash_;
+  std::unique_ptr<StallWatchdog> watchdog_;  // every rank's: exits when its trial stalls for a lease
   bool live_ = false;
   bool shares_training_ = false;  // the grid has evaluation-only axes
   RunSummary summary_;

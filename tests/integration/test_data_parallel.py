@@ -1,5 +1,6 @@
 """Data-parallel trials: a group of 2 ranks gives the curves of 1 rank with
 the same global batch, for the MLP and the GPT LM."""
+import os
 import random
 
 import h5py
@@ -128,3 +129,38 @@ def test_two_groups_of_two_share_the_grid(trawl, tmp_path):
         owners = [o.split("@")[0] for o in f["trials/owner"].asstr()[:]]
         assert owners == ["a0.g0", "a0.g1", "a0.g0", "a0.g1"]
         assert (f["trials/attempts"][:] == 1).all()
+
+
+def test_a_rank_whose_peer_stops_answering_exits_within_a_lease(trawl, tmp_path):
+    # A peer that stalls (SIGSTOP: a node that froze, or lost power with no
+    # goodbye on the network) leaves the other rank in a collective call; its
+    # watchdog ends it after sweep.lease_seconds without a step.
+    import signal
+    import subprocess
+    import time
+    binary_data(tmp_path / "data.h5")
+    sweep = MLP.format(ranks=2, accum=1, bucket_mb=1).replace("steps = 24", "steps = 100000")
+    (tmp_path / "s.toml").write_text(sweep.replace("[sweep]", "[sweep]\nlease_seconds = 3"))
+    job = subprocess.Popen(mpirun(2, trawl, "run", "s.toml", "--threads", "1"), cwd=tmp_path, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    seen = []
+    for line in job.stdout:
+        seen.append(line)
+        if " step 80 " in line:
+            break
+    assert " step 80 " in seen[-1], "".join(seen)
+    ranks = subprocess.run(["pgrep", "-f", "trawl run s.toml --threads"], capture_output=True, text=True).stdout.split()
+    ranks = [r for r in ranks if int(r) != job.pid and os.readlink(f"/proc/{r}/cwd") == str(tmp_path)
+             and open(f"/proc/{r}/comm").read().strip() == "trawl"]
+    assert len(ranks) == 2, ranks
+    os.kill(int(ranks[1]), signal.SIGSTOP)
+    try:
+        out = job.communicate(timeout=120)[0]
+    finally:
+        for r in ranks:
+            try:
+                os.kill(int(r), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    assert job.returncode != 0
+    assert "no step finished in" in out and "a rank of its group is gone or stalled" in out, out

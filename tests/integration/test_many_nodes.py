@@ -20,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CLUSTER = os.path.join(HERE, "..", "..", "scripts", "slurm-cluster.sh")
 NODES_CONF = "/etc/slurm-trawl-nodes/slurm.conf"
 ENV = {**os.environ, "SLURM_CONF": NODES_CONF}
-LEASE = 20.0
+LEASE = 30.0
 
 SWEEP = f"""
 [sweep]
@@ -174,6 +174,22 @@ def expand(nodelist):
     return names
 
 
+def expect_requeued(job):
+    """Slurm finds the node dead and requeues its task; it would hold it back
+    two minutes (a requeued job's begin time), which this test does not wait."""
+    def requeued():
+        shown = subprocess.run(["scontrol", "show", "job", job], capture_output=True, text=True, env=ENV).stdout
+        return re.search(r"Restarts=[1-9]", shown) is not None
+    wait_until(f"a task of job {job} requeued", requeued)
+
+    def released():
+        pending = [task[0] for task in squeue(job) if task[1] == "PENDING"]
+        for task in pending:
+            subprocess.run(["scontrol", "update", f"jobid={task}", "starttime=now"], env=ENV, capture_output=True)
+        return pending or not squeue(job)
+    wait_until(f"the requeued task of job {job} pending", released)
+
+
 def test_a_two_node_task_trains_one_trial_across_hosts(trawl, nodes, tmp_path):
     d = tmp_path / "d"
     make(d, ranks=2, steps=2000, optimizers='["adamw"]')
@@ -207,6 +223,7 @@ def test_an_array_spreads_over_the_nodes_and_a_dead_node_loses_nothing(trawl, no
     assert len(held) == 1, results(d)
     subprocess.run(["bash", CLUSTER, "kill-node", victim], check=True)
     try:
+        expect_requeued(job)
         wait_for(job)
     finally:
         revive_nodes()
@@ -215,3 +232,33 @@ def test_an_array_spreads_over_the_nodes_and_a_dead_node_loses_nothing(trawl, no
     assert "resumed" in r["kinds"]
     assert hosts(r["owners"]) >= {"tn1", "tn3"}
     np.testing.assert_array_equal(r["curve"], clean_run(trawl, tmp_path))
+
+
+def test_a_two_node_task_that_loses_a_node_leaves_no_rank_hanging(trawl, nodes, tmp_path):
+    d = tmp_path / "d"
+    make(d, ranks=2, steps=6000, optimizers='["adamw"]')
+    job = submit(trawl, d, "--array-count", "1", "--nodes", "2", "--cpus-per-rank", "8")
+    alloc = []
+
+    def training():
+        queued = [q for q in squeue(job) if q[1] == "RUNNING"]
+        if queued and len(running_on(d)) == 1:
+            alloc[:] = expand(queued[0][2])
+        return len(alloc) == 2 and all(trawl_ranks_on(n) for n in alloc)
+
+    wait_until("the task training on two nodes", training)
+    victim, survivor = alloc[1], alloc[0]
+    held = [t for t, s in enumerate(results(d)["status"]) if s == "running"]
+    subprocess.run(["bash", CLUSTER, "kill-node", victim], check=True)
+    try:
+        # The rank left on the other node waits on a peer that will never
+        # answer; it must not hang there past the lease.
+        wait_until(f"no trawl rank left on {survivor}", lambda: not trawl_ranks_on(survivor), timeout=LEASE + 15)
+        expect_requeued(job)
+        wait_for(job)
+    finally:
+        revive_nodes()
+    r = results(d)
+    assert_trained_once(d, r, interrupted=held)
+    assert "resumed" in r["kinds"]
+    np.testing.assert_array_equal(r["curve"], clean_run(trawl, tmp_path, ranks=2, steps=6000, optimizers='["adamw"]'))
