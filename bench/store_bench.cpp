@@ -5,6 +5,11 @@
 //       by the trial's outcome: the cursor claim (what `trawl run` does)
 //       against the full scan it replaced (every status and lease read per
 //       claim), measured in the same run.
+//   store_bench lockwait [seconds]   claims/s and the mean and worst wait for one
+//       claim (mostly the wait for the results file's lock) at 1, 8, 24 and 64
+//       worker processes, each claiming the next trial and recording it done
+//       at once (tiny trials: the most claims a file has to serve); the
+//       ratios are against 1 worker, measured in the same run.
 //   store_bench records [seconds [trials workers]]  records/s written by 2..32 worker
 //       processes, each as `trawl run` writes a trial (claim, eval points,
 //       outcome, each record journalled first), then every record checked
@@ -12,10 +17,13 @@
 //
 // Each configuration runs for `seconds` (default 2) in a fresh directory under
 // $TMPDIR (default /tmp).
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -181,6 +189,62 @@ void bench_records(double seconds, std::vector<int> worker_counts) {
 
 }  // namespace
 
+// Claims by `workers` processes for `seconds`: claims/s, and each claim's
+// mean and worst time (the lock's wait, then the session).
+struct LockWait {
+  double claims_per_second = 0, mean_ms = 0, worst_ms = 0;
+};
+
+LockWait lock_wait(int workers, double seconds) {
+  trawl::SweepSpec spec;
+  trawl::ResultStore store = fresh_store("lockwait", 1'000'000, spec);
+  struct Tally {
+    std::int64_t claims;
+    double total, worst;
+  };
+  void* shared = mmap(nullptr, sizeof(Tally) * static_cast<std::size_t>(workers), PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (shared == MAP_FAILED) throw std::runtime_error("mmap");
+  auto* tallies = static_cast<Tally*>(shared);
+  const auto start = Clock::now();
+  in_processes(workers, seconds, [&](int w, Clock::time_point deadline) {
+    const auto leases = std::make_shared<trawl::LeaseWatch>(300.0);
+    const trawl::TrialBoard::Pick cursor = [leases](const trawl::BoardRows& rows, double) {
+      return trawl::claim_from_cursor(rows, *leases);
+    };
+    const std::string owner = "bench-" + std::to_string(w) + "@host:" + std::to_string(getpid());
+    Tally tally{0, 0, 0};
+    while (Clock::now() < deadline) {
+      const auto asked = Clock::now();
+      const trawl::Claim c = store.claim(cursor, owner, 300);
+      const double took = seconds_since(asked);
+      if (!c.trial) break;
+      tally = Tally{tally.claims + 1, tally.total + took, std::max(tally.worst, took)};
+      store.trial_finished(*c.trial, done_outcome(), 0);
+    }
+    tallies[w] = tally;
+    return tally.claims;
+  });
+  const double elapsed = seconds_since(start);
+  Tally all{0, 0, 0};
+  for (int w = 0; w < workers; ++w)
+    all = Tally{all.claims + tallies[w].claims, all.total + tallies[w].total, std::max(all.worst, tallies[w].worst)};
+  munmap(shared, sizeof(Tally) * static_cast<std::size_t>(workers));
+  return {static_cast<double>(all.claims) / elapsed, 1e3 * all.total / static_cast<double>(std::max<std::int64_t>(all.claims, 1)),
+          1e3 * all.worst};
+}
+
+void bench_lock_wait(double seconds) {
+  std::printf("%8s %10s %13s %13s %16s\n", "workers", "claims/s", "mean wait ms", "worst wait ms", "mean vs 1 worker");
+  const LockWait one = lock_wait(1, seconds);
+  for (int workers : {1, 8, 24, 64}) {
+    const LockWait w = workers == 1 ? one : lock_wait(workers, seconds);
+    std::printf("%8d %10.0f %13.2f %13.1f %15.1fx\n", workers, w.claims_per_second, w.mean_ms, w.worst_ms,
+                w.mean_ms / one.mean_ms);
+    std::fflush(stdout);
+  }
+}
+
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   const double seconds = argc > 2 ? std::atof(argv[2]) : 2.0;
@@ -193,9 +257,10 @@ int main(int argc, char** argv) {
   }
   try {
     if (mode == "claims") bench_claims(seconds, grids, workers);
+    else if (mode == "lockwait") bench_lock_wait(seconds);
     else if (mode == "records") bench_records(seconds, argc > 4 ? workers : std::vector<int>{2, 4, 8, 16, 32});
     else {
-      std::fprintf(stderr, "usage: store_bench claims|records [seconds [trials workers]]\n");
+      std::fprintf(stderr, "usage: store_bench claims|lockwait|records [seconds [trials workers]]\n");
       return 2;
     }
   } catch (const std::exception& e) {

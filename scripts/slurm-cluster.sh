@@ -22,6 +22,20 @@ usable() {
   command -v sinfo >/dev/null 2>&1 && sinfo -h -N -o '%t' 2>/dev/null | grep -qE '^(idle|mix|alloc)'
 }
 
+# Slurm 24.05+ (Debian 13 ships 24.11) reads cgroup.conf in every step and
+# would probe the cgroup tree, which containers and chroots may not let it
+# write; these clusters track processes without cgroups (proctrack/linuxproc,
+# task/none), so they say so. 22.05 (Debian 12) knows no "disabled".
+write_cgroup_conf() {
+  local version
+  version=$(slurmd -V 2>/dev/null | awk '{print $2}')
+  if [ "$(printf '%s\n' "$version" 24.05 | sort -V | head -n1)" = 24.05 ]; then
+    echo "CgroupPlugin=disabled" >"$1/cgroup.conf"
+  else
+    rm -f "$1/cgroup.conf"
+  fi
+}
+
 install_slurm() {
   [ "$(id -u)" -eq 0 ] || { echo "slurm-cluster: run as root" >&2; exit 1; }
   local missing=()
@@ -84,17 +98,7 @@ SlurmdTimeout=30
 NodeName=$host NodeHostname=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 CONF
-  # Slurm 24.05+ (Debian 13 ships 24.11) reads cgroup.conf in every step and
-  # would probe the cgroup tree, which containers and chroots may not let it
-  # write; this cluster tracks processes without cgroups (proctrack/linuxproc,
-  # task/none), so it says so. 22.05 (Debian 12) knows no "disabled".
-  local version
-  version=$(slurmd -V 2>/dev/null | awk '{print $2}')
-  if [ "$(printf '%s\n' "$version" 24.05 | sort -V | head -n1)" = 24.05 ]; then
-    echo "CgroupPlugin=disabled" > /etc/slurm/cgroup.conf
-  else
-    rm -f /etc/slurm/cgroup.conf
-  fi
+  write_cgroup_conf /etc/slurm
   start_munge
   [ -f /run/slurmctld.pid ] && kill -0 "$(cat /run/slurmctld.pid)" 2>/dev/null || /usr/sbin/slurmctld -c
   [ -f /run/slurmd.pid ] && kill -0 "$(cat /run/slurmd.pid)" 2>/dev/null || /usr/sbin/slurmd -c

@@ -103,8 +103,7 @@ CONF
     echo "NodeName=$(node_name "$i") NodeHostname=$(node_name "$i") NodeAddr=$(node_addr "$i")" >>"$nodes_conf"
   done
   echo "PartitionName=nodes Nodes=$list Default=YES MaxTime=INFINITE State=UP" >>"$nodes_conf"
-  [ -f /etc/slurm/cgroup.conf ] && cp /etc/slurm/cgroup.conf "$nodes_dir/cgroup.conf"
-  return 0
+  write_cgroup_conf "$nodes_dir"
 }
 
 # Starts node i's slurmd inside its namespaces, unless it runs already: its

@@ -262,3 +262,42 @@ def test_a_two_node_task_that_loses_a_node_leaves_no_rank_hanging(trawl, nodes, 
     assert_trained_once(d, r, interrupted=held)
     assert "resumed" in r["kinds"]
     np.testing.assert_array_equal(r["curve"], clean_run(trawl, tmp_path, ranks=2, steps=6000, optimizers='["adamw"]'))
+
+
+SCALE = """
+[sweep]
+name = "scale"
+dir = "out"
+schedule = "dynamic"
+[data]
+path = "blobs.h5"
+[model]
+hidden = 4
+[train]
+steps = 4
+batch_size = 8
+eval_every = 4
+threads = 1
+[grid]
+train.lr = {linspace = [0.001, 0.1, 25]}
+train.weight_decay = {linspace = [0.0, 0.1, 20]}
+"""
+
+
+def test_twenty_four_workers_on_three_nodes_share_one_file_and_run_every_trial_once(trawl, nodes, tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    write_blobs(d / "blobs.h5", rows=60)
+    (d / "s.toml").write_text(SCALE)
+    # Three tasks of eight single-rank workers, a whole node each.
+    job = submit(trawl, d, "--array-count", "3", "--ranks", "8")
+    wait_for(job)
+    r = results(d)
+    assert len(r["status"]) == 500
+    assert set(r["status"]) == {"done"}, logs(d)
+    assert set(r["attempts"]) == {1}
+    claimed = [t for k, t in zip(r["kinds"], r["trials"]) if k == "claimed"]
+    assert sorted(claimed) == list(range(500))  # each trial claimed once, by one worker
+    workers = {o.split(" ")[0] for o in r["owners"]}
+    assert hosts(r["owners"]) == {"tn1", "tn2", "tn3"}
+    assert len({w.split(":")[0] for w in workers}) == 24, workers  # a<task>.g<rank>@<node>
