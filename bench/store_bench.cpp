@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -53,6 +54,7 @@ trawl::ResultStore fresh_store(const std::string& name, std::int64_t trials, tra
   const std::string dir = std::string(tmp ? tmp : "/tmp") + "/trawl-store-bench/" + name;
   fs::remove_all(dir);
   fs::create_directories(dir);
+  std::ofstream(dir + "/unused.h5").flush();  // the sweep's data file: hashed into the file, never read
   spec = trawl::parse_sweep_text("[data]\npath = \"unused.h5\"\n[sweep]\nschedule = \"dynamic\"\ndir = \"" + dir +
                                      "/sweep\"\n[grid]\ntrain.lr = {linspace = [0.001, 0.1, " +
                                      std::to_string(trials) + "]}\n",
@@ -197,7 +199,7 @@ struct LockWait {
 
 LockWait lock_wait(int workers, double seconds) {
   trawl::SweepSpec spec;
-  trawl::ResultStore store = fresh_store("lockwait", 1'000'000, spec);
+  trawl::ResultStore store = fresh_store("lockwait", 500'000, spec);
   struct Tally {
     std::int64_t claims;
     double total, worst;
