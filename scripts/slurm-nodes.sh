@@ -43,11 +43,14 @@ nodes_network_up() {
       continue
     fi
     ip netns add "$name"
+    ip link del "$name-h" 2>/dev/null || true  # left by a cluster whose namespace is gone
     ip link add "$name-h" type veth peer name eth0 netns "$name"
     ip link set "$name-h" master "$nodes_bridge" up
-    ip -n "$name" addr add "$(node_addr "$i")/24" dev eth0
-    ip -n "$name" link set eth0 up
-    ip -n "$name" link set lo up
+    # nsenter, not `ip -n`: that remounts / as a slave, which fails in a
+    # chroot (the Debian 13 test root) where / is no mount point.
+    nsenter --net="/run/netns/$name" ip addr add "$(node_addr "$i")/24" dev eth0
+    nsenter --net="/run/netns/$name" ip link set eth0 up
+    nsenter --net="/run/netns/$name" ip link set lo up
     # Each node resolves every node's name, and its own, as a cluster's nodes
     # do (bound over /etc/hosts in the node's mount namespace).
     mkdir -p "/etc/netns/$name"
@@ -114,8 +117,12 @@ nodes_start_slurmd() {
   local name
   name=$(node_name "$1")
   ip netns pids "$name" 2>/dev/null | xargs -r ps -o comm= -p 2>/dev/null | grep -qx slurmd && return 0
-  nsenter --net="/run/netns/$name" unshare --uts --mount --propagation private \
-    sh -c "hostname $name && mount --bind /etc/netns/$name/hosts /etc/hosts && exec /usr/sbin/slurmd -f $nodes_conf"
+  # Its mounts private first, so its /etc/hosts stays its own; in a chroot
+  # (the Debian 13 test root, already private) / is no mount point and that
+  # step does not apply.
+  nsenter --net="/run/netns/$name" unshare --uts --mount --propagation unchanged \
+    sh -c "{ mount --make-rprivate / 2>/dev/null || true; } && hostname $name &&
+           mount --bind /etc/netns/$name/hosts /etc/hosts && exec /usr/sbin/slurmd -f $nodes_conf"
 }
 
 nodes_up() {

@@ -53,7 +53,11 @@ def namespaces_can_be_made():
     made = subprocess.run(["ip", "netns", "add", probe], capture_output=True, text=True)
     if made.returncode != 0:
         return "cannot make network namespaces here (ip netns add: %s)" % made.stderr.strip()
+    entered = subprocess.run(["nsenter", f"--net=/run/netns/{probe}", "ip", "link", "set", "lo", "up"],
+                             capture_output=True, text=True)
     subprocess.run(["ip", "netns", "del", probe])
+    if entered.returncode != 0:
+        return "cannot enter a network namespace here (nsenter: %s)" % entered.stderr.strip()
     return None
 
 
@@ -63,6 +67,8 @@ def nodes():
     if why:
         pytest.skip(f"many-node Slurm tests skipped: {why}")
     up = subprocess.run(["bash", CLUSTER, "up", "--nodes", "3"], capture_output=True, text=True)
+    if up.returncode != 0:
+        subprocess.run(["bash", CLUSTER, "down", "--nodes", "3"], capture_output=True)
     assert up.returncode == 0, up.stdout + up.stderr
     yield
     subprocess.run(["bash", CLUSTER, "down", "--nodes", "3"], capture_output=True)
