@@ -21,7 +21,7 @@ packages=(
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libxxhash-dev xxhash libonig-dev libutf8proc-dev
   catch2
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-pytest python3-sklearn python3-torch
-  python3-venv python3-setuptools python3-sentencepiece perl-doc
+  python3-venv python3-setuptools python3-sentencepiece python3-jinja2 perl-doc
   chromium
 )
 # Both releases name all of these alike; a name that differs would be picked

@@ -1,0 +1,44 @@
+// Renders a chat template with trawl's interpreter for each case of a JSON
+// file, as tests/integration/chat_template_reference.mjs does with Hugging
+// Face's: chat_template_render TEMPLATE CASES prints a JSON list of texts
+// ({"error": ...} where it refused).
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "text/chat_template.hpp"
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::cerr << "usage: chat_template_render TEMPLATE CASES.json\n";
+    return 2;
+  }
+  std::ifstream template_file(argv[1]), cases_file(argv[2]);
+  std::stringstream source;
+  source << template_file.rdbuf();
+  const nlohmann::ordered_json cases = nlohmann::ordered_json::parse(cases_file);
+  nlohmann::json out = nlohmann::json::array();
+  try {
+    const trawl::ChatTemplate chat(source.str(), argv[1]);
+    for (const nlohmann::ordered_json& c : cases) {
+      trawl::ChatTemplate::Variables v;
+      v.messages = trawl::jinja::Value::from_json(c.at("messages"));
+      v.bos_token = c.value("bos_token", "");
+      v.eos_token = c.value("eos_token", "");
+      v.add_generation_prompt = c.value("add_generation_prompt", false);
+      try {
+        out.push_back(chat.render(v));
+      } catch (const trawl::InputError& e) {
+        out.push_back(nlohmann::json{{"error", e.what()}});
+      }
+    }
+  } catch (const trawl::InputError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  std::cout << out.dump();
+  return 0;
+}
