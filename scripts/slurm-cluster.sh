@@ -36,6 +36,30 @@ write_cgroup_conf() {
   fi
 }
 
+# What both clusters' slurm.conf say alike: munge, no cgroups, root daemons,
+# a scheduler that starts jobs within a second.
+common_conf() {
+  cat <<CONF
+AuthType=auth/munge
+CredType=cred/munge
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+MpiDefault=none
+ReturnToService=2
+SlurmUser=root
+SlurmdUser=root
+SchedulerType=sched/backfill
+SchedulerParameters=sched_interval=1
+MaxArraySize=1001
+KillWait=5
+MinJobAge=300
+InactiveLimit=0
+SlurmctldTimeout=30
+CONF
+}
+
 install_slurm() {
   [ "$(id -u)" -eq 0 ] || { echo "slurm-cluster: run as root" >&2; exit 1; }
   local missing=()
@@ -71,29 +95,13 @@ up() {
 # Written by trawl's scripts/slurm-cluster.sh: one node, for tests.
 ClusterName=trawl-test
 SlurmctldHost=localhost
-AuthType=auth/munge
-CredType=cred/munge
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-MpiDefault=none
-ReturnToService=2
-SlurmUser=root
-SlurmdUser=root
+$(common_conf)
 StateSaveLocation=/var/spool/slurmctld
 SlurmdSpoolDir=/var/spool/slurmd
 SlurmctldPidFile=/run/slurmctld.pid
 SlurmdPidFile=/run/slurmd.pid
 SlurmctldLogFile=/var/log/slurm/slurmctld.log
 SlurmdLogFile=/var/log/slurm/slurmd.log
-SchedulerType=sched/backfill
-SchedulerParameters=sched_interval=1
-MaxArraySize=1001
-KillWait=5
-MinJobAge=300
-InactiveLimit=0
-SlurmctldTimeout=30
 SlurmdTimeout=30
 NodeName=$host NodeHostname=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4

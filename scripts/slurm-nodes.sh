@@ -73,16 +73,7 @@ ClusterName=trawl-nodes
 SlurmctldHost=localhost($nodes_subnet.1)
 SlurmctldPort=$nodes_ctl_port
 SlurmdPort=$nodes_slurmd_port
-AuthType=auth/munge
-CredType=cred/munge
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-MpiDefault=none
-ReturnToService=2
-SlurmUser=root
-SlurmdUser=root
+$(common_conf)
 SlurmdParameters=config_overrides
 StateSaveLocation=/var/spool/slurmctld-trawl-nodes
 SlurmdSpoolDir=/var/spool/slurmd-trawl-nodes/%n
@@ -92,13 +83,6 @@ SlurmctldPidFile=/run/slurmctld-trawl-nodes.pid
 SlurmdPidFile=/run/slurmd-trawl-nodes-%n.pid
 SlurmctldLogFile=/var/log/slurm/slurmctld-trawl-nodes.log
 SlurmdLogFile=/var/log/slurm/slurmd-%n.log
-SchedulerType=sched/backfill
-SchedulerParameters=sched_interval=1
-MaxArraySize=1001
-KillWait=5
-MinJobAge=300
-InactiveLimit=0
-SlurmctldTimeout=30
 SlurmdTimeout=10
 NodeName=DEFAULT CPUs=$cpus RealMemory=2000 State=UNKNOWN
 CONF

@@ -5,26 +5,14 @@
 #include <cmath>
 #include <ctime>
 
-
 namespace trawl::jinja {
 
 namespace {
 
 using Kind = Value::Kind;
 
-[[noreturn]] void fail(const SourcePos& pos, const std::string& problem) {
-  throw input_error_at(pos, "chat template: " + problem);
-}
-
-// Argument i (or keyword `key`), else `fallback`.
-Value arg(const Arguments& args, std::size_t i, const char* key, Value fallback = Value()) {
-  for (const auto& [k, v] : args.keyword)
-    if (k == key) return v;
-  return i < args.positional.size() ? args.positional[i] : fallback;
-}
-
 const std::string& text_of(const Value& v, const SourcePos& pos, const char* what) {
-  if (!v.is(Kind::string)) fail(pos, std::string(what) + " needs a string, not " + v.type_name());
+  if (!v.is(Kind::string)) fail_at(pos, std::string(what) + " needs a string, not " + v.type_name());
   return v.string();
 }
 
@@ -92,7 +80,7 @@ std::string title(std::string s) {
 
 Value string_method(const std::string& s, const std::string& name, Arguments& a, const SourcePos& pos) {
   if (name == "startswith" || name == "endswith") {
-    const Value prefix = arg(a, 0, "prefix");
+    const Value prefix = argument(a, 0, "prefix");
     List options = prefix.is(Kind::list) ? prefix.list() : List{prefix};
     for (const Value& o : options) {
       const std::string& p = text_of(o, pos, name.c_str());
@@ -101,38 +89,48 @@ Value string_method(const std::string& s, const std::string& name, Arguments& a,
     }
     return Value(false);
   }
-  if (name == "strip") return Value(strip(s, arg(a, 0, "chars"), true, true));
-  if (name == "lstrip") return Value(strip(s, arg(a, 0, "chars"), true, false));
-  if (name == "rstrip") return Value(strip(s, arg(a, 0, "chars"), false, true));
-  if (name == "split") return split(s, arg(a, 0, "sep"), arg(a, 1, "maxsplit", Value(-1)).integer());
+  if (name == "strip") return Value(strip(s, argument(a, 0, "chars"), true, true));
+  if (name == "lstrip") return Value(strip(s, argument(a, 0, "chars"), true, false));
+  if (name == "rstrip") return Value(strip(s, argument(a, 0, "chars"), false, true));
+  if (name == "split") return split(s, argument(a, 0, "sep"), argument(a, 1, "maxsplit", Value(-1)).integer());
   if (name == "replace")
-    return Value(replace(s, text_of(arg(a, 0, "old"), pos, "replace"), text_of(arg(a, 1, "new"), pos, "replace"),
-                         arg(a, 2, "count", Value(-1)).integer()));
+    return Value(replace(s, text_of(argument(a, 0, "old"), pos, "replace"), text_of(argument(a, 1, "new"), pos, "replace"),
+                         argument(a, 2, "count", Value(-1)).integer()));
   if (name == "upper") return Value(cased(s, ::toupper));
   if (name == "lower") return Value(cased(s, ::tolower));
   if (name == "title") return Value(title(s));
   if (name == "capitalize") return Value(s.empty() ? s : cased(s.substr(0, 1), ::toupper) + cased(s.substr(1), ::tolower));
   if (name == "find") {
-    const auto at = s.find(text_of(arg(a, 0, "sub"), pos, "find"));
+    const auto at = s.find(text_of(argument(a, 0, "sub"), pos, "find"));
     return Value(at == std::string::npos ? std::int64_t{-1} : static_cast<std::int64_t>(at));
   }
   if (name == "count") {
-    const std::string& sub = text_of(arg(a, 0, "sub"), pos, "count");
+    const std::string& sub = text_of(argument(a, 0, "sub"), pos, "count");
     std::int64_t n = 0;
     for (std::size_t at = 0; !sub.empty() && (at = s.find(sub, at)) != std::string::npos; at += sub.size()) ++n;
     return Value(n);
   }
   if (name == "join") {
-    const Value items = arg(a, 0, "iterable");
+    const Value items = argument(a, 0, "iterable");
     std::string out;
     if (items.is(Kind::list))
       for (std::size_t i = 0; i < items.list().size(); ++i) out += (i ? s : "") + items.list()[i].str();
     return Value(out);
   }
-  fail(pos, "strings have no method '" + name + "' here");
+  fail_at(pos, "strings have no method '" + name + "' here");
 }
 
 }  // namespace
+
+void fail_at(const SourcePos& pos, const std::string& problem) {
+  throw input_error_at(pos, "chat template: " + problem);
+}
+
+Value argument(const Arguments& args, std::size_t i, const char* key, Value fallback) {
+  for (const auto& [k, v] : args.keyword)
+    if (k == key) return v;
+  return i < args.positional.size() ? args.positional[i] : fallback;
+}
 
 std::optional<std::size_t> python_index(std::int64_t index, std::size_t size) {
   const std::int64_t n = static_cast<std::int64_t>(size);
@@ -159,8 +157,8 @@ Value method(const Value& object, const std::string& name, const SourcePos& pos)
       });
     if (name == "get")
       return Value::function([object](Arguments& a) {
-        const Value found = object.get(arg(a, 0, "key").str());
-        return found.defined() ? found : arg(a, 1, "default", Value(nullptr));
+        const Value found = object.get(argument(a, 0, "key").str());
+        return found.defined() ? found : argument(a, 1, "default", Value(nullptr));
       });
   }
   return Value();
@@ -187,7 +185,7 @@ Dict global_functions() {
     std::tm local{};
     localtime_r(&now, &local);
     char buf[256] = {};
-    std::strftime(buf, sizeof buf, arg(a, 0, "format", Value("%Y-%m-%d")).str().c_str(), &local);
+    std::strftime(buf, sizeof buf, argument(a, 0, "format", Value("%Y-%m-%d")).str().c_str(), &local);
     return Value(std::string(buf));
   }));
   return g;

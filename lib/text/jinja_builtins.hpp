@@ -20,6 +20,11 @@ Value method(const Value& object, const std::string& name, const SourcePos& pos)
 // The globals every template sees: range, namespace, dict, raise_exception, strftime_now.
 Dict global_functions();
 
+// InputError at `pos`: "chat template: <problem>".
+[[noreturn]] void fail_at(const SourcePos& pos, const std::string& problem);
+// A call's argument i, or its keyword argument `key`, else `fallback`.
+Value argument(const Arguments& args, std::size_t i, const char* key, Value fallback = Value());
+
 // A position as Python indexes: negative counts from the end.
 std::optional<std::size_t> python_index(std::int64_t index, std::size_t size);
 

@@ -10,16 +10,6 @@ namespace {
 
 using Kind = Value::Kind;
 
-[[noreturn]] void fail(const SourcePos& pos, const std::string& problem) {
-  throw input_error_at(pos, "chat template: " + problem);
-}
-
-Value arg(const Arguments& args, std::size_t i, const char* key, Value fallback = Value()) {
-  for (const auto& [k, v] : args.keyword)
-    if (k == key) return v;
-  return i < args.positional.size() ? args.positional[i] : fallback;
-}
-
 // A list's items, a dict's keys, a string's characters: what `for` walks.
 List items_of(const Value& v, const SourcePos& pos, const std::string& what) {
   if (v.is(Kind::list)) return v.list();
@@ -33,7 +23,7 @@ List items_of(const Value& v, const SourcePos& pos, const std::string& what) {
     for (const std::string& c : utf8_characters(v.string())) chars.emplace_back(c);
     return chars;
   }
-  fail(pos, what + " needs a list, dict or string, not " + v.type_name());
+  fail_at(pos, what + " needs a list, dict or string, not " + v.type_name());
 }
 
 std::int64_t length(const Value& v, const SourcePos& pos) {
@@ -49,16 +39,16 @@ Value sift(const std::string& name, const Value& input, Arguments& a, const Sour
   List out;
   for (const Value& item : items_of(input, pos, name)) {
     if (name == "map") {
-      const Value attribute = arg(a, 99, "attribute");
-      if (!attribute.is(Kind::string)) fail(pos, "map is supported with attribute=... only");
+      const Value attribute = argument(a, 99, "attribute");
+      if (!attribute.is(Kind::string)) fail_at(pos, "map is supported with attribute=... only");
       const Value got = item.is(Kind::dict) ? item.get(attribute.string()) : Value();
-      out.push_back(got.defined() ? got : arg(a, 99, "default"));
+      out.push_back(got.defined() ? got : argument(a, 99, "default"));
       continue;
     }
-    const Value subject = by_attribute ? (item.is(Kind::dict) ? item.get(arg(a, 0, "attribute").str()) : Value()) : item;
+    const Value subject = by_attribute ? (item.is(Kind::dict) ? item.get(argument(a, 0, "attribute").str()) : Value()) : item;
     Arguments test_args;
     const std::size_t first = by_attribute ? 2 : 1;
-    const Value test = arg(a, first - 1, "test");
+    const Value test = argument(a, first - 1, "test");
     for (std::size_t i = first; i < a.positional.size(); ++i) test_args.positional.push_back(a.positional[i]);
     const bool match = test.defined() ? apply_test(test.str(), subject, test_args, pos) : subject.truthy();
     if (match == keep_matches) out.push_back(item);
@@ -68,7 +58,7 @@ Value sift(const std::string& name, const Value& input, Arguments& a, const Sour
 
 Value text_filter(const std::string& name, const std::string& s, Arguments& a, const SourcePos& pos) {
   if (name == "trim") {
-    Arguments strip_args{{arg(a, 0, "chars")}, {}};
+    Arguments strip_args{{argument(a, 0, "chars")}, {}};
     return method(Value(s), "strip", pos).callable()(strip_args);
   }
   if (name == "upper" || name == "lower" || name == "title" || name == "capitalize") {
@@ -76,22 +66,25 @@ Value text_filter(const std::string& name, const std::string& s, Arguments& a, c
     return method(Value(s), name, pos).callable()(none);
   }
   if (name == "replace") {
-    Arguments replace_args{{arg(a, 0, "old"), arg(a, 1, "new"), arg(a, 2, "count", Value(-1))}, {}};
+    Arguments replace_args{{argument(a, 0, "old"), argument(a, 1, "new"), argument(a, 2, "count", Value(-1))}, {}};
     return method(Value(s), "replace", pos).callable()(replace_args);
   }
-  fail(pos, "the filter '" + name + "' is not supported");
+  fail_at(pos, "the filter '" + name + "' is not supported");
 }
 
 }  // namespace
 
 Value apply_filter(const std::string& name, const Value& input, Arguments& a, const SourcePos& pos) {
   if (name == "length" || name == "count") return Value(length(input, pos));
-  if (name == "tojson") return Value(input.json(arg(a, 0, "indent").is(Kind::integer) ? static_cast<int>(arg(a, 0, "indent").integer()) : -1));
+  if (name == "tojson") {
+    const Value indent = argument(a, 0, "indent");
+    return Value(input.json(indent.is(Kind::integer) ? static_cast<int>(indent.integer()) : -1));
+  }
   if (name == "string") return Value(input.str());
   if (name == "safe" || name == "e" || name == "escape" || name == "forceescape") return input;  // no autoescape
   if (name == "default" || name == "d") {
-    const bool boolean = arg(a, 1, "boolean", Value(false)).truthy();
-    return (boolean ? input.truthy() : input.defined()) ? input : arg(a, 0, "default_value", Value(""));
+    const bool boolean = argument(a, 1, "boolean", Value(false)).truthy();
+    return (boolean ? input.truthy() : input.defined()) ? input : argument(a, 0, "default_value", Value(""));
   }
   if (name == "first" || name == "last") {
     const List items = items_of(input, pos, name);
@@ -108,13 +101,13 @@ Value apply_filter(const std::string& name, const Value& input, Arguments& a, co
     return Value(out);
   }
   if (name == "items") {
-    if (!input.is(Kind::dict)) fail(pos, std::string("items needs a dict, not ") + input.type_name());
+    if (!input.is(Kind::dict)) fail_at(pos, std::string("items needs a dict, not ") + input.type_name());
     Arguments none;
     return method(input, "items", pos).callable()(none);
   }
   if (name == "join") {
-    const std::string sep = arg(a, 0, "d", Value("")).str();
-    const Value attribute = arg(a, 1, "attribute");
+    const std::string sep = argument(a, 0, "d", Value("")).str();
+    const Value attribute = argument(a, 1, "attribute");
     std::string out;
     const List items = items_of(input, pos, name);
     for (std::size_t i = 0; i < items.size(); ++i)
@@ -135,8 +128,8 @@ Value apply_filter(const std::string& name, const Value& input, Arguments& a, co
   if (input.is(Kind::string)) return text_filter(name, input.string(), a, pos);
   if (name == "trim" || name == "upper" || name == "lower" || name == "title" || name == "capitalize" ||
       name == "replace")
-    fail(pos, "the filter '" + name + "' needs a string, not " + input.type_name());
-  fail(pos, "the filter '" + name + "' is not supported");
+    fail_at(pos, "the filter '" + name + "' needs a string, not " + input.type_name());
+  fail_at(pos, "the filter '" + name + "' is not supported");
 }
 
 bool apply_test(const std::string& name, const Value& v, Arguments& a, const SourcePos& pos) {
@@ -155,32 +148,35 @@ bool apply_test(const std::string& name, const Value& v, Arguments& a, const Sou
   if (name == "iterable") return v.is(Kind::list) || v.is(Kind::string) || v.is(Kind::dict);
   if (name == "callable") return v.is(Kind::callable);
   if (name == "odd" || name == "even") {
-    if (!v.is(Kind::integer)) fail(pos, "the test '" + name + "' needs an integer");
+    if (!v.is(Kind::integer)) fail_at(pos, "the test '" + name + "' needs an integer");
     return (v.integer() % 2 != 0) == (name == "odd");
   }
-  if (name == "divisibleby") return v.is(Kind::integer) && arg(a, 0, "num").integer() != 0 && v.integer() % arg(a, 0, "num").integer() == 0;
+  if (name == "divisibleby") {
+    const Value by = argument(a, 0, "num");
+    return v.is(Kind::integer) && by.is(Kind::integer) && by.integer() != 0 && v.integer() % by.integer() == 0;
+  }
   if (name == "lower" || name == "upper") {
     if (!v.is(Kind::string)) return false;
     Arguments none;
     return method(v, name, pos).callable()(none).string() == v.string();
   }
-  if (name == "eq" || name == "equalto" || name == "sameas" || name == "==") return equal(v, arg(a, 0, "other"));
-  if (name == "ne" || name == "!=") return !equal(v, arg(a, 0, "other"));
+  if (name == "eq" || name == "equalto" || name == "sameas" || name == "==") return equal(v, argument(a, 0, "other"));
+  if (name == "ne" || name == "!=") return !equal(v, argument(a, 0, "other"));
   if (name == "in") {
-    const Value container = arg(a, 0, "seq");
+    const Value container = argument(a, 0, "seq");
     const List items = items_of(container, pos, "in");
     return std::any_of(items.begin(), items.end(), [&](const Value& x) { return equal(x, v); });
   }
   for (const char* op : {"lt", "le", "gt", "ge"})
     if (name == op) {
-      const Value other = arg(a, 0, "other");
+      const Value other = argument(a, 0, "other");
       const std::optional<bool> below = less(v, other), above = less(other, v);
-      if (!below || !above) fail(pos, "cannot compare " + std::string(v.type_name()) + " with " + other.type_name());
+      if (!below || !above) fail_at(pos, "cannot compare " + std::string(v.type_name()) + " with " + other.type_name());
       if (name == "lt") return *below;
       if (name == "gt") return *above;
       return name == "le" ? !*above : !*below;
     }
-  fail(pos, "the test '" + name + "' is not supported");
+  fail_at(pos, "the test '" + name + "' is not supported");
 }
 
 }  // namespace trawl::jinja

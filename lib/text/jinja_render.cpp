@@ -4,10 +4,6 @@ namespace trawl::jinja {
 
 using Kind = Value::Kind;
 
-void fail_at(const SourcePos& pos, const std::string& problem) {
-  throw input_error_at(pos, "chat template: " + problem);
-}
-
 namespace {
 
 List iterable(const Value& v, const SourcePos& pos) {

@@ -45,6 +45,4 @@ class Renderer {
   std::vector<Scope> scopes_;
 };
 
-[[noreturn]] void fail_at(const SourcePos& pos, const std::string& problem);
-
 }  // namespace trawl::jinja
