@@ -137,7 +137,6 @@ def test_a_rank_whose_peer_stops_answering_exits_within_a_lease(trawl, tmp_path)
     # watchdog ends it after sweep.lease_seconds without a step.
     import signal
     import subprocess
-    import time
     binary_data(tmp_path / "data.h5")
     sweep = MLP.format(ranks=2, accum=1, bucket_mb=1).replace("steps = 24", "steps = 100000")
     (tmp_path / "s.toml").write_text(sweep.replace("[sweep]", "[sweep]\nlease_seconds = 3"))

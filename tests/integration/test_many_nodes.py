@@ -196,6 +196,22 @@ def expect_requeued(job):
     wait_until(f"the requeued task of job {job} pending", released)
 
 
+def kill_and_recover(d, job, victim, held, while_down=lambda: None):
+    """Kills node `victim`; once Slurm requeued its task and the job ended,
+    every trial is done, `held` (the trials it trained) resumed elsewhere."""
+    subprocess.run(["bash", CLUSTER, "kill-node", victim], check=True)
+    try:
+        while_down()
+        expect_requeued(job)
+        wait_for(job)
+    finally:
+        revive_nodes()
+    r = results(d)
+    assert_trained_once(d, r, interrupted=held)
+    assert "resumed" in r["kinds"]
+    return r
+
+
 def test_a_two_node_task_trains_one_trial_across_hosts(trawl, nodes, tmp_path):
     d = tmp_path / "d"
     make(d, ranks=2, steps=2000, optimizers='["adamw"]')
@@ -227,15 +243,7 @@ def test_an_array_spreads_over_the_nodes_and_a_dead_node_loses_nothing(trawl, no
     held = [t for t, (o, s) in enumerate(zip(results(d)["owners"], results(d)["status"]))
             if s == "running" and "@tn2:" in o]
     assert len(held) == 1, results(d)
-    subprocess.run(["bash", CLUSTER, "kill-node", victim], check=True)
-    try:
-        expect_requeued(job)
-        wait_for(job)
-    finally:
-        revive_nodes()
-    r = results(d)
-    assert_trained_once(d, r, interrupted=held)
-    assert "resumed" in r["kinds"]
+    r = kill_and_recover(d, job, victim, held)
     assert hosts(r["owners"]) >= {"tn1", "tn3"}
     np.testing.assert_array_equal(r["curve"], clean_run(trawl, tmp_path))
 
@@ -255,18 +263,10 @@ def test_a_two_node_task_that_loses_a_node_leaves_no_rank_hanging(trawl, nodes, 
     wait_until("the task training on two nodes", training)
     victim, survivor = alloc[1], alloc[0]
     held = [t for t, s in enumerate(results(d)["status"]) if s == "running"]
-    subprocess.run(["bash", CLUSTER, "kill-node", victim], check=True)
-    try:
-        # The rank left on the other node waits on a peer that will never
-        # answer; it must not hang there past the lease.
-        wait_until(f"no trawl rank left on {survivor}", lambda: not trawl_ranks_on(survivor), timeout=LEASE + 15)
-        expect_requeued(job)
-        wait_for(job)
-    finally:
-        revive_nodes()
-    r = results(d)
-    assert_trained_once(d, r, interrupted=held)
-    assert "resumed" in r["kinds"]
+    # The rank left on the other node waits on a peer that will never
+    # answer; it must not hang there past the lease.
+    r = kill_and_recover(d, job, victim, held, lambda: wait_until(
+        f"no trawl rank left on {survivor}", lambda: not trawl_ranks_on(survivor), timeout=LEASE + 15))
     np.testing.assert_array_equal(r["curve"], clean_run(trawl, tmp_path, ranks=2, steps=6000, optimizers='["adamw"]'))
 
 
