@@ -149,3 +149,70 @@ def test_each_construct_renders_as_hugging_face_renders_it(reference, render_too
     cases = [{**c, "bos_token": "<s>", "eos_token": "</s>"} for c in conversations()]
     compare(reference, render_tool, tmp_path, CONSTRUCTS[index], cases,
             js_may_differ=lambda case: index in PYTHON_ONLY or edge_whitespace(case))
+
+
+def lcp(a, b):
+    n = 0
+    while n < len(a) and n < len(b) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def reference_spans(template, case):
+    """docs/llm.md's rule for the trained text of each assistant turn, with
+    Jinja (as transformers renders) doing the rendering."""
+    def render(count, prompt, probed=None):
+        messages = [dict(m) for m in case["messages"][:count]]
+        if probed is not None and probed < count:
+            messages[probed]["content"] += "\x01"
+        return jinja_renders(template, [{**case, "messages": messages, "add_generation_prompt": prompt}])[0]
+
+    whole = render(len(case["messages"]), False)
+    spans = []
+    for i, m in enumerate(case["messages"]):
+        if m["role"] != "assistant":
+            continue
+        begin = len(render(i, True))
+        alone = render(i + 1, False)
+        end = begin + lcp(whole[begin:], alone[begin:])
+        in_whole = lcp(whole, render(len(case["messages"]), False, i))
+        in_alone = lcp(alone, render(i + 1, False, i))
+        if in_whole >= begin and in_alone >= begin:
+            end = max(end, in_whole + lcp(whole[in_whole:], alone[in_alone:]))
+        spans.append((i, whole[begin:end]))
+    return whole, spans
+
+
+def trawl_spans(render_tool, tmp_path, template, cases):
+    out = rendered([render_tool, "--turns"], tmp_path, template, cases)
+    result = []
+    for case in out:
+        assert "error" not in case, case
+        text = case["text"].encode()
+        result.append((case["text"], [(m, text[b:e].decode()) for m, b, e in case["spans"]]))
+    return result
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_each_assistant_turn_is_trained_as_the_whole_conversation_renders_it(reference, render_tool, tmp_path, model):
+    template, bos, eos = template_of(model)
+    cases = [{**c, "bos_token": bos, "eos_token": eos} for c in conversations() if not c["add_generation_prompt"]]
+    got = trawl_spans(render_tool, tmp_path, template, cases)
+    for case, (text, spans) in zip(cases, got):
+        want_text, want = reference_spans(template, case)
+        assert text == want_text
+        assert spans == want, (case, spans, want)
+        for i, span in spans:
+            content = case["messages"][i]["content"]
+            # Qwen3's own split: the answer after </think>, its leading newlines dropped.
+            answer = content.split("</think>")[-1].lstrip("\n") if "</think>" in content else content
+            last_user = max(k for k, m in enumerate(case["messages"]) if m["role"] == "user")
+            if model == "qwen3" and i < last_user:
+                # Rendered before a later question: no <think> block, as the whole conversation has it.
+                assert span == answer + "<|im_end|>\n", (case, span)
+            elif model == "deepseek_v3":
+                assert span == content + "<｜end▁of▁sentence｜>", (case, span)
+            elif model == "llama3":
+                assert span.startswith(content.strip() + "<|eot_id|>"), (case, span)
+            else:
+                assert span.endswith(answer.lstrip("\n") + "<|im_end|>\n") and "<think>" in span, (case, span)

@@ -1,7 +1,9 @@
 // Renders a chat template with trawl's interpreter for each case of a JSON
 // file, as tests/integration/chat_template_reference.mjs does with Hugging
 // Face's: chat_template_render TEMPLATE CASES prints a JSON list of texts
-// ({"error": ...} where it refused).
+// ({"error": ...} where it refused). With --turns, each case's whole
+// conversation instead, and its assistant turns' trained spans:
+// {"text": ..., "spans": [[message, begin byte, end byte], ...]}.
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -10,12 +12,15 @@
 
 #include "core/error.hpp"
 #include "text/chat_template.hpp"
+#include "text/chat_turns.hpp"
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::cerr << "usage: chat_template_render TEMPLATE CASES.json\n";
+  const bool turns = argc == 4 && std::string(argv[1]) == "--turns";
+  if (argc != 3 && !turns) {
+    std::cerr << "usage: chat_template_render [--turns] TEMPLATE CASES.json\n";
     return 2;
   }
+  if (turns) ++argv;
   std::ifstream template_file(argv[1]), cases_file(argv[2]);
   std::stringstream source;
   source << template_file.rdbuf();
@@ -30,7 +35,14 @@ int main(int argc, char** argv) {
       v.eos_token = c.value("eos_token", "");
       v.add_generation_prompt = c.value("add_generation_prompt", false);
       try {
-        out.push_back(chat.render(v));
+        if (!turns) {
+          out.push_back(chat.render(v));
+          continue;
+        }
+        const trawl::RenderedChat rendered = trawl::render_chat(chat, v, trawl::SourcePos{argv[2], 1, 1});
+        nlohmann::json spans = nlohmann::json::array();
+        for (const trawl::TurnSpan& s : rendered.assistant) spans.push_back({s.message, s.begin, s.end});
+        out.push_back(nlohmann::json{{"text", rendered.text}, {"spans", spans}});
       } catch (const trawl::InputError& e) {
         out.push_back(nlohmann::json{{"error", e.what()}});
       }
