@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "text/jsonl_examples.hpp"
+
 namespace trawl {
 
 namespace {
@@ -79,6 +81,29 @@ RenderedChat render_chat(const ChatTemplate& chat, const ChatTemplate::Variables
                                       "begin with, so messages[" + std::to_string(i) +
                                       "]'s trained tokens cannot be placed in it");
     out.assistant.push_back(TurnSpan{i, prefix.size(), turn_end(chat, variables, out, i, prefix.size())});
+  }
+  return out;
+}
+
+ChatTokens tokenize_chat(const Tokenizer& tokenizer, const RenderedChat& chat, bool train_all, const SourcePos& where) {
+  ChatTokens out;
+  out.input_ids = tokenizer.encode(chat.text, false);
+  out.labels.assign(out.input_ids.size(), ignored_label_id);
+  if (train_all) {
+    out.labels = out.input_ids;
+    return out;
+  }
+  const auto ends = tokenizer.token_ends(out.input_ids, chat.text);
+  if (!ends)
+    throw input_error_at(where, "this tokenizer's tokens do not spell the rendered conversation back (its normalizer "
+                                "or decoder changes the text), so the assistant's tokens cannot be told apart: "
+                                "set data.train_on = \"all\"");
+  std::size_t begin = 0;
+  for (std::size_t k = 0; k < out.input_ids.size(); ++k) {
+    const std::size_t end = (*ends)[k];
+    for (const TurnSpan& span : chat.assistant)
+      if (begin < span.end && span.begin < end) out.labels[k] = out.input_ids[k];
+    begin = end;
   }
   return out;
 }

@@ -25,6 +25,7 @@
 
 #include "core/error.hpp"
 #include "text/chat_template.hpp"
+#include "text/tokenizer.hpp"
 
 namespace trawl {
 
@@ -43,5 +44,15 @@ struct RenderedChat {
 // otherwise, or when the template does not render a prefix of the
 // conversation as the whole conversation begins.
 RenderedChat render_chat(const ChatTemplate& chat, const ChatTemplate::Variables& variables, const SourcePos& where);
+
+// The rendering's tokens (the tokenizer on the whole text, no special tokens
+// added: the template wrote them) and their labels: a token's own id where
+// it overlaps an assistant span (all of them with `train_all`), else
+// ignored_label_id. InputError at `where` when the tokens cannot be placed
+// in the text (Tokenizer::token_ends) and spans must be.
+struct ChatTokens {
+  std::vector<std::int32_t> input_ids, labels;
+};
+ChatTokens tokenize_chat(const Tokenizer& tokenizer, const RenderedChat& chat, bool train_all, const SourcePos& where);
 
 }  // namespace trawl

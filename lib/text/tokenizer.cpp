@@ -204,6 +204,20 @@ std::string Tokenizer::decode(const std::vector<std::int32_t>& ids, bool skip_sp
   return text;
 }
 
+std::optional<std::vector<std::size_t>> Tokenizer::token_ends(const std::vector<std::int32_t>& ids,
+                                                              std::string_view text) const {
+  std::vector<std::size_t> ends;
+  std::size_t at = 0;
+  for (std::int32_t id : ids) {
+    const std::string piece = decode({id});
+    if (text.compare(at, piece.size(), piece) != 0) return std::nullopt;
+    at += piece.size();
+    ends.push_back(at);
+  }
+  if (at != text.size()) return std::nullopt;
+  return ends;
+}
+
 std::optional<std::int32_t> Tokenizer::eos_id() const { return impl_->eos; }
 std::optional<std::int32_t> Tokenizer::pad_id() const { return impl_->pad; }
 const TokenizerFiles& Tokenizer::files() const { return impl_->files; }

@@ -35,6 +35,12 @@ class Tokenizer {
   // Thread-safe.
   std::vector<std::int32_t> encode(std::string_view text, bool add_special_tokens = true) const;
   std::string decode(const std::vector<std::int32_t>& ids, bool skip_special_tokens = false) const;
+  // Where each of `ids` (encode(text, false)) ends in `text`, in bytes: each
+  // token decoded alone, the pieces spelling `text` back in order. nullopt
+  // where they do not (a normalizer or pre-tokenizer that changes the text,
+  // a SentencePiece-style decoder): then no token can be placed in `text`.
+  std::optional<std::vector<std::size_t>> token_ends(const std::vector<std::int32_t>& ids,
+                                                     std::string_view text) const;
 
   // tokenizer_config.json's eos_token, as an id; nullopt when it names none.
   std::optional<std::int32_t> eos_id() const;

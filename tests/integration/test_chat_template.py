@@ -179,7 +179,7 @@ def reference_spans(template, case):
         in_alone = lcp(alone, render(i + 1, False, i))
         if in_whole >= begin and in_alone >= begin:
             end = max(end, in_whole + lcp(whole[in_whole:], alone[in_alone:]))
-        spans.append((i, whole[begin:end]))
+        spans.append((i, begin, end))
     return whole, spans
 
 
@@ -201,7 +201,7 @@ def test_each_assistant_turn_is_trained_as_the_whole_conversation_renders_it(ref
     for case, (text, spans) in zip(cases, got):
         want_text, want = reference_spans(template, case)
         assert text == want_text
-        assert spans == want, (case, spans, want)
+        assert spans == [(i, want_text[b:e]) for i, b, e in want], (case, spans, want)
         for i, span in spans:
             content = case["messages"][i]["content"]
             # Qwen3's own split: the answer after </think>, its leading newlines dropped.
@@ -216,3 +216,38 @@ def test_each_assistant_turn_is_trained_as_the_whole_conversation_renders_it(ref
                 assert span.startswith(content.strip() + "<|eot_id|>"), (case, span)
             else:
                 assert span.endswith(answer.lstrip("\n") + "<|im_end|>\n") and "<think>" in span, (case, span)
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_a_conversation_tokenizes_as_hugging_face_does_and_trains_its_assistant_turns(reference, render_tool,
+                                                                                       tmp_path, model):
+    if not os.path.isdir(os.path.join(REFERENCES, "node_modules", "tokenizers")):
+        pytest.skip("needs the npm package tokenizers (bash scripts/npm-references.sh)")
+    template, bos, eos = template_of(model)
+    cases = [{**c, "bos_token": bos, "eos_token": eos} for c in conversations() if not c["add_generation_prompt"]]
+    rendered_cases = [reference_spans(template, c) for c in cases]
+    texts = [whole for whole, _ in rendered_cases]
+    hf = subprocess.run(["node", os.path.join(HERE, "chat_tokens_reference.mjs"), REFERENCES, MODELS[model]],
+                        input=json.dumps(texts), capture_output=True, text=True)
+    assert hf.returncode == 0, hf.stderr
+    got = rendered([render_tool, "--tokens", MODELS[model]], tmp_path, template, cases)
+    for case, (whole, spans), want, mine in zip(cases, rendered_cases, json.loads(hf.stdout), got):
+        assert "error" not in mine, mine
+        assert mine["input_ids"] == want["input_ids"], case  # the whole rendering, as transformers tokenizes it
+        ranges = [(b, e) for _, b, e in spans]
+        labels = [i if any(b < e_span and b_span < e for b_span, e_span in ranges) else -100
+                  for i, (b, e) in zip(want["input_ids"], want["offsets"])]
+        assert mine["labels"] == labels, (case, mine["labels"], labels)
+        has_turn = any(m["role"] == "assistant" for m in case["messages"])
+        assert any(label != -100 for label in labels) == has_turn
+
+
+def test_a_tokenizer_whose_tokens_do_not_spell_the_text_back_cannot_place_turns(reference, render_tool, tmp_path):
+    # Llama 2's SentencePiece-style normalizer prepends and replaces spaces:
+    # its tokens cannot be placed in the rendering, and the line says what to do.
+    llama2 = os.path.join(REFERENCES, "node_modules", "@lenml", "tokenizer-llama2", "models")
+    template = "{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}"
+    cases = [{"messages": [{"role": "user", "content": "Hi there"}, {"role": "assistant", "content": "Hello you"}]}]
+    out = rendered([render_tool, "--tokens", llama2], tmp_path, template, cases)
+    assert "do not spell the rendered conversation back" in out[0]["error"], out
+    assert 'data.train_on = "all"' in out[0]["error"], out
