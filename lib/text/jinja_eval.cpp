@@ -1,5 +1,7 @@
 // Expressions of chat templates, with Python's semantics (jinja_renderer.hpp).
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "text/jinja_renderer.hpp"
 
