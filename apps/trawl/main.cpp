@@ -52,10 +52,14 @@ the run at the next step: the running trial checkpoints, is recorded as
 pending, and trawl exits with code 3; a second signal stops without the
 checkpoint. Run it again to resume.)";
 
-const char* const tokenize_footer = R"(Each input line is {"text": ...} or {"prompt": ..., "completion": ...} (one
-format per input); each output line is {"input_ids": [...], "labels": [...]}:
-the tokens with the tokenizer's special tokens and EOS, and -100 in labels
-where no loss is taken (the prompt). docs/llm.md gives the rules.)";
+const char* const tokenize_footer = R"(Each input line is {"text": ...}, {"prompt": ..., "completion": ...},
+{"text": ..., "label": ...} or {"messages": [...]} (one format per input);
+each output line is {"input_ids": [...], "labels": [...]} (a label for
+labelled text): the tokens with the tokenizer's special tokens and EOS, and
+-100 in labels where no loss is taken (the prompt). A conversation is rendered
+with the model's chat template (or --chat-template) and tokenized whole; its
+assistant turns train (all tokens with --train-on all). docs/llm.md gives the
+rules.)";
 
 const char* const report_footer = R"(Reads a sweep's results file (finished, or still being written): the top K
 trials by sweep.metric (each trial's best eval point) with their parameters;
@@ -74,6 +78,7 @@ struct Options {
   trawl::SubmitOptions submit;
   bool compact = false;
   std::int64_t max_length = 0;
+  std::string chat_template, train_on = "assistant";
 };
 
 int validate(const Options& o) {
@@ -91,7 +96,8 @@ int validate(const Options& o) {
 
 int tokenize(const Options& o) {
   const trawl::Tokenizer tokenizer = trawl::Tokenizer::from_dir(o.file);
-  trawl::tokenize_jsonl(tokenizer, std::cin, std::cout, "<stdin>", o.max_length);
+  const trawl::ChatData chat = trawl::chat_data_of(tokenizer.files(), o.chat_template, o.train_on == "all");
+  trawl::tokenize_jsonl(tokenizer, std::cin, std::cout, "<stdin>", o.max_length, &chat);
   return 0;
 }
 
@@ -299,6 +305,11 @@ void add_commands(CLI::App& app, Options& o) {
            "MODEL_DIR");
   tokenize_command->add_option("--max-length", o.max_length, "cut each example to N tokens, as model.seq_len does")
       ->check(positive_integer);
+  tokenize_command->add_option("--chat-template", o.chat_template,
+                               "render {\"messages\"} lines with this Jinja file, as data.chat_template does")
+      ->check(CLI::ExistingFile);
+  tokenize_command->add_option("--train-on", o.train_on, "assistant (default) or all, as data.train_on")
+      ->check(CLI::IsMember({"assistant", "all"}));
   tokenize_command->footer(tokenize_footer);
 }
 

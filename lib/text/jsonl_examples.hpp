@@ -5,7 +5,11 @@
 //                                      first len(tokens(prompt)) not trained
 //   {"text": ..., "label": ...}        a sequence classifier's row: tokens(text),
 //                                      no EOS, and its label (a number)
-//   {"messages": [...]}                chat data: not yet (exit 2 says so)
+//   {"messages": [...]}                chat data: the conversation rendered
+//                                      with its chat template, tokens(rendering)
+//                                      without added special tokens; trained:
+//                                      the assistant's turns (chat_turns.hpp),
+//                                      or all
 // tokens() adds the tokenizer's special tokens; EOS is tokenizer_config.json's
 // eos_token, not added twice. Rows longer than max_length are cut to it.
 #pragma once
@@ -15,6 +19,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/error.hpp"
+#include "text/chat_data.hpp"
 #include "text/tokenizer.hpp"
 
 namespace trawl {
@@ -22,7 +30,7 @@ namespace trawl {
 // The label of a token no loss is taken on (Hugging Face's and PyTorch's).
 constexpr std::int32_t ignored_label_id = -100;
 
-enum class JsonlFormat { unknown, text, prompt_completion, labelled_text };
+enum class JsonlFormat { unknown, text, prompt_completion, labelled_text, messages };
 
 // A row's label as the line wrote it.
 struct RowLabel {
@@ -41,8 +49,9 @@ struct TokenizedExample {
 class JsonlExamples {
  public:
   // max_length 0: no cut. Rows of a language model throw InputError when
-  // the tokenizer has no EOS.
-  JsonlExamples(const Tokenizer& tokenizer, std::string file, std::int64_t max_length);
+  // the tokenizer has no EOS; messages lines when `chat` has no template.
+  JsonlExamples(const Tokenizer& tokenizer, std::string file, std::int64_t max_length,
+                const ChatData* chat = nullptr);
   // Line `line` (1-based) of the file; InputError at file:line:column for
   // JSON that does not parse, a missing or non-string field, or a format
   // other than the first line's. The first call fixes the format; later
@@ -52,11 +61,13 @@ class JsonlExamples {
 
  private:
   void cut_to(TokenizedExample& example) const;  // to max_length
+  TokenizedExample conversation(const nlohmann::ordered_json& messages, const SourcePos& at) const;
   std::int32_t eos() const;
   const Tokenizer& tokenizer_;
   std::string file_;
   std::int64_t max_length_;
   std::optional<std::int32_t> eos_;
+  const ChatData* chat_;
   JsonlFormat format_ = JsonlFormat::unknown;
 };
 

@@ -45,9 +45,10 @@ void tokenize_block(JsonlExamples& examples, std::vector<Line>& block, int threa
 }  // namespace
 
 JsonlFileStats tokenize_jsonl_stream(const Tokenizer& tokenizer, std::istream& in, const std::string& name,
-                                     std::int64_t max_length, int threads, const ExampleSink& sink) {
+                                     std::int64_t max_length, int threads, const ExampleSink& sink,
+                                     const ChatData* chat) {
   if (threads <= 0) threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 16u));
-  JsonlExamples examples(tokenizer, name, max_length);
+  JsonlExamples examples(tokenizer, name, max_length, chat);
   JsonlFileStats stats{name};
   auto take = [&](const Line& line) {
     if (line.error) std::rethrow_exception(line.error);
@@ -84,16 +85,16 @@ JsonlFileStats tokenize_jsonl_stream(const Tokenizer& tokenizer, std::istream& i
 }
 
 JsonlFileStats tokenize_jsonl_file(const Tokenizer& tokenizer, const std::string& path, int threads,
-                                   const ExampleSink& sink) {
+                                   const ExampleSink& sink, const ChatData* chat) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw input_error_at(SourcePos{path, 0, 0}, "cannot read the file");
-  const JsonlFileStats stats = tokenize_jsonl_stream(tokenizer, in, path, 0, threads, sink);
+  const JsonlFileStats stats = tokenize_jsonl_stream(tokenizer, in, path, 0, threads, sink, chat);
   if (stats.examples == 0) throw input_error_at(SourcePos{path, 0, 0}, "holds no example (no non-blank line)");
   return stats;
 }
 
 std::int64_t tokenize_jsonl(const Tokenizer& tokenizer, std::istream& in, std::ostream& out, const std::string& name,
-                            std::int64_t max_length) {
+                            std::int64_t max_length, const ChatData* chat) {
   return tokenize_jsonl_stream(tokenizer, in, name, max_length, 0, [&](const TokenizedExample& e, std::int64_t) {
            nlohmann::json row{{"input_ids", e.input_ids}};
            if (!e.label)
@@ -103,7 +104,7 @@ std::int64_t tokenize_jsonl(const Tokenizer& tokenizer, std::istream& in, std::o
            else
              row["label"] = e.label->value;
            out << row.dump() << '\n';
-         }).examples;
+         }, chat).examples;
 }
 
 }  // namespace trawl

@@ -22,19 +22,20 @@ using ExampleSink = std::function<void(const TokenizedExample& example, std::int
 
 // Every non-blank line of `in` through `sink`, in order, each cut to
 // `max_length` tokens (0: none); `name` names the input in errors; `threads`
-// 0: the machine's cores. Throws InputError at name:line:column for the
-// first bad line.
+// 0: the machine's cores; `chat` renders {"messages"} lines (none: they are
+// refused). Throws InputError at name:line:column for the first bad line.
 JsonlFileStats tokenize_jsonl_stream(const Tokenizer& tokenizer, std::istream& in, const std::string& name,
-                                     std::int64_t max_length, int threads, const ExampleSink& sink);
+                                     std::int64_t max_length, int threads, const ExampleSink& sink,
+                                     const ChatData* chat = nullptr);
 // The same for the file `path`, uncut; a file that holds no example is an
 // InputError too.
 JsonlFileStats tokenize_jsonl_file(const Tokenizer& tokenizer, const std::string& path, int threads,
-                                   const ExampleSink& sink);
+                                   const ExampleSink& sink, const ChatData* chat = nullptr);
 
 // `trawl tokenize`: every non-blank line of `in` as the JSON line
 // {"input_ids": [...], "labels": [...]} on `out`. Returns the number of
 // examples written.
 std::int64_t tokenize_jsonl(const Tokenizer& tokenizer, std::istream& in, std::ostream& out, const std::string& name,
-                            std::int64_t max_length);
+                            std::int64_t max_length, const ChatData* chat = nullptr);
 
 }  // namespace trawl

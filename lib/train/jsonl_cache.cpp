@@ -57,6 +57,12 @@ std::string cache_name(const std::string& tokenizer, const std::vector<Split>& s
     hash.add_field(name);
     hash.add_field(fs::exists(file) ? hash_files(file.string()) : "none");
   }
+  // The chat template conversations are rendered with, when it has a file
+  // of its own (else it is tokenizer_config.json's, hashed above).
+  if (const fs::path chat = fs::path(tokenizer) / "chat_template.jinja"; fs::exists(chat)) {
+    hash.add_field("chat_template.jinja");
+    hash.add_field(hash_files(chat.string()));
+  }
   // hash_files: the spec hash reads the same files in this process, once.
   for (const Split& split : splits) {
     hash.add_field(split.name);
@@ -163,6 +169,8 @@ class RowRules {
 // Tokenizes every file into `dir` (which must not exist).
 std::vector<JsonlFileSummary> write_cache(const fs::path& dir, const Tokenizer& tokenizer,
                                           const std::vector<Split>& splits, RowRules rules) {
+  // Conversations: the model's own chat template, its assistant turns trained.
+  const ChatData chat = chat_data_of(tokenizer.files(), "", false);
   fs::create_directories(dir);
   std::vector<JsonlFileSummary> summaries;
   for (const Split& split : splits) {
@@ -174,7 +182,7 @@ std::vector<JsonlFileSummary> write_cache(const fs::path& dir, const Tokenizer& 
           tokenize_jsonl_file(tokenizer, file, 0, [&](const TokenizedExample& e, std::int64_t line) {
             file_rules.check(e, file, line);
             writer.add(e);
-          });
+          }, &chat);
       summaries.push_back({split.name, file, first_row, stats.examples, stats.tokens, stats.trained, stats.longest,
                            file_rules.largest()});
       if (file_rules.largest() > rules.largest()) rules = file_rules;

@@ -251,3 +251,48 @@ def test_a_tokenizer_whose_tokens_do_not_spell_the_text_back_cannot_place_turns(
     out = rendered([render_tool, "--tokens", llama2], tmp_path, template, cases)
     assert "do not spell the rendered conversation back" in out[0]["error"], out
     assert 'data.train_on = "all"' in out[0]["error"], out
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_trawl_tokenize_reads_messages_lines_as_the_reference_does(reference, tmp_path, model):
+    trawl = os.environ.get("TRAWL_BIN")
+    if not os.path.isdir(os.path.join(REFERENCES, "node_modules", "tokenizers")):
+        pytest.skip("needs the npm package tokenizers (bash scripts/npm-references.sh)")
+    template, bos, eos = template_of(model)
+    cases = [{**c, "bos_token": bos, "eos_token": eos} for c in conversations()
+             if not c["add_generation_prompt"] and any(m["role"] == "assistant" for m in c["messages"])]
+    lines = "".join(json.dumps({"messages": c["messages"]}, ensure_ascii=False) + "\n" for c in cases)
+    for train_on in ("assistant", "all"):
+        out = subprocess.run([trawl, "tokenize", MODELS[model], "--train-on", train_on], input=lines,
+                             capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        rows = [json.loads(line) for line in out.stdout.splitlines()]
+        rendered_cases = [reference_spans(template, c) for c in cases]
+        hf = subprocess.run(["node", os.path.join(HERE, "chat_tokens_reference.mjs"), REFERENCES, MODELS[model]],
+                            input=json.dumps([whole for whole, _ in rendered_cases]), capture_output=True, text=True)
+        for row, (whole, spans), want in zip(rows, rendered_cases, json.loads(hf.stdout)):
+            assert row["input_ids"] == want["input_ids"]
+            labels = [i if train_on == "all" or any(b < e_span and b_span < e for _, b_span, e_span in spans)
+                      else -100 for i, (b, e) in zip(want["input_ids"], want["offsets"])]
+            assert row["labels"] == labels
+
+
+def test_messages_lines_without_a_chat_template_are_refused_at_their_line(tmp_path):
+    trawl = os.environ.get("TRAWL_BIN")
+    model = tmp_path / "model"
+    model.mkdir()
+    source = os.path.join(MODELS["qwen3"], "tokenizer.json")
+    (model / "tokenizer.json").write_bytes(open(source, "rb").read())
+    config = json.load(open(os.path.join(MODELS["qwen3"], "tokenizer_config.json"), encoding="utf-8"))
+    del config["chat_template"]
+    (model / "tokenizer_config.json").write_text(json.dumps(config))
+    line = json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]})
+    out = subprocess.run([trawl, "tokenize", str(model)], input="\n" + line + "\n", capture_output=True, text=True)
+    assert out.returncode == 2
+    assert "<stdin>:2:1: " in out.stderr and "chat template" in out.stderr, out.stderr
+    # A template file given instead renders it; one that raises names the line and its own place.
+    (tmp_path / "t.jinja").write_text("{{ raise_exception('no assistant here') }}")
+    out = subprocess.run([trawl, "tokenize", str(model), "--chat-template", str(tmp_path / "t.jinja")],
+                         input=line + "\n", capture_output=True, text=True)
+    assert out.returncode == 2
+    assert "<stdin>:1:1" in out.stderr and "t.jinja:1:4" in out.stderr and "no assistant here" in out.stderr, out.stderr

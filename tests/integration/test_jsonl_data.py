@@ -170,3 +170,24 @@ def test_a_tokenizer_larger_than_the_model_is_refused(trawl, tmp_path):
     code, _, err = run([trawl, "validate", "s.toml"], cwd=tmp_path, check=False)
     assert code == 2
     assert "train.jsonl:1:1: token id" in err and "the tokenizer does not match the model" in err, err
+
+
+CHAT_TEMPLATE = ("{% for m in messages %}{{ m.role }}: {{ m.content }}<|endoftext|>\n{% endfor %}"
+                 "{% if add_generation_prompt %}assistant: {% endif %}")
+
+
+def test_conversations_train_their_assistant_turns_as_tokenize_prints_them(trawl, tmp_path):
+    weights = make_sweep(tmp_path)
+    (tmp_path / "base" / "chat_template.jinja").write_text(CHAT_TEMPLATE)
+    texts = paragraphs()
+    with open(tmp_path / "val.jsonl", "w") as f:
+        for t in texts[24:30]:
+            f.write(json.dumps({"messages": [{"role": "user", "content": t[:4]},
+                                             {"role": "assistant", "content": t[4:10]},
+                                             {"role": "user", "content": "ok"},
+                                             {"role": "assistant", "content": t[10:40]}]}) + "\n")
+    run([trawl, "run", "s.toml"], cwd=tmp_path)
+    rows = tokenized(trawl, tmp_path, "val.jsonl", SEQ)
+    trained = [sum(label != -100 for label in r["labels"]) for r in rows]
+    assert all(0 < n < len(r["labels"]) for n, r in zip(trained, rows))  # the assistant's turns, not the user's
+    assert val_loss_curve(tmp_path)[0] == pytest.approx(reference_loss(weights, rows), rel=1e-5)

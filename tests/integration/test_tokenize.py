@@ -112,7 +112,7 @@ def test_tokenize_errors_name_the_line_and_column(trawl, tmp_path):
         ('{"text": "ab"}\n{"text": 3}\n', "<stdin>:2:1: \"text\" must be a string"),
         ('{"text": "ab"}\n{"prompt": "a", "completion": "b"}\n', "<stdin>:2:1: this line is {\"prompt\""),
         ('{"text": "ab"\n', "<stdin>:1:"),
-        ('{"messages": []}\n', "chat data"),
+        ('{"messages": []}\n', "<stdin>:1:1: {\"messages\": ...} lines are rendered with the model's chat template"),
         ('{"txt": "ab"}\n', "<stdin>:1:1: no \"text\" field"),
     ]
     for stdin, expected in cases:
