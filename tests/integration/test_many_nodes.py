@@ -196,9 +196,16 @@ def expect_requeued(job):
     wait_until(f"the requeued task of job {job} pending", released)
 
 
+def checkpointed(d, trials):
+    """Whether each of `trials` has a checkpoint to resume from."""
+    return all(list((d / "out" / "trials" / str(t) / "checkpoints").glob("step-*")) for t in trials)
+
+
 def kill_and_recover(d, job, victim, held, while_down=lambda: None):
-    """Kills node `victim`; once Slurm requeued its task and the job ended,
-    every trial is done, `held` (the trials it trained) resumed elsewhere."""
+    """Kills node `victim` once its trials have a checkpoint; once Slurm
+    requeued its task and the job ended, every trial is done, `held` (the
+    trials it trained) resumed elsewhere from a checkpoint."""
+    wait_until(f"a checkpoint of trials {held}", lambda: checkpointed(d, held))
     subprocess.run(["bash", CLUSTER, "kill-node", victim], check=True)
     try:
         while_down()
