@@ -119,14 +119,18 @@ double claims_per_second(std::int64_t trials, int workers, double seconds, const
   return static_cast<double>(claims) / seconds_since(start);
 }
 
-void bench_claims(double seconds, std::vector<std::int64_t> grids, std::vector<int> worker_counts) {
-  // Each forked worker judges leases with its own copy of the watch.
+// What `trawl run` claims with: the dynamic schedule's cursor, leases judged
+// by a watch of its own (a forked worker gets its own copy).
+trawl::TrialBoard::Pick cursor_pick() {
   const auto leases = std::make_shared<trawl::LeaseWatch>(300.0);
-  const trawl::TrialBoard::Pick cursor = [leases](const trawl::BoardRows& rows, double) {
-    return trawl::claim_from_cursor(rows, *leases);
-  };
+  return [leases](const trawl::BoardRows& rows) { return trawl::claim_from_cursor(rows, *leases); };
+}
+
+void bench_claims(double seconds, std::vector<std::int64_t> grids, std::vector<int> worker_counts) {
+  const trawl::TrialBoard::Pick cursor = cursor_pick();
+  const auto leases = std::make_shared<trawl::LeaseWatch>(300.0);
   // What a claim did before the cursor: read every status and lease.
-  const trawl::TrialBoard::Pick full_scan = [leases](const trawl::BoardRows& rows, double) {
+  const trawl::TrialBoard::Pick full_scan = [leases](const trawl::BoardRows& rows) {
     for (trawl::TrialId t = 0; t < rows.size(); t += 4096) rows.status(t);
     return trawl::first_claimable(rows, *leases, false);
   };
@@ -157,10 +161,7 @@ void bench_records(double seconds, std::vector<int> worker_counts) {
   for (int workers : worker_counts) {
     trawl::SweepSpec spec;
     trawl::ResultStore store = fresh_store("records", 100'000, spec);
-    const auto leases = std::make_shared<trawl::LeaseWatch>(300.0);
-    const trawl::TrialBoard::Pick cursor = [leases](const trawl::BoardRows& rows, double) {
-      return trawl::claim_from_cursor(rows, *leases);
-    };
+    const trawl::TrialBoard::Pick cursor = cursor_pick();
     const auto start = Clock::now();
     const std::int64_t records = in_processes(workers, seconds, [&](int w, Clock::time_point deadline) {
       const std::string owner = "bench-" + std::to_string(w) + "@host:" + std::to_string(getpid());
@@ -210,10 +211,7 @@ LockWait lock_wait(int workers, double seconds) {
   auto* tallies = static_cast<Tally*>(shared);
   const auto start = Clock::now();
   in_processes(workers, seconds, [&](int w, Clock::time_point deadline) {
-    const auto leases = std::make_shared<trawl::LeaseWatch>(300.0);
-    const trawl::TrialBoard::Pick cursor = [leases](const trawl::BoardRows& rows, double) {
-      return trawl::claim_from_cursor(rows, *leases);
-    };
+    const trawl::TrialBoard::Pick cursor = cursor_pick();
     const std::string owner = "bench-" + std::to_string(w) + "@host:" + std::to_string(getpid());
     Tally tally{0, 0, 0};
     while (Clock::now() < deadline) {

@@ -25,10 +25,8 @@ std::uint64_t namespace_inode(const char* path) {
   return ::stat(path, &st) == 0 ? static_cast<std::uint64_t>(st.st_ino) : 0;
 }
 
-}  // namespace
-
-std::optional<std::uint64_t> process_start_ticks(std::int64_t pid) {
-  const std::string stat = first_line("/proc/" + std::to_string(pid) + "/stat");
+// Field 22 of a /proc/<pid>/stat line: when the process started.
+std::optional<std::uint64_t> start_ticks_in(const std::string& stat) {
   // The command name (field 2) is in parentheses and may hold spaces or ')':
   // the fields after it start past the last ')'.
   const auto close = stat.rfind(')');
@@ -43,6 +41,12 @@ std::optional<std::uint64_t> process_start_ticks(std::int64_t pid) {
   return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<std::uint64_t> process_start_ticks(std::int64_t pid) {
+  return start_ticks_in(first_line("/proc/" + std::to_string(pid) + "/stat"));
+}
+
 const ProcessIdentity& this_process() {
   static const ProcessIdentity identity = [] {
     ProcessIdentity me;
@@ -55,7 +59,7 @@ const ProcessIdentity& this_process() {
     const std::string self = first_line("/proc/self/stat");
     if (parse_int64(self.substr(0, self.find(' '))) == me.pid) {
       me.pid_namespace = namespace_inode("/proc/self/ns/pid");
-      me.start_ticks = process_start_ticks(me.pid).value_or(0);
+      me.start_ticks = start_ticks_in(self).value_or(0);
     }
     return me;
   }();

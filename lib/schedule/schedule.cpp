@@ -46,7 +46,7 @@ class StaticSchedule : public Schedule {
 
   Assignment next() override {
     Assignment a;
-    static_cast<Claim&>(a) = board_.claim([this](const BoardRows& rows, double) { return pick(rows); },
+    static_cast<Claim&>(a) = board_.claim([this](const BoardRows& rows) { return pick(rows); },
                                           options_.owner, options_.lease_seconds);
     if (a.trial) {
       a.position = taken_position_;
@@ -115,7 +115,7 @@ class DynamicSchedule : public Schedule {
 
   Assignment next() override {
     Assignment a;
-    static_cast<Claim&>(a) = board_.claim([this](const BoardRows& rows, double) { return pick(rows); },
+    static_cast<Claim&>(a) = board_.claim([this](const BoardRows& rows) { return pick(rows); },
                                           options_.owner, options_.lease_seconds, options_.halving != nullptr);
     if (a.trial) {
       a.position = ++claimed_;

@@ -90,11 +90,12 @@ class TrialBoard {
   virtual ~TrialBoard() = default;
 
   // Under one exclusive lock over every worker's claims: `pick` chooses from
-  // the rows as they are at `now`; its decisions are recorded, and the trial
-  // it names is recorded running for `owner`, leased until now +
-  // lease_seconds, before the lock is released. With `with_rungs` the rows
-  // carry rung and metric_at.
-  using Pick = std::function<Claim(const BoardRows& rows, double now)>;
+  // the rows as they are now (judging leases on its own clock: a lease's
+  // value is the holder's wall clock, no other's); its decisions are
+  // recorded, and the trial it names is recorded running for `owner`, leased
+  // until the board's now + lease_seconds, before the lock is released. With
+  // `with_rungs` the rows carry rung and metric_at.
+  using Pick = std::function<Claim(const BoardRows& rows)>;
   virtual Claim claim(const Pick& pick, const std::string& owner, double lease_seconds, bool with_rungs = false) = 0;
   // Extends `owner`'s lease on `trial`; false when the trial is no longer its.
   virtual bool renew(TrialId trial, const std::string& owner, double lease_seconds) = 0;

@@ -185,7 +185,7 @@ Claim ResultStore::claim_under_lock(const Pick& pick, const std::string& owner, 
     };
   }
   const double t = now();
-  Claim claim = pick(rows, t);
+  Claim claim = pick(rows);
   std::vector<Record> records;
   add_decisions(f, t, claim.decisions, records);
   if (claim.trial) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "text/components.hpp"
 
 namespace trawl {
 
@@ -20,16 +21,6 @@ std::string read_text(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// tokenizer_config.json names a token as a string or as an AddedToken object.
-std::string token_text(const nlohmann::json& config, const char* key) {
-  const auto found = config.find(key);
-  if (found == config.end()) return "";
-  if (found->is_string()) return found->get<std::string>();
-  if (found->is_object() && found->contains("content") && (*found)["content"].is_string())
-    return (*found)["content"].get<std::string>();
-  return "";
 }
 
 // chat_template: a string, or a list of {"name", "template"} of which
@@ -53,14 +44,10 @@ std::optional<std::string> config_template(const nlohmann::json& config, const s
 ChatData chat_data_of(const TokenizerFiles& files, const std::string& template_file, bool train_all) {
   ChatData out;
   out.train_all = train_all;
-  nlohmann::json config = nlohmann::json::object();
-  if (!files.tokenizer_config.empty()) {
-    std::ifstream in(files.tokenizer_config);
-    config = nlohmann::json::parse(in, nullptr, false);
-    if (config.is_discarded()) throw input_error_at(SourcePos{files.tokenizer_config, 0, 0}, "is not JSON");
-  }
-  out.bos_token = token_text(config, "bos_token");
-  out.eos_token = token_text(config, "eos_token");
+  const nlohmann::json config =
+      files.tokenizer_config.empty() ? nlohmann::json::object() : read_json(files.tokenizer_config);
+  out.bos_token = config_token(config, "bos_token");
+  out.eos_token = config_token(config, "eos_token");
   std::optional<std::string> source;
   if (!template_file.empty()) {
     source = read_text(template_file);

@@ -52,9 +52,8 @@ std::string render(const ChatTemplate& chat, ChatTemplate::Variables v, std::siz
 // Where assistant message i's trained text ends in the whole rendering.
 std::size_t turn_end(const ChatTemplate& chat, const ChatTemplate::Variables& v, const RenderedChat& out,
                      std::size_t i, std::size_t begin) {
-  const std::string prefix = out.text.substr(0, begin);
   const std::string alone = render(chat, v, i + 1, false);
-  const std::string turn = alone.compare(0, begin, prefix) == 0 ? alone.substr(begin) : std::string();
+  const std::string turn = alone.compare(0, begin, out.text, 0, begin) == 0 ? alone.substr(begin) : std::string();
   std::size_t end = begin + common_prefix(out.text, begin, turn);
   if (!v.messages.list()[i].get("content").is(Kind::string)) return end;
   // The content's end, in the whole rendering and in the turn alone; after

@@ -1,5 +1,7 @@
 #include "text/components.hpp"
 
+#include <fstream>
+
 #include "core/error.hpp"
 #include "text/utf8.hpp"
 
@@ -27,6 +29,25 @@ bool bool_member(const nlohmann::json& object, const char* key, const JsonPlace&
   if (!object.contains(key) || object[key].is_null()) return fallback;
   if (!object[key].is_boolean()) (at / key).fail("must be true or false");
   return object[key].get<bool>();
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw input_error_at(SourcePos{path, 0, 0}, "cannot read the file");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw input_error_at(SourcePos{path, 0, 0}, std::string("is not JSON: ") + e.what());
+  }
+}
+
+std::string config_token(const nlohmann::json& config, const char* key) {
+  const auto found = config.find(key);
+  if (found == config.end() || found->is_null()) return "";
+  if (found->is_string()) return found->get<std::string>();
+  if (found->is_object() && found->contains("content") && (*found)["content"].is_string())
+    return (*found)["content"].get<std::string>();
+  return "";
 }
 
 std::string component_type(const nlohmann::json& object, const JsonPlace& at) {

@@ -36,6 +36,12 @@ bool bool_member(const nlohmann::json& object, const char* key, const JsonPlace&
 // The component's "type"; null means none.
 std::string component_type(const nlohmann::json& object, const JsonPlace& at);
 
+// A JSON file (tokenizer.json, tokenizer_config.json), or InputError naming it.
+nlohmann::json read_json(const std::string& path);
+// tokenizer_config.json's token `key` (bos_token, ...), written as a string
+// or as an AddedToken object; "" when it names none.
+std::string config_token(const nlohmann::json& config, const char* key);
+
 // A split pattern: {"String": s} or {"Regex": r}. Its pieces of a text cover
 // it, each [start, end) with whether it matched, as Hugging Face's
 // Pattern::find_matches gives them.

@@ -15,26 +15,6 @@ namespace trawl {
 
 namespace {
 
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error_at(SourcePos{path, 0, 0}, "cannot read the file");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw input_error_at(SourcePos{path, 0, 0}, std::string("is not JSON: ") + e.what());
-  }
-}
-
-// tokenizer_config.json names a token as a string or as an AddedToken object.
-std::string config_token(const nlohmann::json& config, const char* key) {
-  const auto found = config.find(key);
-  if (found == config.end() || found->is_null()) return "";
-  if (found->is_string()) return found->get<std::string>();
-  if (found->is_object() && found->contains("content") && (*found)["content"].is_string())
-    return (*found)["content"].get<std::string>();
-  return "";
-}
-
 // transformers' Llama-style fast tokenizers replace the post-processor with
 // [bos] $A [eos] as add_bos_token (default true) and add_eos_token (default
 // false) say.

@@ -30,7 +30,7 @@ struct FakeBoard : trawl::TrialBoard {
     trawl::BoardRows rows(status, lease);
     rows.owner = [&](trawl::TrialId t) { return owner[static_cast<std::size_t>(t)]; };
     rows.cursor = cursor;
-    trawl::Claim c = pick(rows, 1000.0);
+    trawl::Claim c = pick(rows);
     if (c.cursor) cursor = *c.cursor;
     if (c.trial) {
       started.push_back(*c.trial);

@@ -55,7 +55,7 @@ TEST_CASE("trial records round-trip through the file", "[store]") {
   trawl::Grid grid(spec);
   trawl::ResultStore store = trawl::ResultStore::open_or_create(spec, grid, metrics, "h");
   const double before = static_cast<double>(std::time(nullptr)) - 1;
-  store.claim([](const trawl::BoardRows&, double) { return trawl::Claim{trawl::TrialId{3}, 0.0, 0, {}, {}}; }, "a0.g0@host:1",
+  store.claim([](const trawl::BoardRows&) { return trawl::Claim{trawl::TrialId{3}, 0.0, 0, {}, {}}; }, "a0.g0@host:1",
               60);
   store.eval_point(3, trawl::EvalPoint{0, 50, {{"val.accuracy", 0.5}, {"val.loss", 1.0}, {"train.loss", 2.0}}});
   store.eval_point(3, trawl::EvalPoint{1, 100, {{"val.accuracy", 0.75}, {"val.loss", 0.5}, {"train.loss", 1.0}}});
@@ -151,7 +151,7 @@ TEST_CASE("claims take the first claimable trial under the lock; leases renew on
   trawl::ResultStore store = trawl::ResultStore::open_or_create(spec, grid, metrics, "h");
   double clock = 0;  // the readers' monotonic clock
   trawl::LeaseWatch leases(60, [&] { return clock; });
-  auto first = [&](const trawl::BoardRows& rows, double) { return trawl::first_claimable(rows, leases, false); };
+  auto first = [&](const trawl::BoardRows& rows) { return trawl::first_claimable(rows, leases, false); };
   const trawl::Claim a = store.claim(first, "worker-a", 60);
   const trawl::Claim b = store.claim(first, "worker-b", 60);
   REQUIRE(a.trial);
@@ -181,7 +181,7 @@ TEST_CASE("the claim cursor is kept in the file; an interrupted trial below it i
   trawl::Grid grid(spec);
   trawl::ResultStore store = trawl::ResultStore::open_or_create(spec, grid, metrics, "h");
   trawl::LeaseWatch leases(60);
-  auto from_cursor = [&](const trawl::BoardRows& rows, double) { return trawl::claim_from_cursor(rows, leases); };
+  auto from_cursor = [&](const trawl::BoardRows& rows) { return trawl::claim_from_cursor(rows, leases); };
   for (trawl::TrialId expected = 0; expected < 3; ++expected) {
     const trawl::Claim c = store.claim(from_cursor, "worker-a", 60);
     CHECK(c.trial == expected);
@@ -261,7 +261,7 @@ TEST_CASE("a writer's records land only while the trial is running under its cla
   a.write_as("worker-a");
   b.write_as("worker-b");
   auto take = [](trawl::TrialId t) {
-    return [t](const trawl::BoardRows&, double) { return trawl::Claim{t, 0.0, 0, {}, {}}; };
+    return [t](const trawl::BoardRows&) { return trawl::Claim{t, 0.0, 0, {}, {}}; };
   };
   a.claim(take(2), "worker-a", -1);  // a lease over at once: a is paused, say
   b.claim(take(2), "worker-b", 60);  // and b takes the trial over
@@ -292,7 +292,7 @@ TEST_CASE("a write marks the file until it is closed; a mark left behind is a da
   trawl::ResultStore store = trawl::ResultStore::open_or_create(spec, grid, metrics, "h");
   const std::string marker = store.path() + ".writing";
   // A claim that takes nothing and a finished write both leave no mark.
-  store.claim([](const trawl::BoardRows&, double) { return trawl::Claim{std::nullopt, 0.0, 0, {}, {}}; }, "w", 60);
+  store.claim([](const trawl::BoardRows&) { return trawl::Claim{std::nullopt, 0.0, 0, {}, {}}; }, "w", 60);
   CHECK_FALSE(fs::exists(marker));
   store.event(trawl::StoreEvent{1.0, -1, "note", "kept"});
   CHECK_FALSE(fs::exists(marker));

@@ -22,7 +22,7 @@ std::int64_t bytes(const std::string& path) { return static_cast<std::int64_t>(s
 // eval point and the outcome, each in its own session of the file.
 void record_trial(trawl::ResultStore& store, trawl::TrialId t) {
   const std::string owner = "a0.g0@compute-node-0042.cluster.example.org:123456 job 987654_3";
-  store.claim([t](const trawl::BoardRows&, double) { return trawl::Claim{t, 0.0, 0, {}, {}}; }, owner, 300);
+  store.claim([t](const trawl::BoardRows&) { return trawl::Claim{t, 0.0, 0, {}, {}}; }, owner, 300);
   store.event(trawl::StoreEvent{now(), t, "claimed", "by " + owner});
   const double value = 0.001 * static_cast<double>(t);
   store.eval_point(t, trawl::EvalPoint{0, 1, {{"train.loss", value}, {"val.loss", value}, {"val.accuracy", value}}});
@@ -55,7 +55,7 @@ TEST_CASE("a trial costs its data: at most 1 KB beyond its curve values, and rew
   // not the event, which is a log entry each time.
   for (trawl::TrialId t = 0; t < 500; ++t) {
     const std::string owner = "a0.g0@compute-node-0042.cluster.example.org:123456 job 987654_3";
-    store.claim([t](const trawl::BoardRows&, double) { return trawl::Claim{t, 0.0, 0, {}, {}}; }, owner, 300);
+    store.claim([t](const trawl::BoardRows&) { return trawl::Claim{t, 0.0, 0, {}, {}}; }, owner, 300);
     store.eval_point(t, trawl::EvalPoint{0, 1, {{"val.loss", 0.5}}});
   }
   INFO("after rewriting 500 trials' claims and eval points: " << bytes(store.path()) << " bytes");
