@@ -70,6 +70,9 @@ const std::vector<TrialField>& trial_fields() {
       field<&T::data, &D::tokenizer, Stored::path>("data.tokenizer"),
       field<&T::data, &D::task>("data.task"),
       field<&T::data, &D::shuffle>("data.shuffle"),
+      field<&T::data, &D::chat_template, Stored::path>("data.chat_template"),
+      field<&T::data, &D::train_on>("data.train_on"),
+      field<&T::data, &D::packing>("data.packing"),
 
       field<&T::train, &R::steps>("train.steps"),
       field<&T::train, &R::batch_size>("train.batch_size"),

@@ -37,6 +37,11 @@ struct DataSettings {
   std::string tokenizer;             // JSON lines: the tokenizer's folder when not model.path's
   std::string task;
   bool shuffle = true;
+  // Conversations ({"messages": ...} lines): a Jinja file that overrides the
+  // tokenizer's chat template (absolute; empty: the model's), and which
+  // tokens are trained ("assistant" or "all").
+  std::string chat_template, train_on;
+  bool packing = false;  // whole examples packed into each row of model.seq_len
 };
 
 struct TrainSettings {

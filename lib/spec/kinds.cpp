@@ -34,7 +34,7 @@ const std::vector<DataKind>& data_kinds() {
       {"tokens", Examples::token_ids, "holds token ids", true, nullptr, language_model},
       {"sft", Examples::token_ids, "holds token ids", false,
        "the HDF5 file with train/input_ids, train/labels, val/input_ids and val/labels", any_task, true},
-      {"jsonl", Examples::token_ids, "holds text for the model's tokenizer", true, nullptr, any_task},
+      {"jsonl", Examples::token_ids, "holds text for the model's tokenizer", true, nullptr, any_task, false, true},
   };
   return kinds;
 }
@@ -87,6 +87,13 @@ std::string data_kinds_training(const std::string& task) {
   std::vector<std::string> names;
   for (const DataKind& kind : data_kinds())
     if (kind.trains(task)) names.emplace_back(kind.name);
+  return quoted_choice(names);
+}
+
+std::string tokenized_data_kinds() {
+  std::vector<std::string> names;
+  for (const DataKind& kind : data_kinds())
+    if (kind.tokenized) names.emplace_back(kind.name);
   return quoted_choice(names);
 }
 

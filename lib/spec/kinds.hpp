@@ -25,6 +25,9 @@ struct DataKind {
   // Rows whose labelled tokens are an answer that generation can be scored
   // against (infer.max_new_tokens).
   bool labelled_answers = false;
+  // Text that the model's tokenizer reads: data.tokenizer, data.chat_template,
+  // data.train_on and data.packing apply.
+  bool tokenized = false;
 
   const std::string& default_task() const { return tasks.front(); }
   bool trains(const std::string& task) const;
@@ -51,6 +54,8 @@ std::vector<std::string> model_kind_names();
 std::string data_kinds_read_by(const ModelKind& model);
 // The data kinds that train data.task `task`, likewise.
 std::string data_kinds_training(const std::string& task);
+// The data kinds whose text the model's tokenizer reads, likewise.
+std::string tokenized_data_kinds();
 // "\"a\", \"b\" or \"c\""
 std::string quoted_choice(const std::vector<std::string>& names);
 // The model kinds that read a data kind's examples, and the same as a sweep

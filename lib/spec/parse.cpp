@@ -82,6 +82,7 @@ SweepSpec SweepParser::parse(const std::string& text) {
   check_prune();
   check_constraints();  // after the grid: an infer.batch_size axis adds metrics
   check_generation();
+  check_tokenized_data();
   return std::move(spec_);
 }
 
@@ -248,41 +249,6 @@ void SweepParser::fill_defaults() {
     spec_.seeds_pos = spec_.pos("train.seed");
   }
   check_names();
-}
-
-// Which data kinds, tasks and model kinds go together, and what each needs:
-// spec/kinds.cpp's rows say.
-void SweepParser::check_data_and_model() {
-  auto& s = spec_.settings;
-  const DataKind& data = *find_data_kind(spec_.string("data.kind"));
-  const std::string kind = "data.kind = \"" + std::string(data.name) + "\"";
-  if (!s.count("data.task")) s["data.task"] = Setting{Value(data.default_task()), {}};
-  const std::string& task = spec_.string("data.task");
-  if (!data.trains(task)) {
-    if (data.tasks.size() == 1 && task != "lm" && data.default_task() == "lm")
-      fail(spec_.pos("data.task"), kind + " trains a language model: data.task must be \"lm\"");
-    fail(spec_.pos("data.task"), "data.task = \"" + task + "\" needs data.kind = " + data_kinds_training(task));
-  }
-  if (data.split_files) {
-    for (const char* key : {"data.train_file", "data.val_file"})
-      if (!s.count(key)) fail(file_start(), std::string(key) + " is required for " + kind);
-  } else if (!s.count("data.path")) {
-    fail(file_start(), std::string("data.path is required: ") + data.path_holds);
-  }
-  for (const char* key : {"data.path", "data.train_file", "data.val_file"})
-    if (!s.count(key)) s[key] = Setting{Value(std::string()), {}};
-  const ModelKind& model = *find_model_kind(spec_.string("model.kind"));
-  const std::string model_is = "model.kind = \"" + std::string(model.name) + "\"";
-  if (!(model.reads & static_cast<unsigned>(data.examples))) {
-    // Data that one model kind alone reads says so; otherwise the model says what it needs.
-    if (models_reading(data).size() == 1)
-      fail(spec_.pos("data.kind"), kind + " " + data.holds + ": it needs model.kind = " + model_kinds_reading(data));
-    fail(spec_.pos("model.kind"), model_is + " " + model.is + ": it needs data.kind = " + data_kinds_read_by(model));
-  }
-  if (model.path_is && spec_.string("model.path").empty())
-    fail(spec_.pos("model.kind"), model_is + " needs model.path: " + model.path_is);
-  if (model.eval_batch_size && !spec_.pos("train.eval_batch_size").known())
-    s["train.eval_batch_size"] = Setting{Value(std::int64_t{model.eval_batch_size}), SourcePos{spec_.path, 0, 0}};
 }
 
 // sweep.name names Slurm jobs and reaches job scripts: a safe character set

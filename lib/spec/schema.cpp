@@ -86,6 +86,9 @@ std::vector<KeySpec> data_keys() {
       key("data.val_y", K::string, Value(std::string("val/y")), false),
       key("data.task", K::string, std::nullopt, false, task_names()),
       key("data.shuffle", K::boolean, Value(true), false),
+      added_in("0.3", key("data.chat_template", K::string, Value(std::string()), false)),
+      added_in("0.3", key("data.train_on", K::string, Value(std::string("assistant")), false, {"assistant", "all"})),
+      added_in("0.3", key("data.packing", K::boolean, Value(false), false)),
   };
 }
 

@@ -65,7 +65,8 @@ std::vector<InputFile> input_files(const SweepSpec& spec) {
     std::string path = spec.resolve_path(value);
     if (seen.insert(path).second) files.push_back(InputFile{key, path, hash_files(path)});
   };
-  for (const char* key : {"data.path", "data.train_file", "data.val_file", "data.tokenizer", "model.init", "model.path"})
+  for (const char* key : {"data.path", "data.train_file", "data.val_file", "data.tokenizer", "data.chat_template",
+                          "model.init", "model.path"})
     add(key, spec.string(key));
   if (const Axis* axis = spec.find_axis("model.init"))
     for (const auto& value : axis->values) add("model.init", std::get<std::string>(value));

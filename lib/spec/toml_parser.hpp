@@ -71,6 +71,7 @@ class SweepParser {
 
   void fill_defaults();
   void check_data_and_model();
+  void check_tokenized_data() const;
   void check_names() const;
   void check_prune() const;
   void check_constraints() const;

@@ -47,9 +47,10 @@ torch::Tensor inverse_frequencies(const CausalLmConfig& c) {
 }
 
 // The rotary tables of one forward's positions, passed to every block, never
-// kept in the model: a recomputing backward gets them as saved inputs.
+// kept in the model: a recomputing backward gets them as saved inputs. Packed
+// rows add where each query may look (undefined: causal attention).
 struct Rope {
-  torch::Tensor cos, sin;
+  torch::Tensor cos, sin, mask = {};
 };
 
 struct Lora {
@@ -64,7 +65,7 @@ class CausalLm;
 class CheckpointedBlock : public torch::autograd::Function<CheckpointedBlock> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor h, torch::Tensor cos,
-                               torch::Tensor sin, CausalLm* model, std::int64_t layer);
+                               torch::Tensor sin, torch::Tensor mask, CausalLm* model, std::int64_t layer);
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad);
 };
@@ -74,6 +75,9 @@ class CausalLm : public Model {
   CausalLm(std::shared_ptr<const CausalLmBase> base, CausalLmOptions options);
 
   torch::Tensor forward(const torch::Tensor& ids) override { return head_->forward(body(ids, nullptr), {}); }
+  torch::Tensor forward_packed(const torch::Tensor& ids, const torch::Tensor& positions) override {
+    return head_->forward(body(ids, nullptr, positions), {});
+  }
   torch::Tensor forward_padded(const torch::Tensor& ids, const torch::Tensor& lengths) override {
     return head_->forward(body(ids, nullptr), lengths);
   }
@@ -100,7 +104,8 @@ class CausalLm : public Model {
                           std::int64_t layer) const;
   // A causal LM is a body (embedding, blocks, final norm) and its task's
   // head on the last hidden states (train/causal_lm_head.hpp).
-  torch::Tensor body(const torch::Tensor& ids, KvCache* cache);
+  // Packed rows give each token's position in its example.
+  torch::Tensor body(const torch::Tensor& ids, KvCache* cache, const torch::Tensor& packed_positions = {});
 
   std::shared_ptr<const CausalLmBase> base_;
   const CausalLmConfig& config_;
@@ -205,7 +210,7 @@ torch::Tensor CausalLm::attention(const torch::Tensor& x, const std::string& p, 
     k = k.unsqueeze(2).expand({b, kv, heads / kv, keys, d}).reshape({b, heads, keys, d});
     v = v.unsqueeze(2).expand({b, kv, heads / kv, keys, d}).reshape({b, heads, keys, d});
   }
-  torch::Tensor out = causal_attention(q, k, v, past);
+  torch::Tensor out = rope.mask.defined() ? masked_attention(q, k, v, rope.mask) : causal_attention(q, k, v, past);
   return linear(out.transpose(1, 2).reshape({b, t, heads * d}), p + "o_proj");
 }
 
@@ -218,31 +223,36 @@ torch::Tensor CausalLm::block(std::int64_t layer, const torch::Tensor& h_in, con
   return h + linear(torch::silu(linear(x, m + "gate_proj")) * linear(x, m + "up_proj"), m + "down_proj");
 }
 
-torch::Tensor CausalLm::body(const torch::Tensor& ids, KvCache* cache) {
+torch::Tensor CausalLm::body(const torch::Tensor& ids, KvCache* cache, const torch::Tensor& packed_positions) {
   const auto t = ids.size(1);
-  torch::Tensor positions = token_positions(ids, cache, options_.seq_len, torch::kFloat);
-  torch::Tensor freqs = torch::outer(positions, inverse_frequencies(config_).to(ids.device()));
+  const torch::Tensor inverse = inverse_frequencies(config_).to(ids.device());
+  const bool packed = packed_positions.defined();
+  // [tokens, head_dim] tables, or [batch, 1, tokens, head_dim] for packed rows' own positions.
+  torch::Tensor freqs = packed ? packed_positions.to(torch::kFloat).unsqueeze(-1) * inverse
+                               : torch::outer(token_positions(ids, cache, options_.seq_len, torch::kFloat), inverse);
   torch::Tensor angles = torch::cat({freqs, freqs}, -1);
-  const Rope rope{angles.cos(), angles.sin()};
+  if (packed) angles = angles.unsqueeze(1);
+  const Rope rope{angles.cos(), angles.sin(), packed ? packed_attention_mask(packed_positions) : torch::Tensor()};
   torch::Tensor h = torch::embedding(weight("model.embed_tokens.weight"), ids);
   const bool recompute = options_.activation_checkpointing && training_ && torch::GradMode::is_enabled();
   // A frozen embedding gives an input without grad, and a custom function
   // whose inputs need none would not be differentiated at all.
   if (recompute && !h.requires_grad()) h = h.detach().requires_grad_(true);
   for (std::int64_t i = 0; i < config_.num_hidden_layers; ++i)
-    h = recompute && !cache ? CheckpointedBlock::apply(h, rope.cos, rope.sin, this, i) : block(i, h, rope, cache);
+    h = recompute && !cache ? CheckpointedBlock::apply(h, rope.cos, rope.sin, rope.mask, this, i)
+                            : block(i, h, rope, cache);
   if (cache) cache->length += t;
   return rms_norm(h, "model.norm.weight");
 }
 
 torch::Tensor CheckpointedBlock::forward(torch::autograd::AutogradContext* ctx, torch::Tensor h, torch::Tensor cos,
-                                         torch::Tensor sin, CausalLm* model, std::int64_t layer) {
+                                         torch::Tensor sin, torch::Tensor mask, CausalLm* model, std::int64_t layer) {
   ctx->saved_data["model"] = reinterpret_cast<std::int64_t>(model);
   ctx->saved_data["layer"] = layer;
   ctx->saved_data["autocast"] = autocast_enabled();
   if (model->lora_dropout() > 0) ctx->saved_data["rng"] = at::globalContext().defaultGenerator(h.device()).get_state();
-  ctx->save_for_backward({h, cos, sin});
-  return model->block(layer, h, Rope{cos, sin});
+  ctx->save_for_backward({h, cos, sin, mask});
+  return model->block(layer, h, Rope{cos, sin, mask});
 }
 
 torch::autograd::variable_list CheckpointedBlock::backward(torch::autograd::AutogradContext* ctx,
@@ -258,11 +268,11 @@ torch::autograd::variable_list CheckpointedBlock::backward(torch::autograd::Auto
   {
     torch::AutoGradMode enable(true);
     AutocastGuard autocast(ctx->saved_data["autocast"].toBool());
-    out = model->block(ctx->saved_data["layer"].toInt(), h, Rope{saved[1], saved[2]});
+    out = model->block(ctx->saved_data["layer"].toInt(), h, Rope{saved[1], saved[2], saved[3]});
   }
   if (dropout) generator.set_state(now);
   torch::autograd::backward({out}, {grad[0]});
-  return {h.grad(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  return {h.grad(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
 }
 
 }  // namespace

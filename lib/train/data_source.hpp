@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "checkpoint/hf_config.hpp"
 #include "spec/sweep_spec.hpp"
@@ -49,5 +50,9 @@ std::int64_t largest_seq_len(const SweepSpec& spec);
 // Rows of token ids and their targets (SFT rows, tokenized JSON lines), as a
 // trial sees them at its model.seq_len.
 std::unique_ptr<DataView> make_sft_view(const SftSplit& train, const SftSplit& val, std::int64_t seq_len);
+// The same with the training rows packed (data.packing, train/packed_rows.hpp):
+// `train_lengths` are the rows' lengths before padding.
+std::unique_ptr<DataView> make_packed_sft_view(const SftSplit& train, const std::vector<std::int64_t>& train_lengths,
+                                               const SftSplit& val, std::int64_t seq_len);
 
 }  // namespace trawl

@@ -18,6 +18,10 @@ struct Batch {
   // Rows of token ids padded on the right: each row's length (int64
   // [batch]); undefined when every row is whole.
   torch::Tensor lengths = {};
+  // Packed rows (data.packing): each token's position in its own example
+  // (int64, as x), 0 where an example starts; undefined when a row is one
+  // example. No example's tokens see another's (train/model.hpp).
+  torch::Tensor positions = {};
 };
 
 // int64 [first, last): example indices.
@@ -35,6 +39,8 @@ class DataView {
   std::int64_t val_examples() const { return val_examples_; }
   // Tokens per example of a language model (1 for tabular data).
   std::int64_t tokens_per_example() const { return tokens_per_example_; }
+  // Those of a validation example (which packing leaves one to a row).
+  virtual std::int64_t val_tokens_per_example() const { return tokens_per_example_; }
   virtual Batch train(const torch::Tensor& examples) const = 0;  // int64 indices
   virtual Batch train(std::int64_t first, std::int64_t last) const { return train(example_range(first, last)); }
   virtual Batch val(std::int64_t first, std::int64_t last) const = 0;

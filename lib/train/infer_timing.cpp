@@ -74,7 +74,7 @@ std::map<std::string, double> time_inference(Model& model, const DataView& view,
   for (const auto& [b, suffix] : timed) {
     const std::vector<double> ms = forward_milliseconds(model, view, b, settings, device);
     const double total_seconds = std::accumulate(ms.begin(), ms.end(), 0.0) / 1000;
-    const double items = static_cast<double>(b * view.tokens_per_example()) * static_cast<double>(ms.size());
+    const double items = static_cast<double>(b * view.val_tokens_per_example()) * static_cast<double>(ms.size());
     metrics["infer.latency_ms" + suffix] = quantile(ms, 0.5);
     metrics["infer.p99_ms" + suffix] = quantile(ms, 0.99);
     metrics["infer.throughput" + suffix] = items / total_seconds;

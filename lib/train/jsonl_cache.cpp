@@ -63,6 +63,13 @@ std::string cache_name(const std::string& tokenizer, const std::vector<Split>& s
     hash.add_field("chat_template.jinja");
     hash.add_field(hash_files(chat.string()));
   }
+  // The sweep's own template and what is trained (a sweep at the defaults
+  // keeps the name it had before these keys).
+  if (const std::string own = spec.resolve_path(spec.string("data.chat_template")); !own.empty()) {
+    hash.add_field("data.chat_template");
+    hash.add_field(fs::exists(own) ? hash_files(own) : "none");
+  }
+  if (spec.string("data.train_on") != "assistant") hash.add_field("train_on=" + spec.string("data.train_on"));
   // hash_files: the spec hash reads the same files in this process, once.
   for (const Split& split : splits) {
     hash.add_field(split.name);
@@ -167,10 +174,8 @@ class RowRules {
 };
 
 // Tokenizes every file into `dir` (which must not exist).
-std::vector<JsonlFileSummary> write_cache(const fs::path& dir, const Tokenizer& tokenizer,
+std::vector<JsonlFileSummary> write_cache(const fs::path& dir, const Tokenizer& tokenizer, const ChatData& chat,
                                           const std::vector<Split>& splits, RowRules rules) {
-  // Conversations: the model's own chat template, its assistant turns trained.
-  const ChatData chat = chat_data_of(tokenizer.files(), "", false);
   fs::create_directories(dir);
   std::vector<JsonlFileSummary> summaries;
   for (const Split& split : splits) {
@@ -229,12 +234,21 @@ JsonlCache ensure_jsonl_cache(const SweepSpec& spec, std::int64_t vocab_size) {
       throw e.at(spec.pos(tokenizer_key));
     }
   }();
+  // Conversations: rendered with data.chat_template, else the model's own.
+  const std::string own_template = spec.resolve_path(spec.string("data.chat_template"));
+  const ChatData chat = [&] {
+    try {
+      return chat_data_of(tokenizer.files(), own_template, spec.string("data.train_on") == "all");
+    } catch (const InputError& e) {
+      throw e.at(spec.pos(own_template.empty() ? tokenizer_key : "data.chat_template"));
+    }
+  }();
   // Made beside its final place and renamed there: a crash leaves no half
   // cache, and of two makers at once the second's is dropped.
   const fs::path partial = dir.string() + ".partial-" + this_process_tag();
   fs::remove_all(partial);
   try {
-    write_cache(partial, tokenizer, splits, RowRules(spec, vocab_size));
+    write_cache(partial, tokenizer, chat, splits, RowRules(spec, vocab_size));
   } catch (...) {
     std::error_code ignored;
     fs::remove_all(partial, ignored);

@@ -32,9 +32,21 @@ torch::Tensor Model::forward_cached(const torch::Tensor&, KvCache&) {
   throw InputError("only a language model (model.kind = \"gpt\" or \"causal_lm\") reads token by token");
 }
 
+torch::Tensor packed_attention_mask(const torch::Tensor& positions) {
+  const torch::Tensor example = positions.eq(0).cumsum(1);  // which example of its row each token is
+  const std::int64_t t = positions.size(1);
+  torch::Tensor same = example.unsqueeze(2).eq(example.unsqueeze(1));
+  return same.logical_and(future_positions(t, 0, positions.device()).logical_not()).unsqueeze(1);
+}
+
+torch::Tensor Model::forward_packed(const torch::Tensor&, const torch::Tensor&) {
+  throw InputError("data.packing: only model.kind = \"causal_lm\" reads packed rows", "data.packing");
+}
+
 torch::Tensor Model::forward_padded(const torch::Tensor& ids, const torch::Tensor&) { return forward(ids); }
 
 torch::Tensor forward_batch(Model& model, const Batch& batch, torch::Device device) {
+  if (batch.positions.defined()) return model.forward_packed(batch.x.to(device), batch.positions.to(device));
   if (!batch.lengths.defined()) return model.forward(batch.x.to(device));
   return model.forward_padded(batch.x.to(device), batch.lengths.to(device));
 }

@@ -36,6 +36,11 @@ torch::Tensor token_positions(const torch::Tensor& ids, const KvCache* cache, st
 // tokens, true at keys later than the query ([fresh, past + fresh], bool).
 torch::Tensor future_positions(std::int64_t fresh, std::int64_t past, torch::Device device);
 
+// Where each query of packed rows may look: keys of its own example (a run
+// of `positions` [batch, tokens] from a 0 on) no later than itself; bool
+// [batch, 1, tokens, tokens]. A padding position 0 is an example of its own.
+torch::Tensor packed_attention_mask(const torch::Tensor& positions);
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -48,6 +53,11 @@ class Model {
   // cache's tokens, which the cache then holds too (cache.length grows).
   // Other models throw InputError.
   virtual torch::Tensor forward_cached(const torch::Tensor& ids, KvCache& cache);
+  // Packed rows (Batch::positions): examples one after another in each row,
+  // each at its own positions and seeing only itself, so that each example's
+  // logits are those it has alone. Models that cannot throw InputError at
+  // data.packing.
+  virtual torch::Tensor forward_packed(const torch::Tensor& ids, const torch::Tensor& positions);
   virtual NamedTensors named_parameters() = 0;
   virtual NamedTensors named_buffers() = 0;
   virtual void train(bool on) = 0;
@@ -59,7 +69,7 @@ class Model {
 };
 
 // The model's outputs for a batch's inputs on `device` (its rows' lengths
-// too, when the data has them).
+// or its packed rows' positions too, when the data has them).
 torch::Tensor forward_batch(Model& model, const Batch& batch, torch::Device device);
 
 class CausalLmBases;

@@ -17,6 +17,12 @@ namespace trawl {
 torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                std::int64_t past);
 
+// Attention of q over k and v where `allowed` (bool, broadcast to [batch,
+// heads, queries, keys]) is true, softmax in float, likewise: packed rows'
+// (train/model.hpp's packed_attention_mask). Every query must see a key.
+torch::Tensor masked_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                               const torch::Tensor& allowed);
+
 // Whether CUDA autocast is on now.
 bool autocast_enabled();
 

@@ -99,13 +99,20 @@ def squeue(job):
     return [line.split() for line in out.stdout.strip().splitlines()]
 
 
+def slurm_state(job):
+    """What Slurm says of the job and the nodes, for a failure's message."""
+    shown = [subprocess.run(cmd, capture_output=True, text=True, env=ENV).stdout
+             for cmd in (["scontrol", "show", "job", job], ["sinfo", "-N", "-o", "%N %t %E"])]
+    return "\n".join(shown)
+
+
 def wait_for(job, timeout=900):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if not squeue(job):
             return
         time.sleep(1)
-    raise AssertionError(f"job {job} still queued after {timeout} s: {squeue(job)}")
+    raise AssertionError(f"job {job} still queued after {timeout} s: {squeue(job)}\n{slurm_state(job)}")
 
 
 def results(d):
@@ -140,11 +147,21 @@ def wait_until(what, check, timeout=300):
     raise AssertionError(f"not seen within {timeout} s: {what}")
 
 
-def trawl_ranks_on(node):
+def processes_on(node, field="comm"):
+    """(pid, `ps -o <field>`) of each process in the node's namespace."""
     pids = subprocess.run(["ip", "netns", "pids", node], capture_output=True, text=True).stdout.split()
-    names = [subprocess.run(["ps", "-o", "comm=", "-p", p], capture_output=True, text=True).stdout.strip()
-             for p in pids]
-    return [p for p, n in zip(pids, names) if n == "trawl"]
+    return [(p, subprocess.run(["ps", "-o", f"{field}=", "-p", p], capture_output=True, text=True).stdout.strip())
+            for p in pids]
+
+
+def trawl_ranks_on(node):
+    return [p for p, name in processes_on(node) if name == "trawl"]
+
+
+def steps_of(job_id):
+    """The live nodes' slurmstepd processes of job `job_id` (titled
+    "slurmstepd: [<job>.<step>]")."""
+    return [p for n in ("tn1", "tn2", "tn3") for p, args in processes_on(n, "args") if f"[{job_id}." in args]
 
 
 def logs(d):
@@ -182,11 +199,20 @@ def expand(nodelist):
 
 def expect_requeued(job):
     """Slurm finds the node dead and requeues its task; it would hold it back
-    two minutes (a requeued job's begin time), which this test does not wait."""
+    two minutes (a requeued job's begin time), which this test does not wait.
+    It does wait for the task's old steps to end on the live nodes: started
+    where its old incarnation still ends, the task would find its own job id
+    there, and Slurm drains such a node ("Duplicate jobid")."""
+    ids = []
+
     def requeued():
         shown = subprocess.run(["scontrol", "show", "job", job], capture_output=True, text=True, env=ENV).stdout
-        return re.search(r"Restarts=[1-9]", shown) is not None
+        ids[:] = [re.search(r"JobId=(\d+)", task).group(1) for task in shown.split("\n\n")
+                  if re.search(r"Restarts=[1-9]", task)]
+        return bool(ids)
     wait_until(f"a task of job {job} requeued", requeued)
+    wait_until(f"no step of the requeued task(s) {ids} left on a live node",
+               lambda: not any(steps_of(i) for i in ids))
 
     def released():
         pending = [task[0] for task in squeue(job) if task[1] == "PENDING"]

@@ -149,3 +149,43 @@ TEST_CASE("a sequence classifier reads each row at its last real token", "[train
   CHECK(score.std().item<double>() < 0.05);
   for (auto& [name, p] : classifier->named_parameters()) CHECK(name != "lm_head.weight");
 }
+
+TEST_CASE("a packed row's logits are its examples' own: positions restart and no example sees another", "[train]") {
+  const std::string dir = tiny_llama("tiny-llama-packed");
+  auto base = trawl::load_causal_lm_base(dir, torch::kCPU);
+  auto model = trawl::make_causal_lm(base, {8, 0, 1.0, 0.0, {}, false});
+  const torch::Tensor a = torch::tensor({{3, 1, 4}}), b = torch::tensor({{1, 5, 9, 2}});
+  const torch::Tensor row = torch::cat({a, b, torch::tensor({{0}})}, 1);  // and one padding token
+  const torch::Tensor positions = torch::tensor({{0, 1, 2, 0, 1, 2, 3, 0}});
+  const torch::Tensor packed = model->forward_packed(row, positions);
+  CHECK(torch::allclose(packed.narrow(1, 0, 3), model->forward(a), 1e-5, 1e-6));
+  CHECK(torch::allclose(packed.narrow(1, 3, 4), model->forward(b), 1e-5, 1e-6));
+  // Unpacked, b would read a's tokens and positions 3 to 6.
+  CHECK(!torch::allclose(model->forward(row).narrow(1, 3, 4), model->forward(b), 1e-3, 1e-3));
+
+  // Recomputing blocks in backward (activation checkpointing) keeps the mask.
+  auto recomputed = trawl::make_causal_lm(base, {8, 0, 1.0, 0.0, {}, true});
+  auto gradient = [&](trawl::Model& m) {
+    for (auto& [name, p] : m.named_parameters()) p.requires_grad_(true);  // as the trainer makes them
+    m.forward_packed(row, positions).pow(2).sum().backward();
+    for (auto& [name, p] : m.named_parameters())
+      if (name == "model.layers.0.self_attn.q_proj.weight") return p.grad().clone();
+    return torch::Tensor();
+  };
+  const torch::Tensor plain = gradient(*model), again = gradient(*recomputed);
+  REQUIRE(plain.defined());
+  CHECK(plain.abs().sum().item<double>() > 0);
+  CHECK(torch::allclose(plain, again, 1e-5, 1e-6));
+}
+
+TEST_CASE("a packed row's attention stays inside each example, and padding sees only itself", "[train]") {
+  const torch::Tensor mask = trawl::packed_attention_mask(torch::tensor({{0, 1, 0, 1, 2, 0}}));
+  REQUIRE(mask.sizes() == std::vector<std::int64_t>{1, 1, 6, 6});
+  const torch::Tensor expected = torch::tensor({{1, 0, 0, 0, 0, 0},
+                                                {1, 1, 0, 0, 0, 0},
+                                                {0, 0, 1, 0, 0, 0},
+                                                {0, 0, 1, 1, 0, 0},
+                                                {0, 0, 1, 1, 1, 0},
+                                                {0, 0, 0, 0, 0, 1}}).to(torch::kBool);
+  CHECK(torch::equal(mask[0][0], expected));
+}

