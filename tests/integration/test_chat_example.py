@@ -19,7 +19,7 @@ EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "chat" / "r
 @needs_references
 def test_chat_example_runs_end_to_end(trawl, tmp_path):
     out = tmp_path / "example"
-    _, stdout, _ = run([sys.executable, str(EXAMPLE), "--out", str(out), "--trawl", trawl, "--quick"], timeout=1200)
+    _, stdout, _ = run([sys.executable, str(EXAMPLE), "--out", str(out), "--trawl", trawl, "--quick"], timeout=900)
     counts = re.search(r"train\.jsonl \(train\): (\d+) examples, (\d+) tokens \((\d+) trained\)", stdout)
     assert counts and 0 < int(counts.group(3)) < int(counts.group(2)), stdout  # the assistant's turns only
     shares = re.search(r"padding: ([\d.]+)% .* row, ([\d.]+)% packed .*data\.packing is on", stdout)
@@ -30,5 +30,5 @@ def test_chat_example_runs_end_to_end(trawl, tmp_path):
     assert "val.loss" in stdout
     with h5py.File(out / "sweep" / "results.h5", "r") as f:
         loss = f["curves/val.loss"][:]
-    assert loss.shape[0] == 4 and np.isfinite(loss).all()
+    assert loss.shape[0] == 2 and np.isfinite(loss).all()
     assert (loss[:, -1] < loss[:, 0]).all()
