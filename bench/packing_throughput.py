@@ -29,13 +29,11 @@ import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "integration"))
 from hf_fixtures import make_model_dir  # noqa: E402
+from llm_lora_throughput import CONFIG as LORA_CONFIG  # noqa: E402
 from test_jsonl_data import write_tokenizer  # noqa: E402
 
-CONFIG = {
-    "architectures": ["LlamaForCausalLM"], "hidden_size": 128, "intermediate_size": 352, "num_hidden_layers": 4,
-    "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 280, "max_position_embeddings": 1024,
-    "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "tie_word_embeddings": True, "torch_dtype": "float32",
-}
+# llm_lora_throughput's Llama (4 layers, hidden 128), with the test tokenizer's vocabulary and a longer context.
+CONFIG = dict(LORA_CONFIG, vocab_size=280, max_position_embeddings=1024)
 TEMPLATE = ("{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|endoftext|>\n{% endfor %}"
             "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
 SEQ, BATCH, STEPS, EXAMPLES = 512, 8, 40, 600

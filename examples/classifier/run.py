@@ -28,7 +28,6 @@ best validation AUC chosen under an inference-latency budget.
 
 docs/classification.md walks through it.
 """
-import argparse
 import os
 import pathlib
 import re
@@ -37,7 +36,7 @@ import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from tokenized_model import LLAMA2, ROOT, TRAWL, trawl_cmd, trawl_path, write_model, write_splits  # noqa: E402
+from tokenized_model import LLAMA2, ROOT, example_args, trawl_cmd, validate_and_show, write_model, write_splits  # noqa: E402
 
 SWEEP = """# A causal LM as a sequence classifier (examples/classifier/run.py wrote this file).
 [sweep]
@@ -105,27 +104,15 @@ def write_data(out, quick):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="classifier-example")
-    p.add_argument("--trawl", default=TRAWL)
-    p.add_argument("--tokenizer", default=str(LLAMA2), help="a folder with tokenizer.json and tokenizer_config.json")
-    p.add_argument("--budget-ms", type=float, default=80.0, help="the latency budget: infer.p99_ms.b1 <= this")
-    p.add_argument("--quick", action="store_true", help="a few steps only (the test suite runs this)")
-    args = p.parse_args()
-    args.trawl = trawl_path(args.trawl)
-    out = pathlib.Path(args.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    args, out = example_args(__doc__, "classifier-example", LLAMA2, lambda p: p.add_argument(
+        "--budget-ms", type=float, default=80.0, help="the latency budget: infer.p99_ms.b1 <= this"))
     write_data(out, args.quick)
     write_model(out, pathlib.Path(args.tokenizer), initializer_range=0.02)
     (out / "sweep.toml").write_text(SWEEP.format(
         budget=f"{args.budget_ms:g}", steps=4 if args.quick else 300, eval_every=2 if args.quick else 50,
         warmup=0 if args.quick else 30, iterations=3 if args.quick else 20,
         seq_lens="32, 64" if args.quick else "64, 128"))
-    trawl_cmd(args.trawl, "validate", "sweep.toml", cwd=out)
-    with open(out / "val.jsonl") as f:
-        first = f.readline()
-    print("one validation row as trawl trains it:\n" + first.strip())
-    trawl_cmd(args.trawl, "tokenize", "model", "--max-length", "64", cwd=out, input=first)
+    validate_and_show(args.trawl, out, "row", 64)
     trawl_cmd(args.trawl, "run", "sweep.toml", cwd=out)
     trawl_cmd(args.trawl, "report", "sweep", cwd=out)
     subprocess.run([sys.executable, "-m", "trawl_analysis", "html", "sweep", "-o", "report.html"], cwd=out, check=True,

@@ -25,14 +25,13 @@ Hugging Face tokenizer, on data Debian ships.
 
 docs/llm.md ("JSON lines") explains the formats, the rules and the cache.
 """
-import argparse
 import glob
 import pathlib
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from tokenized_model import LLAMA2, TRAWL, trawl_cmd, trawl_path, write_model, write_splits  # noqa: E402
+from tokenized_model import LLAMA2, example_args, trawl_cmd, validate_and_show, write_model, write_splits  # noqa: E402
 
 SWEEP = """# A full fine-tune on JSON lines (examples/jsonl/run.py wrote this file).
 [sweep]
@@ -92,24 +91,12 @@ def write_data(out, quick):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="jsonl-example")
-    p.add_argument("--trawl", default=TRAWL)
-    p.add_argument("--tokenizer", default=str(LLAMA2), help="a folder with tokenizer.json and tokenizer_config.json")
-    p.add_argument("--quick", action="store_true", help="a few steps only (the test suite runs this)")
-    args = p.parse_args()
-    args.trawl = trawl_path(args.trawl)
-    out = pathlib.Path(args.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    args, out = example_args(__doc__, "jsonl-example", LLAMA2)
     write_data(out, args.quick)
     write_model(out, pathlib.Path(args.tokenizer))
     steps = 4 if args.quick else 200
     (out / "sweep.toml").write_text(SWEEP.format(steps=steps, eval_every=2 if args.quick else 25))
-    trawl_cmd(args.trawl, "validate", "sweep.toml", cwd=out)
-    with open(out / "val.jsonl") as f:
-        first = f.readline()
-    print("one validation row as trawl trains it:\n" + first.strip())
-    trawl_cmd(args.trawl, "tokenize", "model", "--max-length", "48", cwd=out, input=first)
+    validate_and_show(args.trawl, out, "row", 48)
     trawl_cmd(args.trawl, "run", "sweep.toml", cwd=out)
     trawl_cmd(args.trawl, "report", "sweep", cwd=out)
 
