@@ -61,11 +61,13 @@ class CausalLm;
 
 // Activation checkpointing: a block's forward runs without keeping its
 // activations; backward runs it again (same RNG state, same autocast) and
-// back-propagates through the recomputation.
+// back-propagates through the recomputation. A packed rows' mask is no input
+// of the function (it has no gradient, and libtorch 2.x refuses an undefined
+// tensor input): it is kept beside the saved tensors.
 class CheckpointedBlock : public torch::autograd::Function<CheckpointedBlock> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor h, torch::Tensor cos,
-                               torch::Tensor sin, torch::Tensor mask, CausalLm* model, std::int64_t layer);
+                               torch::Tensor sin, const torch::Tensor* mask, CausalLm* model, std::int64_t layer);
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad);
 };
@@ -239,20 +241,22 @@ torch::Tensor CausalLm::body(const torch::Tensor& ids, KvCache* cache, const tor
   // whose inputs need none would not be differentiated at all.
   if (recompute && !h.requires_grad()) h = h.detach().requires_grad_(true);
   for (std::int64_t i = 0; i < config_.num_hidden_layers; ++i)
-    h = recompute && !cache ? CheckpointedBlock::apply(h, rope.cos, rope.sin, rope.mask, this, i)
+    h = recompute && !cache ? CheckpointedBlock::apply(h, rope.cos, rope.sin, &rope.mask, this, i)
                             : block(i, h, rope, cache);
   if (cache) cache->length += t;
   return rms_norm(h, "model.norm.weight");
 }
 
 torch::Tensor CheckpointedBlock::forward(torch::autograd::AutogradContext* ctx, torch::Tensor h, torch::Tensor cos,
-                                         torch::Tensor sin, torch::Tensor mask, CausalLm* model, std::int64_t layer) {
+                                         torch::Tensor sin, const torch::Tensor* mask, CausalLm* model,
+                                         std::int64_t layer) {
   ctx->saved_data["model"] = reinterpret_cast<std::int64_t>(model);
   ctx->saved_data["layer"] = layer;
   ctx->saved_data["autocast"] = autocast_enabled();
   if (model->lora_dropout() > 0) ctx->saved_data["rng"] = at::globalContext().defaultGenerator(h.device()).get_state();
-  ctx->save_for_backward({h, cos, sin, mask});
-  return model->block(layer, h, Rope{cos, sin, mask});
+  if (mask->defined()) ctx->saved_data["mask"] = *mask;
+  ctx->save_for_backward({h, cos, sin});
+  return model->block(layer, h, Rope{cos, sin, *mask});
 }
 
 torch::autograd::variable_list CheckpointedBlock::backward(torch::autograd::AutogradContext* ctx,
@@ -268,7 +272,8 @@ torch::autograd::variable_list CheckpointedBlock::backward(torch::autograd::Auto
   {
     torch::AutoGradMode enable(true);
     AutocastGuard autocast(ctx->saved_data["autocast"].toBool());
-    out = model->block(ctx->saved_data["layer"].toInt(), h, Rope{saved[1], saved[2], saved[3]});
+    const torch::Tensor mask = ctx->saved_data.count("mask") ? ctx->saved_data["mask"].toTensor() : torch::Tensor();
+    out = model->block(ctx->saved_data["layer"].toInt(), h, Rope{saved[1], saved[2], mask});
   }
   if (dropout) generator.set_state(now);
   torch::autograd::backward({out}, {grad[0]});

@@ -138,13 +138,18 @@ def running_on(d):
     return hosts(o for o, s in zip(r["owners"], r["status"]) if s == "running")
 
 
-def wait_until(what, check, timeout=300):
+def wait_until(what, check, timeout=300, detail=lambda: ""):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if check():
             return
         time.sleep(0.5)
-    raise AssertionError(f"not seen within {timeout} s: {what}")
+    raise AssertionError(f"not seen within {timeout} s: {what}\n{detail()}")
+
+
+def job_output(d, job):
+    """What Slurm says of the job, and its tasks' logs (Slurm's output and trawl's)."""
+    return f"{slurm_state(job)}\n{logs(d) if (d / 'out' / 'logs').exists() else ''}"
 
 
 def processes_on(node, field="comm"):
@@ -257,7 +262,7 @@ def test_a_two_node_task_trains_one_trial_across_hosts(trawl, nodes, tmp_path):
             seen.update({n: trawl_ranks_on(n) for n in expand(queued[0][2])})
         return len(seen) == 2 and all(seen.values())
 
-    wait_until("a trawl rank on each of the task's two nodes", both_ranks_run)
+    wait_until("a trawl rank on each of the task's two nodes", both_ranks_run, detail=lambda: job_output(d, job))
     wait_for(job)
     r = results(d)
     assert_trained_once(d, r)
@@ -293,7 +298,7 @@ def test_a_two_node_task_that_loses_a_node_leaves_no_rank_hanging(trawl, nodes, 
             alloc[:] = expand(queued[0][2])
         return len(alloc) == 2 and all(trawl_ranks_on(n) for n in alloc)
 
-    wait_until("the task training on two nodes", training)
+    wait_until("the task training on two nodes", training, detail=lambda: job_output(d, job))
     victim, survivor = alloc[1], alloc[0]
     held = [t for t, s in enumerate(results(d)["status"]) if s == "running"]
     # The rank left on the other node waits on a peer that will never
