@@ -3,9 +3,9 @@
 data.packing, in one run: the same tiny Llama, conversations, seq_len, batch
 and threads, each mode trained for the same number of steps.
 
-Conversations: 1 to 4 exchanges (each further one with probability 1/2),
-user turns of log-normal length (median 60 characters, sigma 0.9),
-assistant turns log-normal (median 220, sigma 0.8), cut from real English
+Conversations: 1 to 4 exchanges (each further one with probability 1/3),
+user turns of log-normal length (median 25 characters, sigma 1.0),
+assistant turns log-normal (median 60, sigma 1.0), cut from real English
 text (/usr/share/common-licenses), rendered with a ChatML template: a
 chat-like mix of short and long examples, not a measured data set. Pass
 --data FILE.jsonl to measure your own {"messages": ...} lines instead.
@@ -80,9 +80,9 @@ def conversations(n, rng):
     for _ in range(n):
         messages = []
         while True:
-            messages += [{"role": "user", "content": turn(60, 0.9)},
-                         {"role": "assistant", "content": turn(220, 0.8)}]
-            if len(messages) == 8 or rng.random() < 0.5:
+            messages += [{"role": "user", "content": turn(25, 1.0)},
+                         {"role": "assistant", "content": turn(60, 1.0)}]
+            if len(messages) == 8 or rng.random() < 2 / 3:
                 break
         out.append({"messages": messages})
     return out
