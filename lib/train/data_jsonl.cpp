@@ -36,9 +36,9 @@ struct MappedSplit {
     return value;
   }
   std::int64_t length(std::int64_t row) const { return offset(row + 1) - offset(row); }
-  std::vector<std::int64_t> lengths(std::int64_t first, std::int64_t count) const {
+  std::vector<std::int64_t> lengths() const {
     std::vector<std::int64_t> out;
-    for (std::int64_t r = first; r < first + count; ++r) out.push_back(length(r));
+    for (std::int64_t r = 0; r < rows(); ++r) out.push_back(length(r));
     return out;
   }
 };
@@ -94,7 +94,7 @@ class JsonlData : public LoadedData {
     const MappedSplit train(cache.dir, "train");
     train_ = padded_rows(train, width);
     val_ = padded_rows(MappedSplit(cache.dir, "val"), width);
-    if (packing_) train_lengths_ = train.lengths(0, train.rows());
+    if (packing_) train_lengths_ = train.lengths();
   }
   void to(torch::Device device) override {
     for (torch::Tensor* t : {&train_.input_ids, &train_.targets, &val_.input_ids, &val_.targets}) *t = t->to(device);
@@ -112,7 +112,7 @@ class JsonlData : public LoadedData {
 // "padding: 61.0% of the training rows' tokens one example to a row, 2.5%
 // packed (412 rows of 1000 examples)"
 std::string padding_line(const MappedSplit& train, std::int64_t seq_len, bool packing) {
-  const PaddingShare share = padding_share(train.lengths(0, train.rows()), seq_len);
+  const PaddingShare share = padding_share(train.lengths(), seq_len);
   char line[200];
   std::snprintf(line, sizeof line, "padding: %.1f%% of the training rows' tokens one example to a row, %.1f%% "
                 "packed (%lld rows of %lld examples)%s", 100 * share.unpacked(), 100 * share.packed(),

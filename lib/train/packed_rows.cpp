@@ -119,17 +119,20 @@ class PackedSftView : public DataView {
     positions_ = positions.to(train.input_ids.device());
     train_examples_ = static_cast<std::int64_t>(rows.size());
     val_examples_ = val.input_ids.size(0);
-    val_width_ = std::min(checked_seq_len(seq_len), val.input_ids.size(1));
+    val_width_ = std::min(t, val.input_ids.size(1));
+    // Counted once: every step divides its loss by its rows' trained tokens.
+    trained_ = this->train(example_range(0, train_examples_)).y.ne(ignored_label).sum(1);
   }
   std::int64_t val_tokens_per_example() const override { return val_width_; }
   Batch train(const torch::Tensor& examples) const override {
-    const torch::Tensor from = from_.index_select(0, examples.to(from_.device()));
+    const torch::Tensor rows = examples.to(from_.device());
+    const torch::Tensor from = from_.index_select(0, rows);
     const torch::Tensor padding = from.lt(0), flat = from.clamp_min(0).flatten();
-    auto gather = [&](const torch::Tensor& rows, std::int64_t pad) {
-      return rows.flatten().index_select(0, flat).view_as(from).masked_fill(padding, pad);
+    auto gather = [&](const torch::Tensor& split, std::int64_t pad) {
+      return split.flatten().index_select(0, flat).view_as(from).masked_fill(padding, pad);
     };
     return Batch{gather(train_.input_ids, 0), gather(train_.targets, ignored_label), {},
-                 positions_.index_select(0, examples.to(from_.device()))};
+                 positions_.index_select(0, rows)};
   }
   Batch val(std::int64_t first, std::int64_t last) const override {
     return Batch{val_.input_ids.slice(0, first, last).narrow(1, 0, val_width_),
@@ -137,7 +140,7 @@ class PackedSftView : public DataView {
   }
   // Only the trained tokens count: prompts and padding do not.
   std::int64_t train_targets(const torch::Tensor& examples) const override {
-    return train(examples).y.ne(ignored_label).sum().item<std::int64_t>();
+    return trained_.index_select(0, examples.to(trained_.device())).sum().item<std::int64_t>();
   }
   std::int64_t train_targets(std::int64_t first, std::int64_t last) const override {
     return train_targets(example_range(first, last));
@@ -146,6 +149,7 @@ class PackedSftView : public DataView {
  private:
   const SftSplit &train_, &val_;
   torch::Tensor from_, positions_;
+  torch::Tensor trained_;  // each packed row's trained tokens
   std::int64_t val_width_ = 0;
 };
 
